@@ -1,0 +1,5 @@
+import sys
+
+from mumble.cli import main
+
+sys.exit(main())

@@ -1,0 +1,54 @@
+"""The application factory: create_app(settings) -> Starlette."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.routing import BaseRoute, Mount
+
+import mumble.bots.routes as bots_routes
+import mumble.customers.routes as customers_routes
+import mumble.labels.routes as labels_routes
+import mumble.team.routes as team_routes
+from mumble.auth import LastUsedTracker
+from mumble.db import open_database
+from mumble.endpoint import Guard
+from mumble.errors import EXCEPTION_HANDLERS
+from mumble.middleware import RequestIdMiddleware
+from mumble.ratelimit import RateLimiter
+from mumble.settings import Settings
+
+
+def api_routes() -> list[BaseRoute]:
+    """Every /mumbleapi route, collected from the domain packages."""
+    return [
+        *customers_routes.routes,
+        *labels_routes.routes,
+        *team_routes.routes,
+        *bots_routes.routes,
+    ]
+
+
+def create_app(settings: Settings) -> Starlette:
+    """Build the ASGI app; the lifespan opens the database and the rate-limit storage."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with open_database(settings.database_url):
+            # Storages bind to the running loop, so they are built here, never at import time.
+            limiter = RateLimiter(settings)
+            app.state.guard = Guard(settings, limiter, LastUsedTracker())
+            try:
+                yield
+            finally:
+                await limiter.close()
+
+    return Starlette(
+        routes=[Mount("/mumbleapi", routes=api_routes())],
+        middleware=[Middleware(RequestIdMiddleware)],
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        lifespan=lifespan,
+    )

@@ -1,0 +1,5 @@
+"""HTTP routes of the bots API."""
+
+from starlette.routing import Route
+
+routes: list[Route] = []

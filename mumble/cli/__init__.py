@@ -1,0 +1,50 @@
+"""The `mumble` command: administration and serving. Every admin command takes --json."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+
+import orjson
+
+from mumble.cli import accounts, keys, server, team
+from mumble.db import open_database
+from mumble.errors import MumbleError
+from mumble.settings import Settings
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mumble", description=__doc__)
+    subparsers = parser.add_subparsers(dest="command", required=True)
+    for module in (server, accounts, keys, team):
+        module.register(subparsers)
+    return parser
+
+
+async def _with_database(
+    run: Callable[[argparse.Namespace], Awaitable[None]], args: argparse.Namespace
+) -> None:
+    async with open_database(Settings.from_env().database_url):
+        await run(args)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `mumble` console script."""
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s %(message)s")
+    logging.getLogger("tortoise").setLevel(logging.WARNING)
+    args = build_parser().parse_args(argv)
+    if hasattr(args, "main"):
+        args.main(args)
+        return 0
+    try:
+        asyncio.run(_with_database(args.run, args))
+    except MumbleError as exc:
+        if getattr(args, "json", False):
+            sys.stdout.write(orjson.dumps({"error": True, "message": exc.message}).decode() + "\n")
+        else:
+            sys.stderr.write(f"error: {exc.message}\n")
+        return 1
+    return 0

@@ -1,0 +1,71 @@
+"""`mumble account …`: create accounts, set their WhatsApp channel, block and unblock them."""
+
+from __future__ import annotations
+
+import argparse
+
+from mumble.accounts import service
+from mumble.cli.output import add_json_flag, emit
+
+
+def _channel_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--phone-number-id", help="the WhatsApp phone number id")
+    parser.add_argument("--waba-id", help="the WhatsApp Business Account id")
+    parser.add_argument("--access-token", help="the Graph API access token (kept secret)")
+    parser.add_argument("--display-phone", help="the business phone number, digits")
+
+
+def _channel(args: argparse.Namespace) -> service.Channel:
+    return service.Channel(
+        phone_number_id=args.phone_number_id,
+        waba_id=args.waba_id,
+        access_token=args.access_token,
+        display_phone=args.display_phone,
+    )
+
+
+async def _create(args: argparse.Namespace) -> None:
+    account = await service.create_account(args.name, _channel(args))
+    emit(args, {"id": str(account.id), "name": account.name}, str(account.id))
+
+
+async def _set_channel(args: argparse.Namespace) -> None:
+    account = await service.set_channel(args.account_id, _channel(args))
+    emit(
+        args,
+        {
+            "id": str(account.id),
+            "phone_number_id": account.phone_number_id,
+            "waba_id": account.waba_id,
+        },
+        f"channel updated for {account.id}",
+    )
+
+
+async def _block(args: argparse.Namespace) -> None:
+    account = await service.set_blocked(args.account_id, args.blocked)
+    state = "blocked" if account.is_blocked else "active"
+    emit(args, {"id": str(account.id), "status": state}, f"{account.id} {state}")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    account = subparsers.add_parser("account", help="manage accounts")
+    commands = account.add_subparsers(dest="account_command", required=True)
+
+    create = commands.add_parser("create", help="create an account; prints its id")
+    create.add_argument("name")
+    _channel_flags(create)
+    add_json_flag(create)
+    create.set_defaults(run=_create)
+
+    channel = commands.add_parser("set-channel", help="change an account's WhatsApp channel")
+    channel.add_argument("account_id")
+    _channel_flags(channel)
+    add_json_flag(channel)
+    channel.set_defaults(run=_set_channel)
+
+    for name, blocked in (("block", True), ("unblock", False)):
+        cmd = commands.add_parser(name, help=f"{name} an account's API usage")
+        cmd.add_argument("account_id")
+        add_json_flag(cmd)
+        cmd.set_defaults(run=_block, blocked=blocked)

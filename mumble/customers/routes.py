@@ -1,0 +1,5 @@
+"""HTTP routes of the customers API."""
+
+from starlette.routing import Route
+
+routes: list[Route] = []

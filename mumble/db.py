@@ -1,0 +1,66 @@
+"""Tortoise configuration, schema migrations, and opening/closing the database."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from tortoise import Tortoise, connections
+from tortoise.migrations.api import migrate as _migrate_api
+
+MODELS_MODULE = "mumble.models"
+MIGRATIONS_MODULE = "mumble.migrations"
+
+
+def tortoise_config(database_url: str) -> dict[str, Any]:
+    """The Tortoise config dict for a database URL (sqlite://path or postgres://...)."""
+    return {
+        "connections": {"default": database_url},
+        "apps": {
+            "models": {
+                "models": [MODELS_MODULE],
+                "default_connection": "default",
+                "migrations": MIGRATIONS_MODULE,
+            }
+        },
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+def _ensure_sqlite_dir(database_url: str) -> None:
+    """An SQLite file URL needs its folder; create ./var/ on first run."""
+    if not database_url.startswith("sqlite://"):
+        return
+    path = database_url.removeprefix("sqlite://").split("?", 1)[0]
+    if path and path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
+async def migrate(database_url: str) -> None:
+    """Apply every pending schema migration."""
+    _ensure_sqlite_dir(database_url)
+    config = tortoise_config(database_url)
+    await Tortoise.init(config=config, init_connections=False)
+    try:
+        await _migrate_api(config=config, app_labels=None, target=None)
+    finally:
+        await Tortoise.close_connections()
+
+
+@contextlib.asynccontextmanager
+async def open_database(database_url: str) -> AsyncIterator[None]:
+    """Open the ORM for this process (visible to every task) and always close it."""
+    _ensure_sqlite_dir(database_url)
+    await Tortoise.init(config=tortoise_config(database_url), _enable_global_fallback=True)
+    try:
+        yield
+    finally:
+        await Tortoise.close_connections()
+
+
+def dialect() -> str:
+    """`sqlite` or `postgres`: the few raw queries differ in placeholder style."""
+    return connections.get("default").capabilities.dialect

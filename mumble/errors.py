@@ -1,0 +1,121 @@
+"""The MumbleError family and the one renderer of the error envelope."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import orjson
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+log = logging.getLogger("mumble.errors")
+
+
+class JsonResponse(JSONResponse):
+    """JSONResponse rendered with orjson (faster, and UUIDs/datetimes serialise natively)."""
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content, option=orjson.OPT_NON_STR_KEYS)
+
+
+class MumbleError(Exception):
+    """An expected failure: carries the HTTP status and the client-facing message."""
+
+    status = 400
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        details: Sequence[str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        status: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = list(details) if details else None
+        self.headers = dict(headers) if headers else {}
+        if status is not None:
+            self.status = status
+
+
+class BadRequest(MumbleError):
+    status = 400
+
+
+class Unauthorized(MumbleError):
+    status = 401
+
+
+class NotFound(MumbleError):
+    status = 404
+
+
+class Conflict(MumbleError):
+    status = 409
+
+
+class PayloadTooLarge(MumbleError):
+    status = 413
+
+
+class TooManyRequests(MumbleError):
+    status = 429
+
+
+class BadGateway(MumbleError):
+    status = 502
+
+
+class ServiceUnavailable(MumbleError):
+    status = 503
+
+
+def error_response(
+    status: int,
+    message: str,
+    *,
+    details: Sequence[str] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    """The one place the `{"error": true, "message": ...}` envelope is written."""
+    body: dict[str, Any] = {"error": True, "message": message}
+    if details:
+        body["details"] = list(details)
+    return JsonResponse(body, status_code=status, headers=dict(headers or {}))
+
+
+_HTTP_MESSAGES = {
+    400: "Bad request",
+    404: "Not found",
+    405: "Method not allowed",
+    413: "Request body too large",
+}
+
+
+async def _mumble_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, MumbleError)
+    return error_response(exc.status, exc.message, details=exc.details, headers=exc.headers)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    message = _HTTP_MESSAGES.get(exc.status_code, exc.detail or "Request failed")
+    details = [exc.detail] if exc.status_code == 400 and exc.detail else None
+    return error_response(exc.status_code, message, details=details, headers=exc.headers)
+
+
+async def _unexpected_error(request: Request, exc: Exception) -> Response:
+    request_id = request.scope.get("state", {}).get("request_id", "-")
+    log.error("unhandled error request_id=%s", request_id, exc_info=exc)
+    return error_response(500, "An unexpected error occurred", headers={"X-Request-ID": request_id})
+
+
+EXCEPTION_HANDLERS = {
+    MumbleError: _mumble_error,
+    HTTPException: _http_error,
+    Exception: _unexpected_error,
+}

@@ -1,0 +1,18 @@
+"""Every Tortoise model, one module per aggregate; Tortoise discovers them from this package."""
+
+from mumble.models.accounts import Account, ApiKey, Role
+from mumble.models.customers import Customer, CustomerLabel, CustomFieldDefinition, Label
+from mumble.models.team import Agent, Bot, Team
+
+__all__ = [
+    "Account",
+    "Agent",
+    "ApiKey",
+    "Bot",
+    "CustomFieldDefinition",
+    "Customer",
+    "CustomerLabel",
+    "Label",
+    "Role",
+    "Team",
+]

@@ -1,0 +1,72 @@
+"""Accounts (one WhatsApp business each), roles and API keys."""
+
+from __future__ import annotations
+
+import uuid
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class Account(Model):
+    id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
+    name = fields.CharField(max_length=200)
+    is_blocked = fields.BooleanField(default=False)
+    # The WhatsApp channel. The access token is a secret: never logged, never returned by the API.
+    phone_number_id = fields.CharField(max_length=64, null=True, unique=True)
+    waba_id = fields.CharField(max_length=64, null=True)
+    display_phone = fields.CharField(max_length=32, null=True)
+    access_token = fields.TextField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "account"
+
+    def __repr__(self) -> str:
+        return f"<Account {self.id} {self.name!r}>"
+
+
+class Role(Model):
+    """A named, reusable set of permissions. account=None marks a built-in role."""
+
+    id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
+    account: fields.ForeignKeyNullableRelation[Account] = fields.ForeignKeyField(
+        "models.Account", related_name="roles", null=True, on_delete=fields.CASCADE
+    )
+    name = fields.CharField(max_length=100)
+    permissions = fields.JSONField(default=list)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "role"
+        unique_together = (("account", "name"),)
+
+
+class ApiKey(Model):
+    """An API key. Only the SHA-256 of the plaintext is stored. The plaintext is shown once."""
+
+    id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
+    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
+        "models.Account", related_name="api_keys", on_delete=fields.CASCADE
+    )
+    role: fields.ForeignKeyNullableRelation[Role] = fields.ForeignKeyField(
+        "models.Role", related_name="api_keys", null=True, on_delete=fields.RESTRICT
+    )
+    key_hash = fields.CharField(max_length=64, unique=True)
+    prefix = fields.CharField(max_length=24)
+    label = fields.CharField(max_length=200, default="")
+    # active | disabled | revoked
+    status = fields.CharField(max_length=16, default="active")
+    rate_limit = fields.CharField(max_length=100, null=True)
+    allowed_ips = fields.JSONField(default=list)
+    expires_at = fields.DatetimeField(null=True)
+    last_used_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    revoked_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "api_key"
+
+    def __repr__(self) -> str:
+        return f"<ApiKey {self.id} {self.prefix}… {self.status}>"

@@ -1,0 +1,92 @@
+"""Customers, their labels and the account's custom-field names."""
+
+from __future__ import annotations
+
+import uuid
+
+from tortoise import fields
+from tortoise.models import Model
+
+from mumble.models.accounts import Account
+from mumble.models.team import Agent, Bot, Team
+
+
+class Customer(Model):
+    id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
+    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
+        "models.Account", related_name="customers", on_delete=fields.CASCADE
+    )
+    # International digits only (no "+"). Null for a user known only by a business-scoped id.
+    phone = fields.CharField(max_length=15, null=True)
+    bsuid = fields.CharField(max_length=160, null=True)
+    name = fields.CharField(max_length=200, null=True)
+    email = fields.CharField(max_length=254, null=True)
+    source = fields.CharField(max_length=200, null=True)
+    country = fields.CharField(max_length=2, null=True)
+    conversation_status = fields.CharField(max_length=32, default="new")
+    last_interaction = fields.DatetimeField(null=True)
+    # Start of the customer-service window: the last inbound message.
+    last_inbound_at = fields.DatetimeField(null=True)
+    agent: fields.ForeignKeyNullableRelation[Agent] = fields.ForeignKeyField(
+        "models.Agent", related_name="customers", null=True, on_delete=fields.SET_NULL
+    )
+    team: fields.ForeignKeyNullableRelation[Team] = fields.ForeignKeyField(
+        "models.Team", related_name="customers", null=True, on_delete=fields.SET_NULL
+    )
+    bot: fields.ForeignKeyNullableRelation[Bot] = fields.ForeignKeyField(
+        "models.Bot", related_name="customers", null=True, on_delete=fields.SET_NULL
+    )
+    # None, "AI" (the AI assistant), "bot" (the flow bot in `bot`) or "off" (bots turned off).
+    bot_mode = fields.CharField(max_length=8, null=True)
+    attribution = fields.JSONField(default=dict)
+    custom_fields = fields.JSONField(default=dict)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "customer"
+        unique_together = (("account", "phone"), ("account", "bsuid"))
+        indexes = (("account_id", "created_at", "id"),)
+
+
+class CustomFieldDefinition(Model):
+    """A custom field name in use in an account (at most 15 per account)."""
+
+    id = fields.IntField(primary_key=True)
+    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
+        "models.Account", related_name="custom_field_definitions", on_delete=fields.CASCADE
+    )
+    name = fields.CharField(max_length=64)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "custom_field_definition"
+        unique_together = (("account", "name"),)
+
+
+class Label(Model):
+    id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
+    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
+        "models.Account", related_name="labels", on_delete=fields.CASCADE
+    )
+    name = fields.CharField(max_length=100)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "label"
+        unique_together = (("account", "name"),)
+
+
+class CustomerLabel(Model):
+    id = fields.IntField(primary_key=True)
+    customer: fields.ForeignKeyRelation[Customer] = fields.ForeignKeyField(
+        "models.Customer", related_name="label_links", on_delete=fields.CASCADE
+    )
+    label: fields.ForeignKeyRelation[Label] = fields.ForeignKeyField(
+        "models.Label", related_name="customer_links", on_delete=fields.CASCADE
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "customer_label"
+        unique_together = (("customer", "label"),)

@@ -1,0 +1,76 @@
+"""Settings: one frozen value built from MUMBLE_* environment variables, passed down explicitly."""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+import os
+from collections.abc import Mapping
+from typing import Any
+
+_DEFAULT_DB = "sqlite://var/mumble.sqlite3"
+
+
+def _bool(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError(f"not a boolean: {raw!r}")
+
+
+def _networks(raw: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    return tuple(
+        ipaddress.ip_network(part.strip(), strict=False) for part in raw.split(",") if part.strip()
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """Everything the service is configured by. Secrets are excluded from repr."""
+
+    database_url: str = _DEFAULT_DB
+    host: str = "127.0.0.1"
+    port: int = 8000
+    log_level: str = "info"
+    max_body_bytes: int = 1024 * 1024
+    max_upload_bytes: int = 100 * 1024 * 1024
+
+    # WhatsApp Cloud API. An empty api_url means "the local sandbox".
+    whatsapp_api_url: str = ""
+    whatsapp_api_version: str = "v23.0"
+    whatsapp_app_secret: str = dataclasses.field(default="", repr=False)
+    whatsapp_verify_token: str = dataclasses.field(default="", repr=False)
+    whatsapp_app_id: str = "sandbox-app"
+    public_base_url: str = ""
+    sandbox_port: int = 8765
+    allow_private_urls: bool = False
+
+    # Rate limits, in the `limits` notation.
+    rate_limit_storage: str = "memory://"
+    rate_limit_per_key: str = "600/minute"
+    rate_limit_per_ip: str = "300/minute"
+    rate_limit_messaging: str = "5/second;100/minute;2000/hour"
+    rate_limit_fail_open: bool = False
+    trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Build settings from MUMBLE_* variables; keyword overrides win (used by CLI flags)."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for field in dataclasses.fields(cls):
+            raw = env.get("MUMBLE_" + field.name.upper())
+            if raw is None:
+                continue
+            if field.name == "trusted_proxies":
+                values[field.name] = _networks(raw)
+            elif field.type in ("int",):
+                values[field.name] = int(raw)
+            elif field.type in ("bool",):
+                values[field.name] = _bool(raw)
+            else:
+                values[field.name] = raw
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
