@@ -5,14 +5,20 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 
+import aiohttp
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount
 
 import mumble.bots.routes as bots_routes
+import mumble.conversations.routes as conversations_routes
 import mumble.customers.routes as customers_routes
 import mumble.labels.routes as labels_routes
+import mumble.messages.routes as messages_routes
 import mumble.team.routes as team_routes
+import mumble.templates.routes as templates_routes
+import mumble.webhooks.routes as webhooks_routes
+import mumble.whatsapp.routes as whatsapp_routes
 from mumble.auth import LastUsedTracker
 from mumble.db import open_database
 from mumble.endpoint import Guard
@@ -20,6 +26,8 @@ from mumble.errors import EXCEPTION_HANDLERS
 from mumble.middleware import RequestIdMiddleware
 from mumble.ratelimit import RateLimiter
 from mumble.settings import Settings
+
+HTTP_TIMEOUT = aiohttp.ClientTimeout(total=30, connect=5, sock_read=20)
 
 
 def api_routes() -> list[BaseRoute]:
@@ -29,17 +37,27 @@ def api_routes() -> list[BaseRoute]:
         *labels_routes.routes,
         *team_routes.routes,
         *bots_routes.routes,
+        *messages_routes.routes,
+        *conversations_routes.routes,
+        *templates_routes.routes,
+        *webhooks_routes.routes,
     ]
 
 
 def create_app(settings: Settings) -> Starlette:
-    """Build the ASGI app; the lifespan opens the database and the rate-limit storage."""
+    """Build the ASGI app; the lifespan opens the database, HTTP client and rate-limit storage."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with open_database(settings.database_url):
+        async with (
+            open_database(settings.database_url),
+            # One pooled HTTP client per process, for the Graph API and every outbound call.
+            aiohttp.ClientSession(timeout=HTTP_TIMEOUT) as http,
+        ):
             # Storages bind to the running loop, so they are built here, never at import time.
             limiter = RateLimiter(settings)
+            app.state.settings = settings
+            app.state.http = http
             app.state.guard = Guard(settings, limiter, LastUsedTracker())
             try:
                 yield
@@ -47,7 +65,10 @@ def create_app(settings: Settings) -> Starlette:
                 await limiter.close()
 
     return Starlette(
-        routes=[Mount("/mumbleapi", routes=api_routes())],
+        routes=[
+            Mount("/mumbleapi", routes=api_routes()),
+            Mount("/webhooks/whatsapp", routes=whatsapp_routes.routes),
+        ],
         middleware=[Middleware(RequestIdMiddleware)],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         lifespan=lifespan,

@@ -61,6 +61,20 @@ class Migration(migrations.Migration):
             bases=['Model'],
         ),
         ops.CreateModel(
+            name='Event',
+            fields=[
+                ('seq', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('id', fields.UUIDField(default=uuid4, unique=True)),
+                ('account', fields.ForeignKeyField('models.Account', source_field='account_id', db_constraint=True, to_field='id', related_name='events', on_delete=OnDelete.CASCADE)),
+                ('type', fields.CharField(max_length=64)),
+                ('customer_id', fields.UUIDField(null=True)),
+                ('data', fields.JSONField(encoder=JSON_DUMPS, decoder=loads)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'event', 'app': 'models', 'indexes': [Index(fields=['account_id', 'seq'])], 'pk_attr': 'seq', 'table_description': 'One integrator-facing event. `seq` gives the total order deliveries follow.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
             name='Label',
             fields=[
                 ('id', fields.UUIDField(primary_key=True, default=uuid4, unique=True, db_index=True)),

@@ -2,6 +2,7 @@
 
 from mumble.models.accounts import Account, ApiKey, Role
 from mumble.models.customers import Customer, CustomerLabel, CustomFieldDefinition, Label
+from mumble.models.events import Event
 from mumble.models.team import Agent, Bot, Team
 
 __all__ = [
@@ -12,6 +13,7 @@ __all__ = [
     "CustomFieldDefinition",
     "Customer",
     "CustomerLabel",
+    "Event",
     "Label",
     "Role",
     "Team",

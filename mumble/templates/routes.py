@@ -1,0 +1,5 @@
+"""HTTP routes of the templates API."""
+
+from starlette.routing import Route
+
+routes: list[Route] = []

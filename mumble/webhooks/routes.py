@@ -1,0 +1,5 @@
+"""HTTP routes of the webhooks API."""
+
+from starlette.routing import Route
+
+routes: list[Route] = []

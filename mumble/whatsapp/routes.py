@@ -1,0 +1,5 @@
+"""The inbound WhatsApp webhook routes (Meta -> us), mounted at /webhooks/whatsapp."""
+
+from starlette.routing import Route
+
+routes: list[Route] = []
