@@ -20,6 +20,7 @@ import mumble.templates.routes as templates_routes
 import mumble.webhooks.routes as webhooks_routes
 import mumble.whatsapp.routes as whatsapp_routes
 from mumble.auth import LastUsedTracker
+from mumble.clock import Clock, SystemClock
 from mumble.db import open_database
 from mumble.endpoint import Guard
 from mumble.errors import EXCEPTION_HANDLERS
@@ -44,8 +45,9 @@ def api_routes() -> list[BaseRoute]:
     ]
 
 
-def create_app(settings: Settings) -> Starlette:
+def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
     """Build the ASGI app; the lifespan opens the database, HTTP client and rate-limit storage."""
+    app_clock = clock or SystemClock()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -57,6 +59,7 @@ def create_app(settings: Settings) -> Starlette:
             # Storages bind to the running loop, so they are built here, never at import time.
             limiter = RateLimiter(settings)
             app.state.settings = settings
+            app.state.clock = app_clock
             app.state.http = http
             app.state.guard = Guard(settings, limiter, LastUsedTracker())
             try:

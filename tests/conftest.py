@@ -16,6 +16,7 @@ from mumble.accounts import service as accounts
 from mumble.app import create_app
 from mumble.models import Account
 from mumble.settings import Settings
+from tests.clock import FrozenClock
 from tests.database import TestDatabases, truncate_all
 from tests.live import serve
 
@@ -45,8 +46,13 @@ def settings(database_url: str) -> Settings:
 
 
 @pytest.fixture
-def app(settings: Settings) -> Starlette:
-    return create_app(settings)
+def clock() -> FrozenClock:
+    return FrozenClock()
+
+
+@pytest.fixture
+def app(settings: Settings, clock: FrozenClock) -> Starlette:
+    return create_app(settings, clock=clock)
 
 
 @pytest_asyncio.fixture
