@@ -1,0 +1,136 @@
+"""The URL guard: what it refuses, and fetching through it from a real loopback server."""
+
+from __future__ import annotations
+
+import ipaddress
+
+import aiohttp
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from mumble.urlguard import UnsafeUrl, check_url, fetch_public, is_public_address
+from tests.live import serve
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1/hook",
+        "http://127.1.2.3:8080/",
+        "http://10.0.0.5/",
+        "http://172.16.0.1/",
+        "http://192.168.1.1/",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[::1]/",
+        "http://[fe80::1]/",
+        "http://[fd00::1]/",
+        "http://[::ffff:127.0.0.1]/",
+        "http://0.0.0.0/",
+        "http://100.64.0.1/",
+        "http://224.0.0.1/",
+        "http://localhost/",
+        "http://localhost:9000/x",
+    ],
+)
+async def test_private_loopback_and_link_local_urls_are_refused(url: str) -> None:
+    with pytest.raises(UnsafeUrl, match="private or reserved address"):
+        await check_url(url, allow_private=False)
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("ftp://example.com/file", "must start with http:// or https://"),
+        ("file:///etc/passwd", "must start with http:// or https://"),
+        ("gopher://127.0.0.1/", "must start with http:// or https://"),
+        ("example.com/hook", "must start with http:// or https://"),
+        ("http:///nohost", "must name a host"),
+        ("http://user:pw@example.com/", "must not contain credentials"),
+        ("", "URL is required"),
+        ("http://name.invalid/", "Cannot resolve host"),
+    ],
+)
+async def test_non_http_and_malformed_urls_are_refused(url: str, reason: str) -> None:
+    with pytest.raises(UnsafeUrl, match=reason):
+        await check_url(url, allow_private=True)
+
+
+async def test_public_literal_address_passes_without_dns() -> None:
+    await check_url("https://93.184.215.14/hook", allow_private=False)
+    assert is_public_address(ipaddress.ip_address("8.8.8.8"))
+    assert not is_public_address(ipaddress.ip_address("::ffff:10.0.0.1"))
+
+
+async def test_loopback_is_allowed_when_private_urls_are_allowed() -> None:
+    await check_url("http://127.0.0.1:9/x", allow_private=True)
+    await check_url("http://localhost:9/x", allow_private=True)
+
+
+def _fetch_app() -> Starlette:
+    async def file(request: Request) -> Response:
+        return Response(b"x" * 1000, media_type="image/png; charset=binary")
+
+    async def hop(request: Request) -> Response:
+        return RedirectResponse("/file", status_code=302)
+
+    async def loop(request: Request) -> Response:
+        return RedirectResponse("/loop", status_code=302)
+
+    async def to_file_scheme(request: Request) -> Response:
+        return RedirectResponse("file:///etc/passwd", status_code=302)
+
+    async def missing(request: Request) -> Response:
+        return Response(b"nope", status_code=404)
+
+    async def host(request: Request) -> Response:
+        return Response(request.headers["host"].encode(), media_type="text/plain")
+
+    return Starlette(
+        routes=[
+            Route("/file", file),
+            Route("/hop", hop),
+            Route("/loop", loop),
+            Route("/scheme", to_file_scheme),
+            Route("/missing", missing),
+            Route("/host", host),
+        ]
+    )
+
+
+async def test_fetch_public_follows_checked_redirects_and_caps_size() -> None:
+    async with serve(_fetch_app()) as base, aiohttp.ClientSession() as session:
+        body, content_type = await fetch_public(
+            session, base + "/hop", allow_private=True, max_bytes=5000
+        )
+        assert (len(body), content_type) == (1000, "image/png")
+        with pytest.raises(UnsafeUrl, match="larger than 999 bytes"):
+            await fetch_public(session, base + "/file", allow_private=True, max_bytes=999)
+        with pytest.raises(UnsafeUrl, match="Too many redirects"):
+            await fetch_public(session, base + "/loop", allow_private=True, max_bytes=5000)
+        with pytest.raises(UnsafeUrl, match="must start with http"):
+            await fetch_public(session, base + "/scheme", allow_private=True, max_bytes=5000)
+        with pytest.raises(UnsafeUrl, match="HTTP 404"):
+            await fetch_public(session, base + "/missing", allow_private=True, max_bytes=5000)
+
+
+async def test_fetch_public_keeps_the_original_host_header_while_pinning_the_address() -> None:
+    async with serve(_fetch_app()) as base, aiohttp.ClientSession() as session:
+        port = base.rsplit(":", 1)[1]
+        body, _ = await fetch_public(
+            session, f"http://localhost:{port}/host", allow_private=True, max_bytes=100
+        )
+        assert body == f"localhost:{port}".encode()
+
+
+async def test_fetch_public_refuses_loopback_before_connecting() -> None:
+    async with serve(_fetch_app()) as base, aiohttp.ClientSession() as session:
+        with pytest.raises(UnsafeUrl, match="private or reserved address"):
+            await fetch_public(session, base + "/file", allow_private=False, max_bytes=5000)
+        port = base.rsplit(":", 1)[1]
+        with pytest.raises(UnsafeUrl, match="private or reserved address"):
+            await fetch_public(
+                session, f"http://localhost:{port}/file", allow_private=False, max_bytes=5000
+            )
