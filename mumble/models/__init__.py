@@ -3,6 +3,7 @@
 from mumble.models.accounts import Account, ApiKey, Role
 from mumble.models.customers import Customer, CustomerLabel, CustomFieldDefinition, Label
 from mumble.models.events import Event
+from mumble.models.messages import IdempotencyRecord, MediaBlob, Message, PendingStatus
 from mumble.models.team import Agent, Bot, Team
 
 __all__ = [
@@ -14,7 +15,11 @@ __all__ = [
     "Customer",
     "CustomerLabel",
     "Event",
+    "IdempotencyRecord",
     "Label",
+    "MediaBlob",
+    "Message",
+    "PendingStatus",
     "Role",
     "Team",
 ]

@@ -1,0 +1,123 @@
+"""Messages exchanged with customers, their media, idempotency records and early statuses."""
+
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.models import Model
+
+from mumble.models.accounts import Account
+from mumble.models.customers import Customer
+
+# Outbound: accepted -> sent -> delivered -> read, or failed. Inbound: received.
+MESSAGE_STATUSES = ("accepted", "sent", "delivered", "read", "failed", "received")
+
+
+class Message(Model):
+    """One WhatsApp message, inbound or outbound. The integer id is the API's message id."""
+
+    id = fields.BigIntField(primary_key=True)
+    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
+        "models.Account", related_name="messages", on_delete=fields.CASCADE
+    )
+    customer: fields.ForeignKeyRelation[Customer] = fields.ForeignKeyField(
+        "models.Customer", related_name="messages", on_delete=fields.CASCADE
+    )
+    # inbound | outbound
+    direction = fields.CharField(max_length=8)
+    # text, image, video, audio, document, sticker, location, contacts, interactive, button,
+    # reaction, order, system, unsupported, template
+    type = fields.CharField(max_length=16)
+    text = fields.TextField(null=True)
+    # Media: Meta's media id (inbound, or our upload), its mime type, a file name, and the link
+    # Meta fetched for a by-URL send. Inbound files are stored in MediaBlob once fetched.
+    media_id = fields.CharField(max_length=128, null=True)
+    media_mime = fields.CharField(max_length=128, null=True)
+    media_filename = fields.CharField(max_length=255, null=True)
+    media_link = fields.TextField(null=True)
+    # none | pending | fetched | failed (gave up), pending files are retried by the media worker
+    media_state = fields.CharField(max_length=8, default="none")
+    media_attempts = fields.IntField(default=0)
+    media_next_attempt_at = fields.DatetimeField(null=True)
+    # Meta's message id. Unique per account, null until Meta accepted an outbound send.
+    wamid = fields.CharField(max_length=255, null=True)
+    status = fields.CharField(max_length=16)
+    error_code = fields.IntField(null=True)
+    error_message = fields.TextField(null=True)
+    template_id = fields.UUIDField(null=True)
+    rendered_body = fields.TextField(null=True)
+    # The raw inbound message object (location, contacts, replies) as Meta sent it.
+    payload = fields.JSONField(default=dict)
+    # When the message happened (inbound: Meta's timestamp, never after our clock).
+    occurred_at = fields.DatetimeField()
+    sent_at = fields.DatetimeField(null=True)
+    delivered_at = fields.DatetimeField(null=True)
+    read_at = fields.DatetimeField(null=True)
+    failed_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "message"
+        unique_together = (("account", "wamid"),)
+        indexes = (("customer_id", "occurred_at", "id"), ("media_state", "media_next_attempt_at"))
+
+    def __repr__(self) -> str:
+        return f"<Message {self.id} {self.direction} {self.type} {self.status}>"
+
+
+class MediaBlob(Model):
+    """The bytes of a message's media file, kept apart so message queries never load them."""
+
+    id = fields.BigIntField(primary_key=True)
+    message: fields.OneToOneRelation[Message] = fields.OneToOneField(
+        "models.Message", related_name="blob", on_delete=fields.CASCADE
+    )
+    mime_type = fields.CharField(max_length=128)
+    size = fields.BigIntField()
+    data = fields.BinaryField()
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "media_blob"
+
+
+class IdempotencyRecord(Model):
+    """The first response to an Idempotency-Key, replayed for 24 hours to identical retries."""
+
+    id = fields.BigIntField(primary_key=True)
+    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
+        "models.Account", related_name="idempotency_records", on_delete=fields.CASCADE
+    )
+    key = fields.CharField(max_length=255)
+    # SHA-256 of the endpoint and the request parameters (and uploaded file).
+    fingerprint = fields.CharField(max_length=64)
+    # Null while the first request is still running.
+    status_code = fields.IntField(null=True)
+    response = fields.JSONField(null=True)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "idempotency_record"
+        unique_together = (("account", "key"),)
+
+
+class PendingStatus(Model):
+    """A status webhook for a wamid we have not recorded yet, applied once the send is recorded."""
+
+    id = fields.BigIntField(primary_key=True)
+    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
+        "models.Account", related_name="pending_statuses", on_delete=fields.CASCADE
+    )
+    wamid = fields.CharField(max_length=255)
+    status = fields.CharField(max_length=16)
+    occurred_at = fields.DatetimeField()
+    error_code = fields.IntField(null=True)
+    error_message = fields.TextField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "pending_status"
+        unique_together = (("account", "wamid", "status"),)
+
+
+__all__ = ["MESSAGE_STATUSES", "IdempotencyRecord", "MediaBlob", "Message", "PendingStatus"]
