@@ -1,0 +1,278 @@
+"""`check_components`: a template in Meta's create shape against the rulebook, pure.
+
+Every broken rule yields one readable detail; an empty list means the template is valid.
+Facts: shared/docs/whatsapp-cloud-api.md §4.2 (developers.facebook.com/documentation/
+business-messaging/whatsapp/templates/components).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import templates_meta
+
+_TOKEN = re.compile(r"\{\{(.*?)\}\}")
+_ADJACENT = re.compile(r"\}\}\s*\{\{")
+_PHONE = re.compile(r"\+?[0-9]{4,}")
+# Pictographic ranges: emoji, dingbats, symbols (auth templates refuse them).
+_EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\ufe0f]")
+
+
+class _Report:
+    def __init__(self, book: templates_meta.Rulebook) -> None:
+        self.book = book
+        self.details: list[str] = []
+
+    def add(self, rule: str, **values: Any) -> None:
+        detail = self.book.detail(rule, **values)
+        if detail not in self.details:
+            self.details.append(detail)
+
+
+def variables_in(text: str) -> list[int] | None:
+    """Positional variable numbers in `text` in order, or None when a placeholder is malformed."""
+    numbers: list[int] = []
+    for match in _TOKEN.finditer(text):
+        inner = match.group(1)
+        if not re.fullmatch(templates_meta.load().raw["variables"]["placeholder"], inner):
+            return None
+        numbers.append(int(inner))
+    leftover = _TOKEN.sub("", text)
+    if "{{" in leftover or "}}" in leftover:
+        return None  # mismatched braces
+    return numbers
+
+
+def _variables(report: _Report, text: str, where: str) -> int:
+    """Check placeholders in `text`; returns how many distinct variables it has."""
+    numbers = variables_in(text)
+    if numbers is None:
+        report.add("variable_format", where=where)
+        return 0
+    if not numbers:
+        return 0
+    count = max(numbers)
+    if sorted(set(numbers)) != list(range(1, count + 1)):
+        report.add("variables_sequential", where=where, max=len(set(numbers)))
+    if _ADJACENT.search(text):
+        report.add("variables_adjacent", where=where)
+    return len(set(numbers))
+
+
+def _examples(report: _Report, given: Any, count: int, where: str) -> list[str]:
+    values = given if isinstance(given, list) else []
+    if count and len(values) != count:
+        report.add("examples_count", where=where, count=count, given=len(values))
+    if any(not isinstance(v, str | int | float) or not str(v).strip() for v in values):
+        report.add("example_empty", where=where)
+    return [str(v) for v in values]
+
+
+def _header(report: _Report, comp: dict[str, Any], category: str, examples: list[str]) -> None:
+    book = report.book
+    formats = book.raw["header_formats"]
+    fmt = str(comp.get("format") or "").upper()
+    if fmt not in formats:
+        report.add("header_format_unknown", value=comp.get("format"), allowed=", ".join(formats))
+        return
+    if category in book.categories and category not in formats[fmt]["categories"]:
+        report.add("header_format_category", value=fmt, category=category)
+    limits = book.raw["limits"]
+    if fmt == "TEXT":
+        text = comp.get("text")
+        if not isinstance(text, str) or not text.strip():
+            report.add("header_text_required")
+            return
+        if len(text) > limits["header_text_length"]:
+            report.add("header_text_length", max=limits["header_text_length"])
+        count = _variables(report, text, "header")
+        if count > limits["header_text_variables"]:
+            report.add("header_text_variables", max=limits["header_text_variables"])
+        elif count:
+            example = comp.get("example") if isinstance(comp.get("example"), dict) else {}
+            examples += _examples(report, example.get("header_text"), count, "Header")
+    elif book.media_kind(fmt):
+        example = comp.get("example") if isinstance(comp.get("example"), dict) else {}
+        handles = example.get("header_handle")
+        if (
+            not isinstance(handles, list)
+            or not handles
+            or not all(isinstance(h, str) and h for h in handles)
+        ):
+            report.add("header_handle_missing", value=fmt)
+
+
+def _body(report: _Report, comp: dict[str, Any], examples: list[str]) -> None:
+    limit = report.book.raw["limits"]["body_length"]
+    text = comp.get("text")
+    if not isinstance(text, str) or not text.strip():
+        report.add("body_required")
+        return
+    if len(text) > limit:
+        report.add("body_length", max=limit)
+    count = _variables(report, text, "body")
+    stripped = text.strip()
+    if count and re.match(r"\{\{[^}]*\}\}", stripped):
+        report.add("variable_at_start")
+    if count and re.search(r"\{\{[^}]*\}\}$", stripped):
+        report.add("variable_at_end")
+    if count:
+        example = comp.get("example") if isinstance(comp.get("example"), dict) else {}
+        rows = example.get("body_text")
+        first = rows[0] if isinstance(rows, list) and rows and isinstance(rows[0], list) else None
+        examples += _examples(report, first, count, "Body")
+
+
+def _footer(report: _Report, comp: dict[str, Any]) -> None:
+    limit = report.book.raw["limits"]["footer_length"]
+    text = comp.get("text")
+    if not isinstance(text, str) or not text.strip():
+        report.add("footer_text_required")
+        return
+    if len(text) > limit:
+        report.add("footer_length", max=limit)
+    if "{{" in text or "}}" in text:
+        report.add("footer_variables")
+
+
+def _url_button(report: _Report, button: dict[str, Any], index: int, examples: list[str]) -> None:
+    limits = report.book.raw["limits"]
+    url = button.get("url")
+    if not isinstance(url, str) or not url.strip():
+        report.add("button_url_required", index=index)
+        return
+    if len(url) > limits["url_length"]:
+        report.add("button_url_length", index=index, max=limits["url_length"])
+    if not re.match(r"https?://[^\s/]+", url):
+        report.add("button_url_scheme", index=index)
+    numbers = variables_in(url)
+    if (
+        numbers is None
+        or len(numbers) > limits["url_variables"]
+        or (numbers and (numbers != [1] or not url.endswith("{{1}}")))
+    ):
+        report.add("button_url_variable", index=index)
+    elif numbers:
+        given = button.get("example")
+        values = given if isinstance(given, list) else [given] if isinstance(given, str) else []
+        if len(values) != 1 or not str(values[0]).strip():
+            report.add("button_url_example", index=index)
+        else:
+            examples.append(str(values[0]))
+
+
+def _button(report: _Report, button: dict[str, Any], index: int, examples: list[str]) -> None:
+    book = report.book
+    limits = book.raw["limits"]
+    btype = str(button.get("type") or "").upper()
+    needs = book.raw["button_types"][btype]["needs"]
+    if "text" in needs:
+        text = button.get("text")
+        if not isinstance(text, str) or not text.strip():
+            report.add("button_text_required", index=index)
+        elif len(text) > limits["button_text_length"]:
+            report.add("button_text_length", index=index, max=limits["button_text_length"])
+    if btype == "URL":
+        _url_button(report, button, index, examples)
+    elif btype == "PHONE_NUMBER":
+        phone = button.get("phone_number")
+        if not isinstance(phone, str) or not phone.strip():
+            report.add("button_phone_required", index=index)
+        elif len(phone) > limits["phone_number_length"]:
+            report.add("button_phone_length", index=index, max=limits["phone_number_length"])
+        elif not _PHONE.fullmatch(phone.strip()):
+            report.add("button_phone_format", index=index)
+    elif btype == "COPY_CODE":
+        example = button.get("example")
+        limit = limits["copy_code_example_length"]
+        if not isinstance(example, str) or not example.strip() or len(example) > limit:
+            report.add("button_copy_code_example", index=index, max=limit)
+    elif btype == "OTP" and str(button.get("otp_type") or "").upper() not in book.raw["otp_types"]:
+        report.add("button_otp_type", index=index, allowed=", ".join(book.raw["otp_types"]))
+
+
+def _buttons(report: _Report, comp: dict[str, Any], category: str, examples: list[str]) -> None:
+    book = report.book
+    buttons = comp.get("buttons")
+    if (
+        not isinstance(buttons, list)
+        or not buttons
+        or not all(isinstance(b, dict) for b in buttons)
+    ):
+        report.add("buttons_shape")
+        return
+    total = book.raw["limits"]["buttons_total"]
+    if len(buttons) > total:
+        report.add("buttons_total", max=total)
+    kinds = book.raw["button_types"]
+    types = [str(b.get("type") or "").upper() for b in buttons]
+    for index, (button, btype) in enumerate(zip(buttons, types, strict=True), start=1):
+        if btype not in kinds:
+            report.add("button_type_unknown", value=button.get("type"))
+            continue
+        if category == "AUTHENTICATION" and btype in book.raw["auth_forbidden_button_types"]:
+            report.add("auth_button_type", value=btype)
+        _button(report, button, index, examples)
+    for btype, spec in kinds.items():
+        if types.count(btype) > spec["max"]:
+            report.add("button_type_count", value=btype, max=spec["max"])
+    quick = [i for i, t in enumerate(types) if t == "QUICK_REPLY"]
+    if quick and quick[-1] - quick[0] + 1 != len(quick):
+        report.add("buttons_grouping")
+
+
+def check_components(
+    *, name: str, language: str, category: str, components: list[dict[str, Any]]
+) -> list[str]:
+    """Each rule the template breaks as a readable detail; empty when Meta's rules are met."""
+    book = templates_meta.load()
+    report = _Report(book)
+    name_rule = book.raw["name"]
+    if not isinstance(name, str) or not name.strip():
+        report.add("name_required")
+    else:
+        if not re.fullmatch(name_rule["pattern"], name):
+            report.add("name_format")
+        if len(name) > name_rule["max_length"]:
+            report.add("name_length", max=name_rule["max_length"])
+    lang = templates_meta.normalize_language(language) if isinstance(language, str) else ""
+    if lang not in book.languages:
+        report.add("language_unknown", value=language)
+    cat = category.upper() if isinstance(category, str) else ""
+    if cat not in book.categories:
+        report.add("category_unknown", allowed=", ".join(book.categories))
+    if not isinstance(components, list) or not all(isinstance(c, dict) for c in components):
+        report.add("components_shape")
+        return report.details
+    seen: set[str] = set()
+    examples: list[str] = []
+    texts: list[str] = []
+    for comp in components:
+        ctype = str(comp.get("type") or "").upper()
+        if ctype not in book.raw["component_types"]:
+            report.add("component_type_unknown", value=comp.get("type"))
+            continue
+        if ctype in seen:
+            report.add("component_duplicate", value=ctype)
+            continue
+        seen.add(ctype)
+        if isinstance(comp.get("text"), str):
+            texts.append(comp["text"])
+        if ctype == "HEADER":
+            _header(report, comp, cat, examples)
+        elif ctype == "BODY":
+            _body(report, comp, examples)
+        elif ctype == "FOOTER":
+            _footer(report, comp)
+        else:
+            _buttons(report, comp, cat, examples)
+    if "BODY" not in seen:
+        report.add("body_required")
+    if cat == "AUTHENTICATION":
+        limit = book.raw["limits"]["auth_parameter_length"]
+        if any(len(e) > limit for e in examples):
+            report.add("auth_parameter_length", max=limit)
+        if any(_EMOJI.search(t) for t in texts):
+            report.add("auth_emoji")
+    return report.details
