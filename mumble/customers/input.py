@@ -1,0 +1,136 @@
+"""Validating the body of add-new-customer / edit-customer into a `CustomerInput` (pure)."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Any
+
+from mumble.customers import fields as f
+from mumble.errors import BadRequest, MumbleError
+from mumble.params import normalize_email, normalize_phone
+
+CustomValue = str | int | float | bool
+
+# Standard profile fields and their length caps.
+_PROFILE_CAPS = {"name": f.NAME_MAX, "email": f.EMAIL_MAX, "source": f.SOURCE_MAX}
+
+
+@dataclasses.dataclass(frozen=True)
+class CustomerInput:
+    """What a client sent. Only keys that were sent are present, None means "clear"."""
+
+    phone: str
+    profile: dict[str, str | None]
+    bot_token: str | None
+    attribution: dict[str, str | None]
+    custom_fields: dict[str, CustomValue | None]
+
+
+def _text(name: str, value: Any, cap: int, details: list[str]) -> str | None:
+    """A string field: None clears it, empty text clears it, anything but a string is refused."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        details.append(f"{name}: must be a string")
+        return None
+    text = value.strip()
+    if "\x00" in text:
+        details.append(f"{name}: must not contain NUL characters")
+    elif len(text) > cap:
+        details.append(f"{name}: too long (at most {cap} characters)")
+    return text or None
+
+
+def _attribution(name: str, value: Any, details: list[str]) -> str | None:
+    """Attribution values are text; numbers are accepted and kept as their text."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if isinstance(value, float) and not math.isfinite(value):
+            details.append(f"{name}: must be a string")
+            return None
+        value = str(value)
+    return _text(name, value, f.ATTRIBUTION_VALUE_MAX, details)
+
+
+def _custom(name: str, value: Any, details: list[str]) -> CustomValue | None:
+    """Custom field values are scalars stored as given; objects and arrays are refused."""
+    if not f.is_custom_field_name(name):
+        details.append(
+            f"{name[:80]}: invalid custom field name (a letter or '_' first, then letters,"
+            f" digits, '_', '-' or '.', at most {f.CUSTOM_FIELD_NAME_MAX} characters)"
+        )
+        return None
+    if value is None or isinstance(value, bool | int):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            details.append(f"{name}: must be a finite number")
+        return value
+    if isinstance(value, str):
+        if "\x00" in value:
+            details.append(f"{name}: must not contain NUL characters")
+        elif len(value) > f.CUSTOM_FIELD_VALUE_MAX:
+            details.append(f"{name}: too long (at most {f.CUSTOM_FIELD_VALUE_MAX} characters)")
+        return value
+    details.append(f"{name}: custom field values must be a string, number or boolean")
+    return None
+
+
+def _phone(params: dict[str, Any], details: list[str]) -> str:
+    raw = params.get("customer_phone")
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        raise BadRequest("Phone number is required.")
+    try:
+        return normalize_phone(raw)
+    except MumbleError as exc:
+        details.append(f"customer_phone: {exc.message}")
+        return ""
+
+
+def parse_customer_input(params: dict[str, Any], failure: str) -> CustomerInput:
+    """Split and validate a customer body; 400 `failure` with every problem in `details`."""
+    details: list[str] = []
+    phone = _phone(params, details)
+    profile: dict[str, str | None] = {}
+    for key, cap in _PROFILE_CAPS.items():
+        if key in params:
+            profile[key] = _text(key, params[key], cap, details)
+    email = profile.get("email")
+    if email:
+        try:
+            profile["email"] = normalize_email(email)
+        except MumbleError as exc:
+            details.append(f"email: {exc.message}")
+    bot_token = _text("bot_token", params.get("bot_token"), f.BOT_TOKEN_MAX, details)
+    attribution: dict[str, str | None] = {}
+    custom: dict[str, CustomValue | None] = {}
+    for key, value in params.items():
+        if key in f.STANDARD_FIELDS:
+            continue
+        if key in f.ATTRIBUTION_SET:
+            attribution[key] = _attribution(key, value, details)
+        else:
+            custom[key] = _custom(key, value, details)
+    if details:
+        raise BadRequest(failure, details=details)
+    return CustomerInput(phone, profile, bot_token, attribution, custom)
+
+
+def validate_profile(
+    failure: str, *, name: str | None, email: str | None, source: str | None
+) -> dict[str, str | None]:
+    """The non-None profile fields, validated like add-new-customer (400 `failure` otherwise)."""
+    details: list[str] = []
+    profile: dict[str, str | None] = {}
+    for key, value in (("name", name), ("email", email), ("source", source)):
+        if value is not None:
+            profile[key] = _text(key, value, _PROFILE_CAPS[key], details)
+    if profile.get("email"):
+        try:
+            profile["email"] = normalize_email(profile["email"] or "")
+        except MumbleError as exc:
+            details.append(f"email: {exc.message}")
+    if details:
+        raise BadRequest(failure, details=details)
+    # For find-or-create callers an empty value means "not given", never "clear".
+    return {key: value for key, value in profile.items() if value is not None}

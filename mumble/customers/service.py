@@ -1,0 +1,312 @@
+"""Customers: the rules and queries behind the customer endpoints, and the find/ensure contract.
+
+Contract for other domains: `find_customer`, `ensure_customer`, `customer_view`, `resolve_bot`.
+Every write runs in one transaction together with its outbox event.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from mumble.customers.custom_fields import register_custom_fields
+from mumble.customers.fields import CONVERSATION_STATUS_SET
+from mumble.customers.input import CustomerInput, validate_profile
+from mumble.customers.views import VIEW_COLUMNS, customer_view, customer_views
+from mumble.errors import BadRequest, Conflict, NotFound
+from mumble.events.outbox import record_event
+from mumble.models import Agent, Bot, Customer, Team
+from mumble.params import country_of
+
+__all__ = [
+    "PER_PAGE",
+    "add_customer",
+    "assign_agent",
+    "assign_team",
+    "customer_view",
+    "delete_customer",
+    "edit_customer",
+    "ensure_customer",
+    "find_customer",
+    "list_customers",
+    "resolve_bot",
+    "set_conversation_status",
+]
+
+PER_PAGE = 250
+ADD_FAILED = "Failed to add customer due to invalid input"
+EDIT_FAILED = "Failed to update customer due to invalid input"
+BotChoice = tuple[str, uuid.UUID | None]
+
+
+def _uuid_or_none(raw: object) -> uuid.UUID | None:
+    """A UUID from client input, or None for anything malformed (which then reads as not found)."""
+    if isinstance(raw, uuid.UUID):
+        return raw
+    if not isinstance(raw, str | int) or isinstance(raw, bool):
+        return None
+    try:
+        return uuid.UUID(str(raw).strip())
+    except ValueError:
+        return None
+
+
+async def find_customer(account_id: uuid.UUID, phone: str) -> Customer:
+    """The account's customer with this normalised phone; 404 "Customer not found"."""
+    customer = await Customer.get_or_none(account_id=account_id, phone=phone)
+    if customer is None:
+        raise NotFound("Customer not found")
+    return customer
+
+
+async def _locked(account_id: uuid.UUID, phone: str) -> Customer:
+    """Like find_customer, but locks the row for the rest of the caller's transaction."""
+    customer = (
+        await Customer.filter(account_id=account_id, phone=phone)
+        .select_for_update(no_key=True)
+        .first()
+    )
+    if customer is None:
+        raise NotFound("Customer not found")
+    return customer
+
+
+async def resolve_bot(account_id: uuid.UUID, token: str) -> BotChoice:
+    """A bot_token as (bot_mode, bot id): a bot id of the account, "AI" or "turn_off"; else 404."""
+    word = token.strip()
+    if word.lower() == "ai":
+        return "AI", None
+    if word.lower() == "turn_off":
+        return "off", None
+    bot_id = _uuid_or_none(word)
+    if bot_id is None or not await Bot.exists(id=bot_id, account_id=account_id):
+        raise NotFound("Bot not found.")
+    return "bot", bot_id
+
+
+def _apply(customer: Customer, profile: dict[str, Any], bot: BotChoice | None) -> list[str]:
+    """Set the given profile fields and bot on the instance; the names of what changed."""
+    changed = []
+    for key, value in profile.items():
+        if getattr(customer, key) != value:
+            setattr(customer, key, value)
+            changed.append(key)
+    if bot is not None and (customer.bot_mode, customer.bot_id) != bot:  # type: ignore[attr-defined]
+        customer.bot_mode, customer.bot_id = bot  # type: ignore[attr-defined]
+        changed.extend(["bot_mode", "bot_id"])
+    return changed
+
+
+async def _create(
+    account_id: uuid.UUID,
+    phone: str,
+    profile: dict[str, Any],
+    bot: BotChoice | None,
+    attribution: dict[str, Any],
+    custom_fields: dict[str, Any],
+) -> Customer:
+    """Insert the customer and record customer.created (inside the caller's transaction)."""
+    mode, bot_id = bot or (None, None)
+    customer = await Customer.create(
+        account_id=account_id,
+        phone=phone,
+        country=country_of(phone),
+        bot_mode=mode,
+        bot_id=bot_id,
+        attribution=attribution,
+        custom_fields=custom_fields,
+        **profile,
+    )
+    view = await customer_view(customer)
+    await record_event(account_id, "customer.created", {"customer": view}, customer_id=customer.id)
+    return customer
+
+
+async def add_customer(account_id: uuid.UUID, data: CustomerInput) -> Customer:
+    """add-new-customer: 409 when the phone exists, 404 for an unknown bot, 400 past 15 fields."""
+    if await Customer.exists(account_id=account_id, phone=data.phone):
+        raise Conflict("Customer already exists")
+    bot = await resolve_bot(account_id, data.bot_token) if data.bot_token else None
+    profile = {key: value for key, value in data.profile.items() if value is not None}
+    attribution = {key: value for key, value in data.attribution.items() if value is not None}
+    custom = {key: value for key, value in data.custom_fields.items() if value is not None}
+    try:
+        async with in_transaction():
+            await register_custom_fields(account_id, custom)
+            return await _create(account_id, data.phone, profile, bot, attribution, custom)
+    except IntegrityError:
+        # Lost a race with a concurrent add of the same phone: the unique pair decides.
+        raise Conflict("Customer already exists") from None
+
+
+def _merged(current: dict[str, Any] | None, updates: dict[str, Any]) -> dict[str, Any]:
+    """`current` with `updates` applied; a None value removes the key."""
+    merged = dict(current or {})
+    for key, value in updates.items():
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = value
+    return merged
+
+
+async def edit_customer(account_id: uuid.UUID, data: CustomerInput) -> list[str]:
+    """edit-customer: fields not sent stay; returns the custom field names processed."""
+    async with in_transaction():
+        customer = await _locked(account_id, data.phone)
+        bot = await resolve_bot(account_id, data.bot_token) if data.bot_token else None
+        await register_custom_fields(
+            account_id, [key for key, value in data.custom_fields.items() if value is not None]
+        )
+        changed = _apply(customer, data.profile, bot)
+        for column, updates in (
+            ("attribution", data.attribution),
+            ("custom_fields", data.custom_fields),
+        ):
+            merged = _merged(getattr(customer, column), updates)
+            if merged != (getattr(customer, column) or {}):
+                setattr(customer, column, merged)
+                changed.append(column)
+        if changed:
+            await customer.save(update_fields=[*changed, "updated_at"])
+            view = await customer_view(customer)
+            await record_event(
+                account_id,
+                "customer.updated",
+                {"customer": view, "changed": changed},
+                customer_id=customer.id,
+            )
+    return list(data.custom_fields)
+
+
+async def delete_customer(account_id: uuid.UUID, phone: str) -> None:
+    """Delete the customer; label links and stored messages go with it (FK cascade)."""
+    async with in_transaction():
+        customer = await _locked(account_id, phone)
+        view = await customer_view(customer)
+        await customer.delete()
+        await record_event(
+            account_id, "customer.deleted", {"customer": view}, customer_id=customer.id
+        )
+
+
+async def set_conversation_status(account_id: uuid.UUID, phone: str, status: object) -> None:
+    """One of the 18 canonical keys, else 400 "Invalid conversation status."."""
+    if not isinstance(status, str) or status.strip() not in CONVERSATION_STATUS_SET:
+        raise BadRequest("Invalid conversation status.")
+    status = status.strip()
+    async with in_transaction():
+        customer = await _locked(account_id, phone)
+        previous = customer.conversation_status
+        if previous == status:
+            return
+        customer.conversation_status = status
+        await customer.save(update_fields=["conversation_status", "updated_at"])
+        view = await customer_view(customer)
+        await record_event(
+            account_id,
+            "customer.conversation_status_changed",
+            {"customer": view, "previous_status": previous, "status": status},
+            customer_id=customer.id,
+        )
+
+
+async def _assign(
+    account_id: uuid.UUID, phone: str, model: type[Agent | Team], raw_id: object, missing: str
+) -> None:
+    """Point the customer's agent or team at a row of the same account (404 otherwise)."""
+    customer = await find_customer(account_id, phone)
+    target_id = _uuid_or_none(raw_id)
+    row = None
+    if target_id is not None:
+        row = await model.get_or_none(id=target_id, account_id=account_id)
+    if row is None:
+        raise NotFound(missing)
+    kind = "agent" if model is Agent else "team"
+    async with in_transaction():
+        customer = await _locked(account_id, customer.phone or phone)
+        setattr(customer, f"{kind}_id", row.id)
+        await customer.save(update_fields=[f"{kind}_id", "updated_at"])
+        view = await customer_view(customer)
+        await record_event(
+            account_id,
+            "customer.assigned",
+            {"customer": view, kind: {"id": str(row.id), "name": row.name}},
+            customer_id=customer.id,
+        )
+
+
+async def assign_agent(account_id: uuid.UUID, phone: str, agent_id: object) -> None:
+    """assign-customer-to-agent: 404 "Customer not found" / "Agent not found"."""
+    await _assign(account_id, phone, Agent, agent_id, "Agent not found")
+
+
+async def assign_team(account_id: uuid.UUID, phone: str, team_id: object) -> None:
+    """assign-customer-to-team: 404 "Customer not found" / "Team not found"."""
+    await _assign(account_id, phone, Team, team_id, "Team not found")
+
+
+async def list_customers(account_id: uuid.UUID, page: int) -> dict[str, Any]:
+    """One page of 250 in (created_at, id) order, with the reference's paging fields."""
+    query = Customer.filter(account_id=account_id)
+    total = await query.count()
+    rows = (
+        await query.order_by("created_at", "id")
+        .offset((page - 1) * PER_PAGE)
+        .limit(PER_PAGE)
+        .values(*VIEW_COLUMNS)
+    )
+    pages = math.ceil(total / PER_PAGE)
+    return {
+        "customers": await customer_views(rows),
+        "total": total,
+        "pages": pages,
+        "current_page": page,
+        "per_page": PER_PAGE,
+        "total_pages": pages,
+    }
+
+
+async def ensure_customer(
+    account_id: uuid.UUID,
+    phone: str,
+    *,
+    name: str | None = None,
+    email: str | None = None,
+    source: str | None = None,
+    bot_token: str | None = None,
+) -> Customer:
+    """Find or create by phone, apply the non-None fields, record events. Own transaction."""
+    token = bot_token.strip() if isinstance(bot_token, str) and bot_token.strip() else None
+    async with in_transaction():
+        customer = (
+            await Customer.filter(account_id=account_id, phone=phone)
+            .select_for_update(no_key=True)
+            .first()
+        )
+        if customer is None:
+            profile = validate_profile(ADD_FAILED, name=name, email=email, source=source)
+            bot = await resolve_bot(account_id, token) if token else None
+            try:
+                # A savepoint: a concurrent create of the same phone must not abort our caller.
+                async with in_transaction():
+                    return await _create(account_id, phone, profile, bot, {}, {})
+            except IntegrityError:
+                customer = await _locked(account_id, phone)
+        profile = validate_profile(EDIT_FAILED, name=name, email=email, source=source)
+        bot = await resolve_bot(account_id, token) if token else None
+        changed = _apply(customer, profile, bot)
+        if changed:
+            await customer.save(update_fields=[*changed, "updated_at"])
+            view = await customer_view(customer)
+            await record_event(
+                account_id,
+                "customer.updated",
+                {"customer": view, "changed": changed},
+                customer_id=customer.id,
+            )
+        return customer

@@ -1,0 +1,103 @@
+"""The customer object as get-customer shows it, built for one row or a page in a few queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections import defaultdict
+from typing import Any
+
+from mumble.models import Agent, Bot, Customer, CustomerLabel, Team
+from mumble.params import country_of
+
+# Columns read for a view; list queries use `.values(*VIEW_COLUMNS)`.
+VIEW_COLUMNS = (
+    "id",
+    "phone",
+    "name",
+    "email",
+    "source",
+    "country",
+    "conversation_status",
+    "last_interaction",
+    "agent_id",
+    "team_id",
+    "bot_id",
+    "bot_mode",
+    "attribution",
+    "custom_fields",
+    "created_at",
+)
+
+
+def iso(moment: dt.datetime | None) -> str | None:
+    """UTC "YYYY-MM-DDTHH:MM:SS" (the reference's format), or None."""
+    if moment is None:
+        return None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
+    return moment.isoformat(timespec="seconds")
+
+
+def bot_view(mode: str | None, bot: dict[str, Any] | None) -> dict[str, Any] | None:
+    """`{"type": "flow"|"AI"|"turn_off", "id", "name"}`; type matches what bot_token accepts."""
+    if mode == "AI":
+        return {"type": "AI", "id": None, "name": "AI"}
+    if mode == "off":
+        return {"type": "turn_off", "id": None, "name": None}
+    if mode == "bot" and bot is not None:
+        return {"type": "flow", "id": bot["id"], "name": bot["name"]}
+    return None
+
+
+async def _names(model: type[Agent | Team | Bot], ids: set[Any]) -> dict[Any, dict[str, Any]]:
+    if not ids:
+        return {}
+    rows = await model.filter(id__in=list(ids)).values("id", "name")
+    return {row["id"]: {"id": str(row["id"]), "name": row["name"]} for row in rows}
+
+
+async def customer_views(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Views of `.values(*VIEW_COLUMNS)` rows: labels, agents, teams and bots in one query each."""
+    if not rows:
+        return []
+    ids = [row["id"] for row in rows]
+    labels: dict[Any, list[str]] = defaultdict(list)
+    links = (
+        await CustomerLabel.filter(customer_id__in=ids)
+        .order_by("created_at", "id")
+        .values("customer_id", "label__name")
+    )
+    for link in links:
+        labels[link["customer_id"]].append(link["label__name"])
+    agents = await _names(Agent, {row["agent_id"] for row in rows if row["agent_id"]})
+    teams = await _names(Team, {row["team_id"] for row in rows if row["team_id"]})
+    bots = await _names(Bot, {row["bot_id"] for row in rows if row["bot_id"]})
+    return [
+        {
+            "id": str(row["id"]),
+            "name": row["name"],
+            "phone": row["phone"],
+            "email": row["email"],
+            "country": row["country"] or (country_of(row["phone"]) if row["phone"] else None),
+            "conversation_status": row["conversation_status"],
+            "last_interaction": iso(row["last_interaction"]),
+            "source": row["source"],
+            "agent": agents.get(row["agent_id"]),
+            "team": teams.get(row["team_id"]),
+            "bot": bot_view(row["bot_mode"], bots.get(row["bot_id"])),
+            "labels": labels.get(row["id"], []),
+            "attribution": row["attribution"] or {},
+            "custom_fields": row["custom_fields"] or {},
+            "created_at": iso(row["created_at"]),
+        }
+        for row in rows
+    ]
+
+
+async def customer_view(customer: Customer) -> dict[str, Any]:
+    """The object get-customer returns for this customer (also the payload of customer events)."""
+    row = {column: getattr(customer, column) for column in VIEW_COLUMNS}
+    if isinstance(row["id"], str):
+        row["id"] = uuid.UUID(row["id"])
+    return (await customer_views([row]))[0]
