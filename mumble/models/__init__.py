@@ -5,6 +5,7 @@ from mumble.models.customers import Customer, CustomerLabel, CustomFieldDefiniti
 from mumble.models.events import Event
 from mumble.models.messages import IdempotencyRecord, MediaBlob, Message, PendingStatus
 from mumble.models.team import Agent, Bot, Team
+from mumble.models.templates import Template
 
 __all__ = [
     "Account",
@@ -22,4 +23,5 @@ __all__ = [
     "PendingStatus",
     "Role",
     "Team",
+    "Template",
 ]
