@@ -27,6 +27,7 @@ from mumble.errors import EXCEPTION_HANDLERS
 from mumble.middleware import RequestIdMiddleware
 from mumble.ratelimit import RateLimiter
 from mumble.settings import Settings
+from mumble.whatsapp.client import GraphClient
 
 HTTP_TIMEOUT = aiohttp.ClientTimeout(total=30, connect=5, sock_read=20)
 
@@ -61,6 +62,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
             app.state.settings = settings
             app.state.clock = app_clock
             app.state.http = http
+            app.state.graph = GraphClient(
+                http, settings.graph_api_url, settings.whatsapp_api_version
+            )
             app.state.guard = Guard(settings, limiter, LastUsedTracker())
             try:
                 yield

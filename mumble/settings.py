@@ -55,6 +55,16 @@ class Settings:
     rate_limit_fail_open: bool = False
     trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
 
+    @property
+    def graph_api_url(self) -> str:
+        """The effective Graph API base URL: the configured one, else the local sandbox."""
+        return self.whatsapp_api_url or f"http://127.0.0.1:{self.sandbox_port}"
+
+    @property
+    def uses_sandbox(self) -> bool:
+        """True when no real Graph URL is configured, so the sandbox stands in for Meta."""
+        return not self.whatsapp_api_url
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         """Build settings from MUMBLE_* variables; keyword overrides win (used by CLI flags)."""

@@ -1,0 +1,189 @@
+"""Graph API errors as typed exceptions keyed by Meta's code, and their mapping to our envelope.
+
+Meta's error shape: `{"error": {"message", "type", "code", "error_subcode", "error_data":
+{"details"}, "fbtrace_id"}}`. Branch on `code` (Meta's advice), never on titles or HTTP status.
+Codes: developers.facebook.com/documentation/business-messaging/whatsapp/support/error-codes
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from mumble.errors import MumbleError
+
+# Meta says these mean "not processed, try again": a retry cannot duplicate anything.
+SAFE_RETRY_CODES = frozenset({2, 133004})
+# Unknown/temporary failures: retried only on calls that cannot send a message twice.
+NON_SEND_RETRY_CODES = frozenset({1, 131000, 131016})
+TRANSIENT_CODES = SAFE_RETRY_CODES | NON_SEND_RETRY_CODES | {131057}
+RATE_LIMIT_CODES = frozenset({4, 80007, 80008, 130429, 131056})
+AUTH_CODES = frozenset({0, 190})
+PERMISSION_CODES = frozenset({3, 10, *range(200, 300)})
+# Business-side configuration problems: not the API client's fault, so 502 like auth.
+ACCOUNT_CODES = frozenset({131005, 131031, 131042, 131045, 133010, 368})
+
+TEMPLATE_MESSAGES = {
+    132000: "Template parameter count mismatch (variables do not match the template)",
+    132001: "Template does not exist in this language or is not approved",
+    132005: "Template text is too long once the variables are filled in",
+    132007: "Template content violates WhatsApp's format policy",
+    132008: "Template parameter value is not valid",
+    132012: "Template parameter format mismatch (a value is not in the expected format)",
+    132015: "Template is paused (low quality), try again later",
+    132016: "Template is disabled (paused too often), create a new template",
+}
+REENGAGEMENT_MESSAGE = "Conversation is closed (send a template instead)"
+AUTH_MESSAGE = "WhatsApp authentication failed (check the access token)"
+PERMISSION_MESSAGE = "WhatsApp refused the request (check the access token's permissions)"
+RATE_LIMIT_MESSAGE = "WhatsApp rate limit reached, retry later"
+UNAVAILABLE_MESSAGE = "WhatsApp is unavailable, retry later"
+# Waits when Meta gives no Retry-After: pair rate is 1 message per 6 s, WABA limits are hourly.
+_DEFAULT_RETRY_AFTER = {130429: 1.0, 131056: 6.0, 4: 60.0, 80007: 60.0, 80008: 60.0}
+
+
+class WhatsAppError(Exception):
+    """A failed Graph call. Never carries the access token."""
+
+    def __init__(
+        self,
+        code: int,
+        message: str,
+        *,
+        subcode: int | None = None,
+        title: str | None = None,
+        details: str | None = None,
+        fbtrace_id: str | None = None,
+        error_type: str | None = None,
+        http_status: int = 400,
+        is_transient: bool | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(f"(#{code}) {message}")
+        self.code = code
+        self.subcode = subcode
+        self.message = message
+        self.title = title or message
+        self.details = details
+        self.fbtrace_id = fbtrace_id
+        self.error_type = error_type
+        self.http_status = http_status
+        self.is_transient = code in TRANSIENT_CODES if is_transient is None else is_transient
+        self.retry_after = retry_after
+
+
+class ReengagementRequired(WhatsAppError):
+    """131047: more than 24 hours since the customer last wrote; only templates are allowed."""
+
+
+class TemplateError(WhatsAppError):
+    """132xxx: template missing, not approved, paused, disabled, or wrong parameters."""
+
+
+class RateLimited(WhatsAppError):
+    """Throughput (130429), pair rate (131056), app (4) or WABA (80007, 80008) limits."""
+
+
+class AuthError(WhatsAppError):
+    """190 / 0: the access token is expired, invalidated or wrong."""
+
+
+class PermissionDenied(WhatsAppError):
+    """3, 10, 200-299: the token lacks a permission."""
+
+
+class TemporaryError(WhatsAppError):
+    """Meta's explicit temporary failures (1, 2, 131000, 131016, 131057, 133004)."""
+
+
+class TransportError(WhatsAppError):
+    """No usable answer: connection failure, timeout, or a 5xx without a Graph error body.
+
+    `request_sent` is False only when the request provably never left (connection refused).
+    """
+
+    def __init__(self, message: str, *, http_status: int = 502, request_sent: bool = True) -> None:
+        super().__init__(-1, message, http_status=http_status, is_transient=True)
+        self.request_sent = request_sent
+
+
+def _class_for(code: int) -> type[WhatsAppError]:
+    if code == 131047:
+        return ReengagementRequired
+    if code in TEMPLATE_MESSAGES:
+        return TemplateError
+    if code in RATE_LIMIT_CODES:
+        return RateLimited
+    if code in AUTH_CODES:
+        return AuthError
+    if code in PERMISSION_CODES:
+        return PermissionDenied
+    if code in TRANSIENT_CODES:
+        return TemporaryError
+    return WhatsAppError
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _strip_code(message: str, code: int) -> str:
+    # Meta prefixes messages with "(#<code>) ": keep the title only.
+    prefix = f"(#{code})"
+    return message[len(prefix) :].strip() if message.startswith(prefix) else message
+
+
+def from_graph(
+    body: Any, http_status: int, *, retry_after: float | None = None
+) -> WhatsAppError | None:
+    """The typed error for a Graph error body, or None when `body` has no `error` object."""
+    error = body.get("error") if isinstance(body, dict) else None
+    if not isinstance(error, dict):
+        return None
+    code = _int(error.get("code"))
+    if code is None:
+        return None
+    message = _strip_code(str(error.get("message") or "Unknown error"), code)
+    data = error.get("error_data")
+    details = data.get("details") if isinstance(data, dict) else None
+    if code in RATE_LIMIT_CODES and retry_after is None:
+        retry_after = _DEFAULT_RETRY_AFTER.get(code)
+    transient = error.get("is_transient")
+    return _class_for(code)(
+        code,
+        message,
+        subcode=_int(error.get("error_subcode")),
+        title=error.get("error_user_title") or message,
+        details=str(details) if details is not None else None,
+        fbtrace_id=error.get("fbtrace_id"),
+        error_type=error.get("type"),
+        http_status=http_status,
+        is_transient=(code in TRANSIENT_CODES or transient is True) or None,
+        retry_after=retry_after,
+    )
+
+
+def to_mumble_error(exc: WhatsAppError) -> MumbleError:
+    """Our envelope for a Graph failure: 400 for the caller's mistakes, 429 for limits, 502 else."""
+    code = exc.code
+    if isinstance(exc, ReengagementRequired):
+        return MumbleError(REENGAGEMENT_MESSAGE, status=400)
+    if isinstance(exc, TemplateError):
+        return MumbleError(TEMPLATE_MESSAGES[code], status=400)
+    if isinstance(exc, RateLimited):
+        wait = max(1, math.ceil(exc.retry_after or _DEFAULT_RETRY_AFTER.get(code, 1.0)))
+        return MumbleError(RATE_LIMIT_MESSAGE, status=429, headers={"Retry-After": str(wait)})
+    if isinstance(exc, AuthError):
+        return MumbleError(AUTH_MESSAGE, status=502)
+    if isinstance(exc, PermissionDenied):
+        return MumbleError(PERMISSION_MESSAGE, status=502)
+    if isinstance(exc, TransportError | TemporaryError):
+        return MumbleError(UNAVAILABLE_MESSAGE, status=502)
+    if code in ACCOUNT_CODES:
+        return MumbleError(f"WhatsApp account problem: {exc.title}", status=502)
+    # The rest (invalid recipient, bad media, undeliverable...) is about this request.
+    details = [exc.details] if exc.details else None
+    return MumbleError(f"WhatsApp rejected the request: {exc.title}", status=400, details=details)

@@ -1,0 +1,208 @@
+"""Meta's exact Cloud API shapes: send request bodies, Graph error bodies and webhook envelopes.
+
+Shared by the adapter (requests it sends) and the sandbox (answers and webhooks it produces).
+Shapes: developers.facebook.com/documentation/business-messaging/whatsapp/messages/send-messages
+and .../webhooks/reference/messages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+MEDIA_KINDS = ("image", "video", "audio", "document", "sticker")
+# Captions are accepted on these kinds only; audio and sticker take none.
+_CAPTION_KINDS = {"image", "video", "document"}
+
+
+def recipient(to: str) -> str:
+    """Meta's `to`: always the leading "+" and the country code, so no prefix is guessed."""
+    digits = to.strip()
+    return digits if digits.startswith("+") else "+" + digits
+
+
+def _base(to: str, kind: str) -> dict[str, Any]:
+    return {
+        "messaging_product": "whatsapp",
+        "recipient_type": "individual",
+        "to": recipient(to),
+        "type": kind,
+    }
+
+
+def text_payload(to: str, body: str, preview_url: bool = False) -> dict[str, Any]:
+    """A text message body."""
+    return _base(to, "text") | {"text": {"body": body, "preview_url": preview_url}}
+
+
+def media_payload(
+    to: str,
+    kind: str,
+    *,
+    link: str | None = None,
+    media_id: str | None = None,
+    caption: str | None = None,
+    filename: str | None = None,
+) -> dict[str, Any]:
+    """An image/video/audio/document/sticker message, by uploaded `media_id` or public `link`."""
+    if kind not in MEDIA_KINDS:
+        raise ValueError(f"unknown media kind: {kind}")
+    if (link is None) == (media_id is None):
+        raise ValueError("exactly one of link or media_id is required")
+    media: dict[str, Any] = {"id": media_id} if media_id is not None else {"link": link}
+    if caption and kind in _CAPTION_KINDS:
+        media["caption"] = caption
+    if filename and kind == "document":
+        media["filename"] = filename
+    return _base(to, kind) | {kind: media}
+
+
+def _header_component(header: dict[str, Any]) -> dict[str, Any]:
+    """`header` is {"type": image|video|document, "link"|"id": ..., "filename"?}."""
+    kind = header["type"]
+    media = {k: header[k] for k in ("id", "link") if header.get(k)}
+    if kind == "document" and header.get("filename"):
+        media["filename"] = header["filename"]
+    return {"type": "header", "parameters": [{"type": kind, kind: media}]}
+
+
+def _button_component(button: dict[str, Any], position: int) -> dict[str, Any]:
+    """`button`: {"sub_type": url|quick_reply|copy_code, "index": n, "text"|"payload"|...}."""
+    sub_type = button.get("sub_type", "url")
+    if sub_type == "quick_reply":
+        parameter = {"type": "payload", "payload": button["payload"]}
+    elif sub_type == "copy_code":
+        parameter = {"type": "coupon_code", "coupon_code": button["coupon_code"]}
+    else:
+        parameter = {"type": "text", "text": button["text"]}
+    return {
+        "type": "button",
+        "sub_type": sub_type,
+        "index": str(button.get("index", position)),
+        "parameters": [parameter],
+    }
+
+
+def template_payload(
+    to: str,
+    name: str,
+    language_code: str,
+    *,
+    header: dict[str, Any] | None = None,
+    body_params: Sequence[str] = (),
+    buttons: Sequence[dict[str, Any]] = (),
+) -> dict[str, Any]:
+    """A template message: header media parameter, body text parameters in order, buttons."""
+    components: list[dict[str, Any]] = []
+    if header:
+        components.append(_header_component(header))
+    if body_params:
+        components.append(
+            {"type": "body", "parameters": [{"type": "text", "text": str(v)} for v in body_params]}
+        )
+    components.extend(_button_component(b, i) for i, b in enumerate(buttons))
+    template: dict[str, Any] = {"name": name, "language": {"code": language_code}}
+    if components:
+        template["components"] = components
+    return _base(to, "template") | {"template": template}
+
+
+def send_success(to: str, wa_id: str, wamid: str) -> dict[str, Any]:
+    """Meta's answer to an accepted send."""
+    return {
+        "messaging_product": "whatsapp",
+        "contacts": [{"input": to, "wa_id": wa_id}],
+        "messages": [{"id": wamid}],
+    }
+
+
+def graph_error(
+    code: int,
+    message: str,
+    *,
+    subcode: int | None = None,
+    details: str | None = None,
+    error_type: str = "OAuthException",
+    fbtrace_id: str = "AbCdEfGhIjKlMnOpQrStUv",
+) -> dict[str, Any]:
+    """A synchronous Graph error body: `message` is prefixed with "(#code)" as Meta does."""
+    error: dict[str, Any] = {"message": f"(#{code}) {message}", "type": error_type, "code": code}
+    if subcode is not None:
+        error["error_subcode"] = subcode
+    error["error_data"] = {"messaging_product": "whatsapp", "details": details or message}
+    error["fbtrace_id"] = fbtrace_id
+    return {"error": error}
+
+
+def webhook_envelope(
+    waba_id: str, field: str, value: dict[str, Any], *, time: int | None = None
+) -> dict[str, Any]:
+    """Meta's webhook envelope around one change."""
+    entry: dict[str, Any] = {"id": waba_id, "changes": [{"field": field, "value": value}]}
+    if time is not None:
+        entry["time"] = time
+    return {"object": "whatsapp_business_account", "entry": [entry]}
+
+
+def messages_value(
+    phone_number_id: str,
+    display_phone_number: str,
+    *,
+    contacts: Sequence[dict[str, Any]] = (),
+    messages: Sequence[dict[str, Any]] = (),
+    statuses: Sequence[dict[str, Any]] = (),
+) -> dict[str, Any]:
+    """The `value` of a `messages` change: inbound messages and/or statuses for one number."""
+    value: dict[str, Any] = {
+        "messaging_product": "whatsapp",
+        "metadata": {
+            "display_phone_number": display_phone_number,
+            "phone_number_id": phone_number_id,
+        },
+    }
+    if contacts:
+        value["contacts"] = list(contacts)
+    if messages:
+        value["messages"] = list(messages)
+    if statuses:
+        value["statuses"] = list(statuses)
+    return value
+
+
+def status_item(
+    wamid: str,
+    status: str,
+    timestamp: int,
+    recipient_id: str,
+    *,
+    category: str = "service",
+    errors: Sequence[dict[str, Any]] = (),
+) -> dict[str, Any]:
+    """One `statuses[]` item (v24+ shape: no `conversation`); pricing rides on `sent` only."""
+    item: dict[str, Any] = {
+        "id": wamid,
+        "status": status,
+        "timestamp": str(timestamp),
+        "recipient_id": recipient_id,
+    }
+    if status == "sent":
+        item["pricing"] = {
+            "billable": category != "service",
+            "pricing_model": "PMP",
+            "type": "free_customer_service" if category == "service" else "regular",
+            "category": category,
+        }
+    if errors:
+        item["errors"] = list(errors)
+    return item
+
+
+def webhook_error(code: int, title: str, details: str) -> dict[str, Any]:
+    """The webhook error shape (no `type`, no `fbtrace_id`)."""
+    return {
+        "code": code,
+        "title": title,
+        "message": title,
+        "error_data": {"details": details},
+        "href": "https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/",
+    }
