@@ -6,6 +6,7 @@ from mumble.models.events import Event
 from mumble.models.messages import IdempotencyRecord, MediaBlob, Message, PendingStatus
 from mumble.models.team import Agent, Bot, Team
 from mumble.models.templates import Template
+from mumble.models.webhooks import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "Account",
@@ -24,4 +25,7 @@ __all__ = [
     "Role",
     "Team",
     "Template",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]
