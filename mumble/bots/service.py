@@ -1,17 +1,65 @@
-"""Chatbots: created by the admin CLI, listed and assigned to customers through the API."""
+"""Chatbots: created by the admin CLI, listed and assigned to customers through the API.
+
+A customer's bot state is `Customer.bot_mode`: None (never set), "AI" (the AI assistant),
+"bot" (the flow bot in `Customer.bot`) or "off" (bots turned off for this customer).
+Bot tokens are read by `mumble.customers.service.resolve_bot`, shared with add-new-customer.
+"""
 
 from __future__ import annotations
 
 import uuid
 
+from tortoise.transactions import in_transaction
+
 from mumble.accounts.service import get_account
-from mumble.errors import BadRequest
-from mumble.models import Bot
+from mumble.customers.service import customer_view, find_customer, resolve_bot
+from mumble.errors import BadRequest, NotFound
+from mumble.events.outbox import record_event
+from mumble.models import Bot, Customer
 
 
 async def create_bot(account_id: str | uuid.UUID, name: str) -> Bot:
+    """Create a flow bot of the account; 404 when the account does not exist."""
     account = await get_account(account_id)
     name = name.strip()
     if not name or len(name) > 200:
         raise BadRequest("Name must be 1 to 200 characters")
     return await Bot.create(account=account, name=name)
+
+
+async def list_bots(account_id: uuid.UUID) -> list[dict[str, str]]:
+    """Every bot of the account, oldest first: `{"id", "name"}`."""
+    rows = await Bot.filter(account_id=account_id).order_by("created_at", "id").values("id", "name")
+    return [{"id": str(row["id"]), "name": row["name"]} for row in rows]
+
+
+async def assign_bot(account_id: uuid.UUID, phone: str, token: str) -> Customer:
+    """Point the customer at a flow bot, the AI assistant, or turn bots off.
+
+    The token is read by CUSTOMERS' `resolve_bot` (the same rule as add-new-customer's
+    bot_token). Records customer.assigned only when the assignment changes.
+    """
+    customer = await find_customer(account_id, phone)
+    mode, bot_id = await resolve_bot(account_id, token)
+    async with in_transaction():
+        # Lock and re-read so concurrent assignments serialise and a deleted row is not revived.
+        current = (
+            await Customer.filter(id=customer.id, account_id=account_id)
+            .select_for_update(no_key=True)
+            .first()
+        )
+        if current is None:
+            raise NotFound("Customer not found")
+        if (current.bot_mode, current.bot_id) == (mode, bot_id):  # type: ignore[attr-defined]
+            return current
+        current.bot_mode = mode
+        current.bot_id = bot_id  # type: ignore[attr-defined]
+        await current.save(update_fields=["bot_mode", "bot_id", "updated_at"])
+        view = await customer_view(current)
+        await record_event(
+            account_id,
+            "customer.assigned",
+            {"customer": view, "bot": view["bot"]},
+            customer_id=current.id,
+        )
+    return current

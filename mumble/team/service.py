@@ -11,6 +11,34 @@ from mumble.errors import BadRequest, NotFound
 from mumble.models import Agent, Team
 
 
+async def list_agents(account_id: uuid.UUID) -> list[dict[str, str]]:
+    """Every agent of the account, oldest first: `{"name", "id"}`."""
+    rows = (
+        await Agent.filter(account_id=account_id).order_by("created_at", "id").values("id", "name")
+    )
+    return [{"name": row["name"], "id": str(row["id"])} for row in rows]
+
+
+async def list_teams(account_id: uuid.UUID) -> list[dict[str, object]]:
+    """Every team of the account, oldest first, with its members (`{"name", "id"}` each)."""
+    teams = (
+        await Team.filter(account_id=account_id)
+        .order_by("created_at", "id")
+        .prefetch_related("members")
+    )
+    return [
+        {
+            "name": team.name,
+            "id": str(team.id),
+            "members": [
+                {"name": agent.name, "id": str(agent.id)}
+                for agent in sorted(team.members, key=lambda a: (a.created_at, str(a.id)))
+            ],
+        }
+        for team in teams
+    ]
+
+
 def _name(raw: str) -> str:
     name = raw.strip()
     if not name or len(name) > 200:
@@ -19,6 +47,7 @@ def _name(raw: str) -> str:
 
 
 async def create_agent(account_id: str | uuid.UUID, name: str, email: str | None = None) -> Agent:
+    """Create an agent (sub-user) of the account; 404 when the account does not exist."""
     account = await get_account(account_id)
     return await Agent.create(account=account, name=_name(name), email=email)
 
