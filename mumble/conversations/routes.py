@@ -1,5 +1,46 @@
-"""HTTP routes of the conversations API."""
+"""HTTP routes of the conversations API: get-conversation, is-active-conv."""
 
-from starlette.routing import Route
+from __future__ import annotations
 
-routes: list[Route] = []
+from typing import Any
+
+from mumble.conversations import service
+from mumble.endpoint import Call, api_route
+from mumble.messages.routes import base_url
+from mumble.params import page_number, required_phone
+
+
+async def get_conversation(call: Call) -> dict[str, Any]:
+    phone = required_phone(call.params)
+    page = page_number(call.params)
+    result = await service.conversation_page(
+        call.principal.account_id, phone, page, base_url=base_url(call)
+    )
+    return {"success": True, **result}
+
+
+async def is_active_conv(call: Call) -> dict[str, Any]:
+    phone = required_phone(call.params)
+    now = call.request.app.state.clock.now()
+    return {
+        "success": True,
+        "is_active": await service.is_active(call.principal.account_id, phone, now),
+    }
+
+
+routes = [
+    api_route(
+        "/get-conversation",
+        get_conversation,
+        methods=["GET"],
+        permission="conversations:read",
+        action="read conversations",
+    ),
+    api_route(
+        "/is-active-conv",
+        is_active_conv,
+        methods=["GET"],
+        permission="conversations:read",
+        action="read conversations",
+    ),
+]

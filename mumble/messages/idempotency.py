@@ -1,0 +1,145 @@
+"""Idempotency-Key on the send endpoints: a retried request replays the first answer.
+
+Same key + same request within 24 hours -> the first response (status and body), nothing sent
+again. Same key + a different request -> 409. Concurrent duplicates: the unique (account, key)
+row decides the winner, the others wait for its stored response. Transient failures (429, 5xx)
+are not stored, so a retry after them really runs again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hashlib
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import orjson
+from starlette.responses import Response
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from mumble.endpoint import Call
+from mumble.errors import BadRequest, Conflict, JsonResponse, MumbleError
+from mumble.models import IdempotencyRecord
+
+HEADER = "Idempotency-Key"
+TTL = dt.timedelta(hours=24)
+MAX_KEY_LENGTH = 255
+# How long a duplicate waits for the first request's answer before giving up with 409.
+WAIT_SECONDS = 60.0
+_POLL_SECONDS = 0.05
+REUSED = "Idempotency-Key was already used with a different request"
+IN_PROGRESS = "A request with this Idempotency-Key is still in progress"
+
+
+def fingerprint(call: Call, extra: bytes = b"") -> str:
+    """SHA-256 of the endpoint, its parameters and `extra` (an uploaded file's digest)."""
+    digest = hashlib.sha256()
+    digest.update(call.request.method.encode() + b" " + call.request.url.path.encode() + b"\n")
+    digest.update(orjson.dumps(call.params, option=orjson.OPT_SORT_KEYS, default=str))
+    digest.update(b"\n" + extra)
+    return digest.hexdigest()
+
+
+def _key(call: Call) -> str | None:
+    raw = call.request.headers.get(HEADER)
+    if raw is None:
+        return None
+    key = raw.strip()
+    if not key or len(key) > MAX_KEY_LENGTH:
+        raise BadRequest(f"{HEADER} must be 1 to {MAX_KEY_LENGTH} characters")
+    return key
+
+
+async def _claim(
+    account_id: uuid.UUID, key: str, print_: str, now: dt.datetime
+) -> IdempotencyRecord | None:
+    """None when this request owns the key now; else the record of the request that does."""
+    while True:
+        try:
+            async with in_transaction():
+                await IdempotencyRecord.create(
+                    account_id=account_id, key=key, fingerprint=print_, created_at=now
+                )
+            return None
+        except IntegrityError:
+            pass
+        record = await IdempotencyRecord.get_or_none(account_id=account_id, key=key)
+        if record is None:
+            continue  # released by a failed first attempt: try to own it
+        if record.created_at + TTL <= now:
+            await IdempotencyRecord.filter(id=record.id).delete()
+            continue
+        return record
+
+
+def _replay(record: IdempotencyRecord) -> Response:
+    assert record.status_code is not None
+    headers = {"Idempotent-Replayed": "true"}
+    return JsonResponse(record.response, status_code=record.status_code, headers=headers)
+
+
+async def _wait(record: IdempotencyRecord) -> IdempotencyRecord | None:
+    """The record once its first request finished, or None when that request released it."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + WAIT_SECONDS
+    while record.status_code is None:
+        if loop.time() > deadline:
+            raise Conflict(IN_PROGRESS)
+        await asyncio.sleep(_POLL_SECONDS)
+        fresh = await IdempotencyRecord.get_or_none(id=record.id)
+        if fresh is None:
+            return None
+        record = fresh
+    return record
+
+
+async def run_idempotent(
+    call: Call,
+    operation: Callable[[], Awaitable[dict[str, Any]]],
+    *,
+    extra: bytes = b"",
+) -> dict[str, Any] | Response:
+    """Run `operation` once per Idempotency-Key (when the header is present) and replay after."""
+    key = _key(call)
+    if key is None:
+        return await operation()
+    account_id = call.principal.account_id
+    print_ = fingerprint(call, extra)
+    while True:
+        record = await _claim(account_id, key, print_, call.request.app.state.clock.now())
+        if record is None:
+            break
+        if record.fingerprint != print_:
+            raise Conflict(REUSED)
+        finished = await _wait(record)
+        if finished is not None:
+            if finished.fingerprint != print_:
+                raise Conflict(REUSED)
+            return _replay(finished)
+    try:
+        result = await operation()
+    except MumbleError as exc:
+        if exc.status == 429 or exc.status >= 500:
+            await IdempotencyRecord.filter(account_id=account_id, key=key).delete()
+        else:
+            body: dict[str, Any] = {"error": True, "message": exc.message}
+            if exc.details:
+                body["details"] = exc.details
+            await _store(account_id, key, exc.status, body)
+        raise
+    except BaseException:
+        await IdempotencyRecord.filter(account_id=account_id, key=key).delete()
+        raise
+    await _store(account_id, key, 200, result)
+    return result
+
+
+async def _store(account_id: uuid.UUID, key: str, status: int, body: dict[str, Any]) -> None:
+    # Round-trip through JSON so the stored body is exactly what the client received.
+    stored = orjson.loads(orjson.dumps(body, option=orjson.OPT_NON_STR_KEYS))
+    await IdempotencyRecord.filter(account_id=account_id, key=key).update(
+        status_code=status, response=stored
+    )

@@ -1,0 +1,122 @@
+"""Delivery statuses from Meta's webhooks applied to stored messages, monotonically.
+
+Meta retries and reorders status webhooks (developers.facebook.com/documentation/business-messaging/
+whatsapp/webhooks/reference/messages/status): the same status twice changes nothing, a late
+`delivered` never replaces `read`, and a status for a wamid we have not recorded yet is parked in
+PendingStatus and applied when the send is recorded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from mumble.events.outbox import record_event
+from mumble.messages.views import event_data
+from mumble.models import Account, Customer, Message, PendingStatus
+
+# A status only ever moves up this ladder; `failed` is terminal.
+RANK = {"accepted": 0, "sent": 1, "delivered": 2, "read": 3, "failed": 4}
+# "played" (first play of a voice note) means the customer has heard it: read.
+ALIASES = {"played": "read"}
+_TIMESTAMPS = {
+    "sent": "sent_at",
+    "delivered": "delivered_at",
+    "read": "read_at",
+    "failed": "failed_at",
+}
+
+
+@dataclass(frozen=True)
+class StatusUpdate:
+    wamid: str
+    status: str
+    occurred_at: dt.datetime
+    error_code: int | None = None
+    error_message: str | None = None
+
+
+def normalise_status(raw: object) -> str | None:
+    """Meta's status word as ours (sent/delivered/read/failed), or None when we do not track it."""
+    if not isinstance(raw, str):
+        return None
+    status = ALIASES.get(raw, raw)
+    return status if status in _TIMESTAMPS else None
+
+
+async def _apply(message: Message, update: StatusUpdate, base_url: str) -> bool:
+    """Apply one update to a locked message inside the caller's transaction; True if it moved."""
+    if message.direction != "outbound":
+        return False
+    changed: list[str] = []
+    stamp = _TIMESTAMPS[update.status]
+    if getattr(message, stamp) is None:
+        # Record when it happened even when the status itself does not move (read came first).
+        setattr(message, stamp, update.occurred_at)
+        changed.append(stamp)
+    moved = RANK[update.status] > RANK.get(message.status, 0)
+    if moved:
+        message.status = update.status
+        changed.append("status")
+        if update.status == "failed":
+            message.error_code = update.error_code
+            message.error_message = update.error_message
+            changed += ["error_code", "error_message"]
+    if not changed:
+        return False
+    await message.save(update_fields=[*changed, "updated_at"])
+    if moved:
+        customer = await Customer.get(id=message.customer_id)  # type: ignore[attr-defined]
+        account = await Account.get(id=message.account_id)  # type: ignore[attr-defined]
+        data = event_data(message, customer, account, base_url=base_url)
+        await record_event(account.id, f"message.{update.status}", data, customer_id=customer.id)
+    return moved
+
+
+async def _locked(account_id: uuid.UUID, wamid: str) -> Message | None:
+    return await Message.filter(account_id=account_id, wamid=wamid).select_for_update().first()
+
+
+async def apply_status(account_id: uuid.UUID, update: StatusUpdate, *, base_url: str) -> bool:
+    """Apply a status webhook; an unknown wamid is parked. True when the status moved."""
+    async with in_transaction():
+        message = await _locked(account_id, update.wamid)
+        if message is not None:
+            return await _apply(message, update, base_url)
+        try:
+            async with in_transaction():
+                await PendingStatus.create(
+                    account_id=account_id,
+                    wamid=update.wamid,
+                    status=update.status,
+                    occurred_at=update.occurred_at,
+                    error_code=update.error_code,
+                    error_message=update.error_message,
+                )
+        except IntegrityError:
+            pass  # the same status for the same wamid is already parked
+    # The send may have been recorded between our read and our insert.
+    return await apply_pending(account_id, update.wamid, base_url=base_url)
+
+
+async def apply_pending(account_id: uuid.UUID, wamid: str, *, base_url: str = "") -> bool:
+    """Apply and drop the statuses parked for `wamid` once its message exists."""
+    if not await PendingStatus.exists(account_id=account_id, wamid=wamid):
+        return False
+    moved = False
+    async with in_transaction():
+        message = await _locked(account_id, wamid)
+        if message is None:
+            return False
+        parked = await PendingStatus.filter(account_id=account_id, wamid=wamid)
+        for row in sorted(parked, key=lambda p: RANK[p.status]):
+            update = StatusUpdate(
+                wamid, row.status, row.occurred_at, row.error_code, row.error_message
+            )
+            moved = await _apply(message, update, base_url) or moved
+        await PendingStatus.filter(id__in=[row.id for row in parked]).delete()
+    return moved

@@ -1,0 +1,72 @@
+"""How a message looks in the API (get-message, get-conversation) and in message.* events."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mumble.models import Account, Customer, Message
+
+MEDIA_PATH = "/mumbleapi/media/{id}"
+
+
+def media_path(message_id: int) -> str:
+    """Our server's path that serves a message's stored media file."""
+    return MEDIA_PATH.format(id=message_id)
+
+
+def _media_url(message: Message, base_url: str) -> str | None:
+    # "fetched": the file is stored with us (an upload, or inbound media once downloaded).
+    if message.media_state == "fetched":
+        return base_url.rstrip("/") + media_path(message.id)
+    # A by-URL send: the file lives where the integrator put it.
+    return message.media_link
+
+
+def _party(customer: Customer) -> str | None:
+    return customer.phone or customer.bsuid
+
+
+def _business(account: Account) -> str | None:
+    return account.display_phone or account.phone_number_id
+
+
+def message_view(
+    message: Message, customer: Customer, account: Account, *, base_url: str
+) -> dict[str, Any]:
+    """The reference's message object plus direction, type, status and delivery details."""
+    inbound = message.direction == "inbound"
+    kind = message.type
+    return {
+        "id": message.id,
+        "message_wa_id": message.wamid,
+        "from": _party(customer) if inbound else _business(account),
+        "to": _business(account) if inbound else _party(customer),
+        "text": message.text,
+        "is_img": kind == "image",
+        "is_video": kind == "video",
+        "is_audio": kind == "audio",
+        "is_pdf": kind == "document",
+        "is_sticker": kind == "sticker",
+        "is_geo_location": kind == "location",
+        "media_url": _media_url(message, base_url),
+        "mime_type": message.media_mime,
+        "filename": message.media_filename,
+        "timestamp": int(message.occurred_at.timestamp()),
+        "direction": message.direction,
+        "type": kind,
+        "status": message.status,
+        "error": (
+            {"code": message.error_code, "message": message.error_message}
+            if message.status == "failed"
+            else None
+        ),
+        "template_id": str(message.template_id) if message.template_id else None,
+    }
+
+
+def event_data(
+    message: Message, customer: Customer, account: Account, *, base_url: str
+) -> dict[str, Any]:
+    """The payload of a message.* event: the get-message object plus the customer's phone."""
+    view = message_view(message, customer, account, base_url=base_url)
+    return {**view, "customer_phone": customer.phone, "customer_bsuid": customer.bsuid}
