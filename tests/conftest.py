@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
@@ -15,6 +16,8 @@ from starlette.applications import Starlette
 from mumble.accounts import service as accounts
 from mumble.app import create_app
 from mumble.models import Account
+from mumble.sandbox import Sandbox, SandboxConfig
+from mumble.sandbox.state import ChannelInfo
 from mumble.settings import Settings
 from tests.clock import FrozenClock
 from tests.database import TestDatabases, truncate_all
@@ -36,10 +39,45 @@ def database_url(databases: TestDatabases, tmp_path: Path) -> str:
     return databases.fresh(tmp_path)
 
 
+TEST_APP_SECRET = "test-app-secret"
+TEST_VERIFY_TOKEN = "test-verify-token"
+TEST_APP_ID = "sandbox-app"
+
+
+@dataclasses.dataclass(frozen=True)
+class SandboxHandle:
+    """The running Cloud API sandbox: base URL, the Sandbox object, a client for /_sandbox/."""
+
+    url: str
+    sandbox: Sandbox
+    control: httpx.AsyncClient
+
+    async def flush(self) -> None:
+        """Wait until every webhook the sandbox has scheduled (statuses, reviews) is delivered."""
+        await self.sandbox.sender.flush()
+
+
+@pytest_asyncio.fixture
+async def sandbox(clock: FrozenClock) -> AsyncIterator[SandboxHandle]:
+    """The sandbox on a real port, sharing the test clock. Statuses are immediate, template
+    review is manual (control API) unless a test sets `review_delay`."""
+    instance = Sandbox(
+        app_secret=TEST_APP_SECRET,
+        clock=clock,
+        config=SandboxConfig(review_delay=None, status_delay=0.0),
+    )
+    async with serve(instance.app) as url, httpx.AsyncClient(base_url=url, timeout=30) as control:
+        yield SandboxHandle(url=url, sandbox=instance, control=control)
+
+
 @pytest.fixture
-def settings(database_url: str) -> Settings:
+def settings(database_url: str, sandbox: SandboxHandle) -> Settings:
     return Settings(
         database_url=database_url,
+        whatsapp_api_url=sandbox.url,
+        whatsapp_app_secret=TEST_APP_SECRET,
+        whatsapp_verify_token=TEST_VERIFY_TOKEN,
+        whatsapp_app_id=TEST_APP_ID,
         allow_private_urls=True,
         rate_limit_storage=os.environ.get("MUMBLE_TEST_RATE_LIMIT_STORAGE", "memory://"),
     )
@@ -56,9 +94,13 @@ def app(settings: Settings, clock: FrozenClock) -> Starlette:
 
 
 @pytest_asyncio.fixture
-async def server(app: Starlette, databases: TestDatabases) -> AsyncIterator[str]:
-    """The app on a real loopback socket; yields its base URL. The ORM is open meanwhile."""
+async def server(
+    app: Starlette, databases: TestDatabases, sandbox: SandboxHandle
+) -> AsyncIterator[str]:
+    """The app on a real loopback socket; yields its base URL. The ORM is open meanwhile.
+    The sandbox posts its signed webhooks to this server's /webhooks/whatsapp."""
     async with serve(app) as url:
+        sandbox.sandbox.sender.url = url + "/webhooks/whatsapp"
         if databases.postgres:
             await truncate_all()
         yield url
@@ -84,12 +126,29 @@ class Tenant:
 
 
 MakeTenant = Callable[..., Awaitable[Tenant]]
+_channel_numbers = itertools.count(100001)
 
 
 @pytest.fixture
-def make_tenant(server: str) -> MakeTenant:
-    async def make(name: str = "Acme", **channel: str) -> Tenant:
-        account = await accounts.create_account(name, accounts.Channel(**channel))
+def make_tenant(server: str, sandbox: SandboxHandle) -> MakeTenant:
+    """Each tenant gets a unique WhatsApp channel, registered in the sandbox; keyword
+    arguments override its parts (phone_number_id=None gives an account without a channel)."""
+
+    async def make(name: str = "Acme", **channel: str | None) -> Tenant:
+        n = next(_channel_numbers)
+        values: dict[str, str | None] = {
+            "phone_number_id": f"1{n:014d}",
+            "waba_id": f"2{n:014d}",
+            "access_token": f"EAAtest{n}token",
+            "display_phone": f"1555{n:07d}",
+        } | channel
+        account = await accounts.create_account(name, accounts.Channel(**values))
+        if account.phone_number_id:
+            sandbox.sandbox.state.channels[account.phone_number_id] = ChannelInfo(
+                account.phone_number_id,
+                account.waba_id or "",
+                account.display_phone or "15550000000",
+            )
         key, plaintext = await accounts.create_key(account.id)
         return Tenant(account=account, key=plaintext, key_id=str(key.id))
 

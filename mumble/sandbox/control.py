@@ -1,0 +1,273 @@
+"""The sandbox's control API under /_sandbox/: simulate customers, drive templates, inject faults.
+
+Answers plain JSON (not Meta's shapes); a bad control request is 400 `{"error": "..."}`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import dataclasses
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from mumble.sandbox.inbound import MESSAGE_TYPES, build_message, store_media
+from mumble.sandbox.state import ChannelInfo, Fault, Template, new_numeric_id
+from mumble.sandbox.templates import check_components
+from mumble.whatsapp.payloads import messages_value, webhook_envelope, webhook_error
+
+if TYPE_CHECKING:
+    from mumble.sandbox.app import Sandbox
+
+
+class _Bad(Exception):
+    pass
+
+
+def _sb(request: Request) -> Sandbox:
+    return request.app.state.sandbox  # type: ignore[no-any-return]
+
+
+async def _body(request: Request) -> dict[str, Any]:
+    raw = await request.body()
+    if not raw:
+        return {}
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise _Bad("body is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise _Bad("body must be a JSON object")
+    return body
+
+
+def _required(body: dict[str, Any], *names: str) -> None:
+    missing = [n for n in names if not body.get(n)]
+    if missing:
+        raise _Bad(f"missing: {', '.join(missing)}")
+
+
+def _handler(fn: Any) -> Any:
+    async def endpoint(request: Request) -> Response:
+        try:
+            return JSONResponse(await fn(request, _sb(request)))
+        except _Bad as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
+
+    return endpoint
+
+
+async def health(request: Request, sb: Sandbox) -> dict[str, Any]:
+    return {"ok": True, "webhook_url": sb.sender.url}
+
+
+async def reset(request: Request, sb: Sandbox) -> dict[str, Any]:
+    sb.state.reset()
+    return {"ok": True}
+
+
+async def config(request: Request, sb: Sandbox) -> dict[str, Any]:
+    """GET shows, POST changes: webhook_url, app_secret, review_delay, status_delay, ..."""
+    if request.method == "POST":
+        body = await _body(request)
+        if "webhook_url" in body:
+            sb.sender.url = str(body.pop("webhook_url") or "")
+        if "app_secret" in body:
+            sb.sender.app_secret = str(body.pop("app_secret") or "")
+        if "auto_statuses" in body:
+            body["auto_statuses"] = tuple(body["auto_statuses"] or ())
+        try:
+            sb.config = dataclasses.replace(sb.config, **body)
+        except TypeError as exc:
+            raise _Bad(str(exc)) from None
+    return dataclasses.asdict(sb.config) | {"webhook_url": sb.sender.url}
+
+
+async def channels(request: Request, sb: Sandbox) -> dict[str, Any]:
+    """Register a number: its WABA and display number appear in webhooks and template lookups."""
+    body = await _body(request)
+    _required(body, "phone_number_id", "waba_id")
+    info = ChannelInfo(
+        str(body["phone_number_id"]),
+        str(body["waba_id"]),
+        str(body.get("display_phone_number") or "15550000000"),
+    )
+    sb.state.channels[info.phone_number_id] = info
+    return dataclasses.asdict(info)
+
+
+async def inbound(request: Request, sb: Sandbox) -> dict[str, Any]:
+    """Simulate a customer writing in; the webhook is delivered before this answers."""
+    body = await _body(request)
+    _required(body, "phone_number_id")
+    if body.get("type", "text") not in MESSAGE_TYPES:
+        raise _Bad(f"type must be one of: {', '.join(MESSAGE_TYPES)}")
+    if body.get("content"):
+        try:
+            body["content_bytes"] = base64.b64decode(body["content"], validate=True)
+        except (binascii.Error, ValueError):
+            raise _Bad("content must be base64") from None
+    now = sb.clock.now()
+    timestamp = int(body.get("timestamp") or now.timestamp())
+    contact, message = build_message(sb.state, body, timestamp)
+    if message.get("from"):
+        when = dt.datetime.fromtimestamp(timestamp, dt.UTC)
+        sb.state.last_inbound[(str(body["phone_number_id"]), message["from"])] = when
+    channel = sb.state.channel(str(body["phone_number_id"]))
+    value = messages_value(
+        channel.phone_number_id,
+        channel.display_phone_number,
+        contacts=[contact],
+        messages=[message],
+    )
+    envelope = webhook_envelope(channel.waba_id or "0", "messages", value)
+    results = await sb.sender.deliver_all([envelope])
+    return {"id": message["id"], "delivery": results, "envelope": envelope}
+
+
+async def windows(request: Request, sb: Sandbox) -> dict[str, Any]:
+    """Open (or with `close: true` close) a customer's 24-hour window without a webhook."""
+    body = await _body(request)
+    _required(body, "phone_number_id", "wa_id")
+    key = (str(body["phone_number_id"]), str(body["wa_id"]).lstrip("+"))
+    if body.get("close"):
+        sb.state.last_inbound.pop(key, None)
+    else:
+        sb.state.last_inbound[key] = sb.clock.now()
+    return {"open": sb.state.window_open(*key, sb.clock.now())}
+
+
+async def messages(request: Request, sb: Sandbox) -> dict[str, Any]:
+    query = request.query_params
+    items = [
+        m.view()
+        for m in sb.state.messages
+        if query.get("phone_number_id", m.phone_number_id) == m.phone_number_id
+        and query.get("to", m.to).lstrip("+") == m.to.lstrip("+")
+    ]
+    return {"data": items}
+
+
+async def requests_log(request: Request, sb: Sandbox) -> dict[str, Any]:
+    return {"data": sb.state.requests}
+
+
+async def webhooks_log(request: Request, sb: Sandbox) -> dict[str, Any]:
+    return {"data": sb.state.webhooks}
+
+
+async def flush(request: Request, sb: Sandbox) -> dict[str, Any]:
+    """Wait until every background webhook (statuses, reviews) has been delivered."""
+    await sb.sender.flush()
+    return {"ok": True}
+
+
+async def statuses(request: Request, sb: Sandbox) -> dict[str, Any]:
+    """Emit a status webhook for a sent message, e.g. `failed` with an error code."""
+    body = await _body(request)
+    _required(body, "id", "status")
+    message = next((m for m in sb.state.messages if m.id == body["id"]), None)
+    if message is None:
+        raise _Bad(f"no sent message {body['id']}")
+    errors = []
+    if body["status"] == "failed":
+        code = int(body.get("error_code") or 131000)
+        title = str(body.get("error_title") or "Something went wrong")
+        errors.append(webhook_error(code, title, str(body.get("error_details") or title)))
+    results = await sb.deliver_statuses(message, [str(body["status"])], errors=errors, gap=0)
+    return {"delivery": results}
+
+
+def _template(sb: Sandbox, template_id: str) -> Template:
+    template = sb.state.templates.get(template_id)
+    if template is None:
+        raise _Bad(f"no template {template_id}")
+    return template
+
+
+async def templates(request: Request, sb: Sandbox) -> dict[str, Any]:
+    """GET lists all; POST seeds one directly (default APPROVED, no webhook)."""
+    if request.method == "POST":
+        body = await _body(request)
+        _required(body, "waba_id", "name", "language", "components")
+        template = Template(
+            id=new_numeric_id(),
+            waba_id=str(body["waba_id"]),
+            name=str(body["name"]),
+            language=str(body["language"]),
+            category=str(body.get("category", "UTILITY")).upper(),
+            components=list(body["components"]),
+            status=str(body.get("status", "APPROVED")),
+        )
+        template.problems = check_components(template)
+        sb.state.templates[template.id] = template
+        return template.view()
+    return {"data": [t.view() | {"waba_id": t.waba_id} for t in sb.state.templates.values()]}
+
+
+async def template_status(request: Request, sb: Sandbox) -> dict[str, Any]:
+    """Set APPROVED, REJECTED (with `reason`), PAUSED, DISABLED, ... and emit the webhook."""
+    template = _template(sb, request.path_params["template_id"])
+    body = await _body(request)
+    _required(body, "status")
+    status = str(body["status"]).upper()
+    result = await sb.set_template_status(
+        template, status, reason=body.get("reason"), info=body.get("info")
+    )
+    return template.view() | {"delivery": result}
+
+
+async def template_review(request: Request, sb: Sandbox) -> dict[str, Any]:
+    """Review now by the rulebook: APPROVED, or REJECTED with the broken rules."""
+    template = _template(sb, request.path_params["template_id"])
+    result = await sb.review(template)
+    return template.view() | {"problems": template.problems, "delivery": result}
+
+
+async def faults(request: Request, sb: Sandbox) -> dict[str, Any]:
+    """POST adds a fault, DELETE clears all, GET lists them."""
+    if request.method == "POST":
+        try:
+            sb.state.faults.append(Fault(**await _body(request)))
+        except TypeError as exc:
+            raise _Bad(str(exc)) from None
+    elif request.method == "DELETE":
+        sb.state.faults.clear()
+    return {"data": [dataclasses.asdict(f) for f in sb.state.faults]}
+
+
+async def media(request: Request, sb: Sandbox) -> dict[str, Any]:
+    """Store a file as if a customer had sent it; answers its media id."""
+    body = await _body(request)
+    _required(body, "content", "mime_type")
+    try:
+        data = base64.b64decode(body["content"], validate=True)
+    except (binascii.Error, ValueError):
+        raise _Bad("content must be base64") from None
+    item = store_media(sb.state, data, str(body["mime_type"]), body.get("filename"))
+    return {"id": item.id, "sha256": item.sha256, "file_size": len(data)}
+
+
+routes = [
+    Route("/health", _handler(health), methods=["GET"]),
+    Route("/reset", _handler(reset), methods=["POST"]),
+    Route("/config", _handler(config), methods=["GET", "POST"]),
+    Route("/channels", _handler(channels), methods=["POST"]),
+    Route("/inbound", _handler(inbound), methods=["POST"]),
+    Route("/windows", _handler(windows), methods=["POST"]),
+    Route("/messages", _handler(messages), methods=["GET"]),
+    Route("/requests", _handler(requests_log), methods=["GET"]),
+    Route("/webhooks", _handler(webhooks_log), methods=["GET"]),
+    Route("/flush", _handler(flush), methods=["POST"]),
+    Route("/statuses", _handler(statuses), methods=["POST"]),
+    Route("/templates", _handler(templates), methods=["GET", "POST"]),
+    Route("/templates/{template_id}/status", _handler(template_status), methods=["POST"]),
+    Route("/templates/{template_id}/review", _handler(template_review), methods=["POST"]),
+    Route("/faults", _handler(faults), methods=["GET", "POST", "DELETE"]),
+    Route("/media", _handler(media), methods=["POST"]),
+]

@@ -1,0 +1,159 @@
+"""Builds the inbound customer messages the sandbox delivers, one per Cloud API message type."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from typing import Any
+
+from mumble.sandbox.state import Media, State, new_numeric_id, new_wamid
+
+MESSAGE_TYPES = (
+    "text",
+    "image",
+    "video",
+    "audio",
+    "document",
+    "sticker",
+    "location",
+    "contacts",
+    "interactive",
+    "button",
+    "reaction",
+    "unsupported",
+)
+_DEFAULT_MIME = {
+    "image": "image/jpeg",
+    "video": "video/mp4",
+    "audio": "audio/ogg; codecs=opus",
+    "document": "application/pdf",
+    "sticker": "image/webp",
+}
+
+
+def new_bsuid(country: str = "US") -> str:
+    """A business-scoped user id like Meta's: "CC." + digits."""
+    return f"{country}.{secrets.randbelow(10**19):019d}"
+
+
+def store_media(state: State, data: bytes, mime_type: str, filename: str | None = None) -> Media:
+    media = Media(
+        id=new_numeric_id(),
+        data=data,
+        mime_type=mime_type,
+        sha256=hashlib.sha256(data).hexdigest(),
+        filename=filename,
+    )
+    state.media[media.id] = media
+    return media
+
+
+def _media_object(state: State, kind: str, spec: dict[str, Any]) -> dict[str, Any]:
+    mime = str(spec.get("mime_type") or _DEFAULT_MIME[kind])
+    if spec.get("media_id") and spec["media_id"] in state.media:
+        media = state.media[spec["media_id"]]
+    else:
+        data = spec.get("content_bytes") or f"sandbox {kind} {secrets.token_hex(4)}".encode()
+        media = store_media(state, data, mime, spec.get("filename"))
+    obj: dict[str, Any] = {"mime_type": media.mime_type, "sha256": media.sha256, "id": media.id}
+    if spec.get("caption") and kind in ("image", "video", "document"):
+        obj["caption"] = spec["caption"]
+    if kind == "document":
+        obj["filename"] = spec.get("filename") or "document.pdf"
+    if kind == "audio":
+        obj["voice"] = bool(spec.get("voice", False))
+    if kind == "sticker":
+        obj["animated"] = bool(spec.get("animated", False))
+    return obj
+
+
+def _typed_object(state: State, kind: str, spec: dict[str, Any]) -> dict[str, Any]:
+    if kind == "text":
+        return {"body": str(spec.get("text", "Hello"))}
+    if kind in _DEFAULT_MIME:
+        return _media_object(state, kind, spec)
+    if kind == "location":
+        obj = {
+            "latitude": spec.get("latitude", 32.0853),
+            "longitude": spec.get("longitude", 34.7818),
+        }
+        for key in ("name", "address", "url"):
+            if spec.get(key):
+                obj[key] = spec[key]
+        return obj
+    if kind == "interactive":
+        reply = str(spec.get("reply_type", "button_reply"))
+        answer = {"id": spec.get("reply_id", "opt_1"), "title": spec.get("reply_title", "Yes")}
+        if reply == "list_reply":
+            answer["description"] = spec.get("reply_description", "")
+        return {"type": reply, reply: answer}
+    if kind == "button":
+        return {"payload": spec.get("payload", "YES"), "text": spec.get("button_text", "Yes")}
+    if kind == "reaction":
+        obj = {"message_id": spec.get("message_id", "wamid.unknown")}
+        if spec.get("emoji", "\U0001f44d"):
+            obj["emoji"] = spec.get("emoji", "\U0001f44d")
+        return obj
+    if kind == "unsupported":
+        return {"type": spec.get("unsupported_type", "edit")}
+    raise ValueError(kind)
+
+
+def _contacts_list(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    if isinstance(spec.get("contacts"), list):
+        return list(spec["contacts"])
+    return [
+        {
+            "name": {"formatted_name": "Jane Roe", "first_name": "Jane", "last_name": "Roe"},
+            "phones": [{"phone": "+1 650 555 0199", "wa_id": "16505550199", "type": "CELL"}],
+        }
+    ]
+
+
+def build_message(
+    state: State, spec: dict[str, Any], timestamp: int
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(contact, message) for a control request; `from` absent means a BSUID-only user."""
+    kind = str(spec.get("type", "text"))
+    if kind not in MESSAGE_TYPES:
+        raise ValueError(f"unknown message type: {kind}")
+    phone = spec.get("from")
+    user_id = spec.get("user_id") or (None if phone else new_bsuid())
+    message: dict[str, Any] = {
+        "id": spec.get("id") or new_wamid(str(phone or user_id)),
+        "timestamp": str(timestamp),
+        "type": kind,
+    }
+    contact: dict[str, Any] = {"profile": {"name": spec.get("name", "Sandbox Customer")}}
+    if phone:
+        message["from"] = str(phone)
+        contact["wa_id"] = str(phone)
+    if user_id:
+        message["from_user_id"] = user_id
+        contact["user_id"] = user_id
+    if spec.get("username"):
+        contact["profile"]["username"] = spec["username"]
+    if kind == "contacts":
+        message["contacts"] = _contacts_list(spec)
+    elif isinstance(spec.get(kind), dict):
+        message[kind] = spec[kind]  # a raw object given by the caller wins
+    else:
+        message[kind] = _typed_object(state, kind, spec)
+    if kind == "unsupported":
+        message["errors"] = [
+            {
+                "code": 131051,
+                "title": "Message type unknown",
+                "message": "Message type unknown",
+                "error_data": {"details": "Message type is currently not supported."},
+            }
+        ]
+    context = spec.get("context")
+    if isinstance(context, dict):
+        message["context"] = context
+    elif kind in ("interactive", "button") and spec.get("context_id"):
+        message["context"] = {
+            "from": state.channel(spec["phone_number_id"]).display_phone_number,
+            "id": spec["context_id"],
+        }
+    return contact, message

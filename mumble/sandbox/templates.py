@@ -1,0 +1,226 @@
+"""Sandbox template management: create, review by the rulebook, list, send checks, uploads."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import re
+from typing import TYPE_CHECKING, Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from mumble.sandbox.http import error, json_body, sandbox_of
+from mumble.sandbox.state import Template, UploadSession, new_numeric_id
+from mumble.whatsapp.payloads import webhook_envelope
+
+if TYPE_CHECKING:
+    from mumble.sandbox.app import Sandbox
+
+try:  # TEMPLATES provides the rulebook; until it lands the sandbox approves everything.
+    import templates_meta as _rules
+except ImportError:  # pragma: no cover - depends on another package being present
+    _rules = None  # type: ignore[assignment]
+
+_URL_VARIABLE = re.compile(r"\{\{\s*1\s*\}\}")
+CATEGORIES = ("MARKETING", "UTILITY", "AUTHENTICATION")
+
+
+def check_components(template: Template) -> list[str]:
+    """Broken rules per `templates_meta.check_components`, or [] when it is not available."""
+    check = getattr(_rules, "check_components", None)
+    if check is None:
+        return []
+    try:
+        return list(
+            check(
+                name=template.name,
+                language=template.language,
+                category=template.category,
+                components=template.components,
+            )
+        )
+    except Exception as exc:  # the sandbox must answer even if a rule crashes on odd input
+        return [f"rule check failed: {type(exc).__name__}"]
+
+
+async def create_template(request: Request, waba_id: str) -> Response:
+    """POST /{waba-id}/message_templates: stored PENDING; reviewed later."""
+    sb = sandbox_of(request)
+    body = await json_body(request)
+    if body is None:
+        return error(100, details="The request body is not valid JSON")
+    missing = [k for k in ("name", "language", "category", "components") if not body.get(k)]
+    if missing:
+        return error(100, details=f"Missing required parameters: {', '.join(missing)}")
+    category = str(body["category"]).upper()
+    if category not in CATEGORIES or not isinstance(body["components"], list):
+        return error(100, details="category or components is not valid")
+    name, language = str(body["name"]), str(body["language"])
+    if any(t.language == language for t in sb.state.find_template(waba_id, name)):
+        return error(
+            100,
+            subcode=2388024,
+            message="Message template already exists",
+            details=f"Content in this language already exists for {name}",
+        )
+    template = Template(
+        id=new_numeric_id(),
+        waba_id=waba_id,
+        name=name,
+        language=language,
+        category=category,
+        components=body["components"],
+        parameter_format=str(body.get("parameter_format", "positional")).upper(),
+    )
+    template.problems = check_components(template)
+    sb.state.templates[template.id] = template
+    sb.schedule_review(template)
+    return JSONResponse({"id": template.id, "status": template.status, "category": category})
+
+
+def list_templates(request: Request, waba_id: str) -> Response:
+    """GET /{waba-id}/message_templates, paged with cursors like Meta."""
+    query = request.query_params
+    items = [t for t in sandbox_of(request).state.templates.values() if t.waba_id == waba_id]
+    for key in ("name", "language", "status", "category"):
+        if query.get(key):
+            items = [t for t in items if str(getattr(t, key)).upper() == query[key].upper()]
+    try:
+        limit = max(1, min(int(query.get("limit", "25")), 1000))
+    except ValueError:
+        limit = 25
+    start = _cursor(query.get("after")) + 1 if query.get("after") else 0
+    page = items[start : start + limit]
+    body: dict[str, Any] = {"data": [t.view() for t in page]}
+    if page:
+        end = start + len(page) - 1
+        body["paging"] = {"cursors": {"before": _encode(start), "after": _encode(end)}}
+        if end + 1 < len(items):
+            body["paging"]["next"] = str(request.url.include_query_params(after=_encode(end)))
+    return JSONResponse(body)
+
+
+def _encode(index: int) -> str:
+    return base64.urlsafe_b64encode(f"idx:{index}".encode()).decode().rstrip("=")
+
+
+def _cursor(raw: str | None) -> int:
+    try:
+        padded = raw + "=" * (-len(raw) % 4)  # type: ignore[operator]
+        return int(base64.urlsafe_b64decode(padded).decode().removeprefix("idx:"))
+    except (ValueError, TypeError):
+        return -1
+
+
+def check_send(
+    sb: Sandbox, phone_number_id: str, spec: dict[str, Any]
+) -> tuple[Response | None, str]:
+    """Meta's template send rules: 132001 missing/unapproved, 132015/132016, 132000, 132012."""
+    name = str(spec.get("name", ""))
+    code = str((spec.get("language") or {}).get("code", ""))
+    waba_id = sb.state.channel(phone_number_id).waba_id
+    candidates = sb.state.find_template(waba_id, name)
+    template = next((t for t in candidates if t.language == code), None)
+    if template is None:
+        return error(132001, details=f"template name ({name}) does not exist in {code}"), ""
+    if template.status == "PAUSED":
+        return error(132015, details=f"Template {name} is paused"), ""
+    if template.status == "DISABLED":
+        return error(132016, details=f"Template {name} is disabled"), ""
+    if template.status != "APPROVED":
+        return error(132001, details=f"template name ({name}) is not approved"), ""
+    sent = {c.get("type"): c for c in spec.get("components") or [] if c.get("type") != "button"}
+    given = len((sent.get("body") or {}).get("parameters") or [])
+    expected = template.body_variables()
+    if given != expected:
+        return error(
+            132000,
+            details=f"body: number of localizable_params ({given}) does "
+            f"not match the expected number of params ({expected})",
+        ), ""
+    header = next((c for c in template.components if str(c.get("type")).upper() == "HEADER"), {})
+    fmt = str(header.get("format", "")).upper()
+    if fmt in ("IMAGE", "VIDEO", "DOCUMENT"):
+        params = (sent.get("header") or {}).get("parameters") or [{}]
+        got = str(params[0].get("type", "")).upper() or "UNKNOWN"
+        if got != fmt:
+            return error(
+                132012, details=f"header: Format mismatch, expected {fmt}, received {got}"
+            ), ""
+    buttons = {
+        str(c.get("index")): c for c in spec.get("components") or [] if c.get("type") == "button"
+    }
+    for index, button in enumerate(_template_buttons(template)):
+        dynamic = button.get("type") == "URL" and _URL_VARIABLE.search(str(button.get("url", "")))
+        if dynamic and not (buttons.get(str(index)) or {}).get("parameters"):
+            return error(
+                132000,
+                details=f"buttons: button at index {index} needs 1 parameter, received 0",
+            ), ""
+    return None, template.category.lower()
+
+
+def _template_buttons(template: Template) -> list[dict[str, Any]]:
+    for component in template.components:
+        if str(component.get("type")).upper() == "BUTTONS":
+            return list(component.get("buttons") or [])
+    return []
+
+
+def status_envelope(
+    template: Template,
+    now: dt.datetime,
+    *,
+    reason: str | None = None,
+    info: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A `message_template_status_update` webhook for the template's current status."""
+    value: dict[str, Any] = {
+        "event": template.status,
+        "message_template_id": int(template.id),
+        "message_template_name": template.name,
+        "message_template_language": template.language,
+        "reason": reason if reason is not None else template.rejected_reason,
+        "message_template_category": template.category,
+    }
+    if template.status == "REJECTED":
+        value["rejection_info"] = info or {
+            "reason": "; ".join(template.problems) or "The template breaks a rule",
+            "recommendation": "Fix the template and submit it again",
+        }
+    elif template.status == "PAUSED":
+        value["other_info"] = info or {
+            "title": "FIRST_PAUSE",
+            "description": "Paused for 3 hours after low quality",
+        }
+    elif template.status == "DISABLED":
+        value["disable_info"] = info or {"disable_date": int(now.timestamp())}
+    return webhook_envelope(
+        template.waba_id, "message_template_status_update", value, time=int(now.timestamp())
+    )
+
+
+def start_upload(sb: Sandbox, file_name: str, length: int, file_type: str) -> str:
+    session = UploadSession(new_numeric_id(), file_name, length, file_type)
+    sb.state.uploads[session.id] = session
+    return "upload:" + session.id
+
+
+async def finish_upload(request: Request, node_id: str) -> Response:
+    """POST /upload:{session} with the bytes: answers `{"h": handle}`."""
+    sb = sandbox_of(request)
+    session = sb.state.uploads.get(node_id.removeprefix("upload:"))
+    if not node_id.startswith("upload:") or session is None:
+        return error(100, details=f"Upload session {node_id} does not exist")
+    data = await request.body()
+    offset = request.headers.get("file_offset", "0")
+    sb.state.requests[-1]["upload"] = {"size": len(data), "file_offset": offset}
+    if offset != "0" or len(data) != session.file_length:
+        return error(
+            100,
+            details=f"Expected {session.file_length} bytes at offset 0, "
+            f"got {len(data)} at {offset}",
+        )
+    handle = "4::" + base64.b64encode(f"{session.file_type}:{session.id}".encode()).decode()
+    return JSONResponse({"h": handle})
