@@ -218,7 +218,10 @@ async def set_conversation_status(account_id: uuid.UUID, phone: str, status: obj
 async def _assign(
     account_id: uuid.UUID, phone: str, model: type[Agent | Team], raw_id: object, missing: str
 ) -> None:
-    """Point the customer's agent or team at a row of the same account (404 otherwise)."""
+    """Point the customer's agent or team at a row of the same account (404 otherwise).
+
+    Records customer.assigned only when the assignment changes.
+    """
     customer = await find_customer(account_id, phone)
     target_id = _uuid_or_none(raw_id)
     row = None
@@ -229,6 +232,8 @@ async def _assign(
     kind = "agent" if model is Agent else "team"
     async with in_transaction():
         customer = await _locked(account_id, customer.phone or phone)
+        if getattr(customer, f"{kind}_id") == row.id:
+            return  # already assigned: nothing changed, no event
         setattr(customer, f"{kind}_id", row.id)
         await customer.save(update_fields=[f"{kind}_id", "updated_at"])
         view = await customer_view(customer)

@@ -1,0 +1,69 @@
+"""The functions other domains call: find_customer, ensure_customer, customer_view."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from mumble.bots.service import create_bot
+from mumble.customers.service import customer_view, ensure_customer, find_customer
+from mumble.errors import BadRequest, NotFound
+from mumble.models import Customer, Event
+from tests.conftest import Tenant
+from tests.customers.helpers import PHONE, add_customer, get_customer
+
+
+async def test_find_customer_is_scoped_to_the_account(
+    client: httpx.AsyncClient, tenant: Tenant, other_tenant: Tenant
+) -> None:
+    await add_customer(client, tenant, name="Found")
+    assert (await find_customer(tenant.account.id, PHONE)).name == "Found"
+    with pytest.raises(NotFound, match="Customer not found"):
+        await find_customer(other_tenant.account.id, PHONE)
+
+
+async def test_ensure_customer_creates_then_updates(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    account_id = tenant.account.id
+    created = await ensure_customer(account_id, PHONE, name="New", source="whatsapp")
+    assert created.conversation_status == "new"
+    assert created.country == "IL"
+    again = await ensure_customer(account_id, PHONE)
+    assert again.id == created.id
+    bot = await create_bot(account_id, "Flow")
+    updated = await ensure_customer(
+        account_id, PHONE, email="A@Example.com", bot_token=str(bot.id), name=""
+    )
+    assert updated.id == created.id
+    view = (await get_customer(client, tenant)).json()["customer"]
+    assert view["name"] == "New"  # empty means "not given", never "clear"
+    assert view["email"] == "A@example.com"
+    assert view["source"] == "whatsapp"
+    assert view["bot"] == {"type": "flow", "id": str(bot.id), "name": "Flow"}
+    types = await Event.filter(account_id=account_id).order_by("seq").values_list("type", flat=True)
+    assert types == ["customer.created", "customer.updated"]
+    assert await Customer.all().count() == 1
+
+
+async def test_ensure_customer_validates_like_add(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    with pytest.raises(BadRequest) as bad_email:
+        await ensure_customer(tenant.account.id, PHONE, email="nope")
+    assert bad_email.value.message == "Failed to add customer due to invalid input"
+    assert bad_email.value.details is not None
+    assert bad_email.value.details[0].startswith("email:")
+    with pytest.raises(NotFound, match=r"Bot not found\."):
+        await ensure_customer(tenant.account.id, PHONE, bot_token="ghost")
+    with pytest.raises(BadRequest):
+        await ensure_customer(tenant.account.id, PHONE, name="x" * 201)
+    assert await Customer.all().count() == 0
+
+
+async def test_customer_view_matches_get_customer(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    await add_customer(client, tenant, name="View", bot_token="turn_off", utm_term="t", k=1)
+    customer = await find_customer(tenant.account.id, PHONE)
+    assert await customer_view(customer) == (await get_customer(client, tenant)).json()["customer"]
