@@ -17,6 +17,7 @@ import mumble.labels.routes as labels_routes
 import mumble.messages.routes as messages_routes
 import mumble.team.routes as team_routes
 import mumble.templates.routes as templates_routes
+import mumble.templates.sync as template_sync
 import mumble.webhooks.routes as webhooks_routes
 import mumble.whatsapp.routes as whatsapp_routes
 from mumble.auth import LastUsedTracker
@@ -66,9 +67,11 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
                 http, settings.graph_api_url, settings.whatsapp_api_version
             )
             app.state.guard = Guard(settings, limiter, LastUsedTracker())
+            sync_task = template_sync.start(app.state.graph, settings.template_sync_seconds)
             try:
                 yield
             finally:
+                await template_sync.stop(sync_task)
                 await limiter.close()
 
     return Starlette(

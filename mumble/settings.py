@@ -36,6 +36,8 @@ class Settings:
     log_level: str = "info"
     max_body_bytes: int = 1024 * 1024
     max_upload_bytes: int = 100 * 1024 * 1024
+    # Reconcile every account's templates with Meta this often (0 turns the sync off).
+    template_sync_seconds: int = 900
 
     # WhatsApp Cloud API. An empty api_url means "the local sandbox".
     whatsapp_api_url: str = ""

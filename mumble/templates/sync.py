@@ -1,0 +1,194 @@
+"""Periodic reconcile of every account's templates with Meta (GET /{waba-id}/message_templates).
+
+A missed status webhook must never leave a template stuck: the sync reads every page of the
+WABA's templates, applies status, category, quality and rejection reason, imports templates
+created outside Mumble, and marks ours that Meta no longer lists as DELETED. Tests call
+`sync_account` / `sync_all` directly; the app lifespan runs `sync_all` every
+`Settings.template_sync_seconds` (0 turns it off).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from tortoise.transactions import in_transaction
+
+import templates_meta
+from mumble.events.outbox import record_event
+from mumble.models import Account, Template
+from mumble.templates import rules
+from mumble.templates.service import template_view
+from mumble.whatsapp.client import Channel, GraphClient
+from mumble.whatsapp.errors import WhatsAppError
+
+log = logging.getLogger("mumble.templates.sync")
+
+MAX_PAGES = 1000  # 100 per page: far beyond Meta's 6,000-template ceiling per WABA
+
+
+@dataclass
+class SyncResult:
+    """What one account's sync did."""
+
+    updated: int = 0
+    imported: int = 0
+    deleted: int = 0
+
+
+def _quality(raw: Any) -> str | None:
+    score = raw.get("score") if isinstance(raw, dict) else raw
+    return str(score).upper() if isinstance(score, str) and score else None
+
+
+async def _fetch_all(graph: GraphClient, channel: Channel) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    cursor: str | None = None
+    for _page in range(MAX_PAGES):
+        page, cursor = await graph.list_templates(channel, after=cursor)
+        items.extend(t for t in page if isinstance(t, dict) and t.get("id") and t.get("name"))
+        if not cursor:
+            return items
+    raise RuntimeError("template listing did not end")
+
+
+def _apply(template: Template, remote: dict[str, Any], now: dt.datetime) -> bool:
+    """Bring one stored template in line with Meta; returns whether the status changed."""
+    status = str(remote.get("status") or template.status).upper()
+    changed = status != template.status
+    if changed:
+        template.status = status
+        template.status_changed_at = now
+    category = remote.get("category")
+    if isinstance(category, str) and category:
+        template.category = category.upper()
+    reason = remote.get("rejected_reason")
+    if status == "REJECTED":
+        if isinstance(reason, str) and reason and reason != "NONE":
+            template.rejection_reason = reason
+    elif status in ("APPROVED", "PENDING"):
+        template.rejection_reason = None
+    quality = _quality(remote.get("quality_score"))
+    if quality:
+        template.quality_score = quality
+    if isinstance(remote.get("components"), list) and remote["components"]:
+        template.components = remote["components"]
+    template.meta_id = str(remote["id"])
+    template.synced_at = now
+    return changed
+
+
+async def _import(account_id: Any, remote: dict[str, Any], now: dt.datetime) -> Template:
+    parts = rules.from_components(remote.get("components") or [])
+    return await Template.create(
+        account_id=account_id,
+        meta_id=str(remote["id"]),
+        name=str(remote["name"]),
+        language=templates_meta.normalize_language(str(remote.get("language") or "")),
+        category=str(remote.get("category") or "").upper(),
+        status=str(remote.get("status") or "PENDING").upper(),
+        rejection_reason=(
+            remote.get("rejected_reason") if remote.get("rejected_reason") != "NONE" else None
+        ),
+        quality_score=_quality(remote.get("quality_score")),
+        body=parts["body"],
+        header=parts["header"],
+        footer=parts["footer"],
+        buttons=parts["buttons"],
+        body_variables=rules.body_variable_count(parts["body"]),
+        components=remote.get("components") or [],
+        origin="meta",
+        synced_at=now,
+    )
+
+
+async def _reconcile(account_id: Any, remote: dict[str, Any], now: dt.datetime) -> str:
+    language = templates_meta.normalize_language(str(remote.get("language") or ""))
+    async with in_transaction():
+        query = Template.filter(account_id=account_id).select_for_update()
+        template = await query.filter(meta_id=str(remote["id"])).first()
+        if template is None:
+            template = await query.filter(
+                name=str(remote["name"]), language=language, meta_id__isnull=True
+            ).first()
+        if template is None:
+            await _import(account_id, remote, now)
+            return "imported"
+        changed = _apply(template, remote, now)
+        await template.save()
+        if changed:
+            await record_event(account_id, "template.status_changed", template_view(template))
+        return "updated" if changed else "same"
+
+
+async def sync_account(graph: GraphClient, account: Account) -> SyncResult:
+    """Reconcile one account's templates with Meta (raises WhatsAppError if Meta cannot be read)."""
+    channel = Channel.of(account)
+    started = dt.datetime.now(dt.UTC)
+    remote = await _fetch_all(graph, channel)
+    now = dt.datetime.now(dt.UTC)
+    result = SyncResult()
+    for item in remote:
+        outcome = await _reconcile(account.id, item, now)
+        result.updated += outcome == "updated"
+        result.imported += outcome == "imported"
+    listed = {str(item["id"]) for item in remote}
+    # A template Meta accepted while the listing was read is not missing: skip rows touched since.
+    gone = await Template.filter(
+        account_id=account.id, meta_id__isnull=False, updated_at__lt=started
+    ).exclude(status="DELETED")
+    for template in gone:
+        if template.meta_id in listed:
+            continue
+        async with in_transaction():
+            template.status = "DELETED"
+            template.status_changed_at = now
+            template.synced_at = now
+            await template.save()
+            await record_event(account.id, "template.status_changed", template_view(template))
+        result.deleted += 1
+    return result
+
+
+async def sync_all(graph: GraphClient) -> dict[str, SyncResult]:
+    """Sync every account with a channel; one account's failure does not stop the others."""
+    results: dict[str, SyncResult] = {}
+    accounts = await Account.filter(
+        phone_number_id__isnull=False, waba_id__isnull=False, access_token__isnull=False
+    )
+    for account in accounts:
+        try:
+            results[str(account.id)] = await sync_account(graph, account)
+        except WhatsAppError as exc:
+            log.warning("template sync of account %s failed: code %s", account.id, exc.code)
+    return results
+
+
+async def _loop(graph: GraphClient, interval: float) -> None:
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            await sync_all(graph)
+        except Exception:
+            # Keep the loop alive: the next round may succeed (database blip, Meta outage).
+            log.exception("template sync round failed")
+
+
+def start(graph: GraphClient, interval: float) -> asyncio.Task[None] | None:
+    """Start the periodic sync (first round after one interval); None when interval <= 0."""
+    if interval <= 0:
+        return None
+    return asyncio.create_task(_loop(graph, interval), name="template-sync")
+
+
+async def stop(task: asyncio.Task[None] | None) -> None:
+    """Cancel the periodic sync and wait for it to end."""
+    if task is None:
+        return
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task

@@ -1,0 +1,260 @@
+"""The rulebook: schema-checked at load, every rule broken once (data-driven), valid passes."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import string
+from typing import Any
+
+import pytest
+
+import templates_meta
+from templates_meta import check_components
+
+BOOK = templates_meta.load()
+
+BODY = {
+    "type": "BODY",
+    "text": "Hi {{1}}, order {{2}} is ready.",
+    "example": {"body_text": [["Ann", "42"]]},
+}
+VALID: dict[str, Any] = {
+    "name": "order_ready",
+    "language": "en_US",
+    "category": "UTILITY",
+    "components": [
+        {
+            "type": "HEADER",
+            "format": "TEXT",
+            "text": "Order {{1}}",
+            "example": {"header_text": ["42"]},
+        },
+        BODY,
+        {"type": "FOOTER", "text": "Reply STOP to opt out"},
+        {
+            "type": "BUTTONS",
+            "buttons": [
+                {"type": "QUICK_REPLY", "text": "Cancel order"},
+                {
+                    "type": "URL",
+                    "text": "Track",
+                    "url": "https://ex.com/t/{{1}}",
+                    "example": ["42"],
+                },
+                {"type": "PHONE_NUMBER", "text": "Call us", "phone_number": "+15550051310"},
+            ],
+        },
+    ],
+}
+
+
+def _with(**changes: Any) -> dict[str, Any]:
+    template = copy.deepcopy(VALID)
+    template.update(changes)
+    return template
+
+
+def _components(*components: dict[str, Any]) -> dict[str, Any]:
+    return _with(components=list(components))
+
+
+def _body(text: str, examples: list[str] | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"type": "BODY", "text": text}
+    if examples is not None:
+        body["example"] = {"body_text": [examples]}
+    return body
+
+
+def _buttons(*buttons: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "BUTTONS", "buttons": list(buttons)}
+
+
+QR = {"type": "QUICK_REPLY", "text": "Yes"}
+LIMITS = BOOK.limits
+
+# rule id -> a template that breaks that rule (and, as far as possible, only that one).
+BROKEN: dict[str, dict[str, Any]] = {
+    "name_required": _with(name=""),
+    "name_format": _with(name="Order-Ready"),
+    "name_length": _with(name="a" * (BOOK.raw["name"]["max_length"] + 1)),
+    "language_unknown": _with(language="xx_XX"),
+    "category_unknown": _with(category="PROMO"),
+    "components_shape": _with(components=["BODY"]),
+    "component_type_unknown": _components(BODY, {"type": "CAROUSEL", "cards": []}),
+    "component_duplicate": _components(BODY, BODY),
+    "body_required": _components({"type": "FOOTER", "text": "Thanks"}),
+    "body_length": _components(_body("x" * (LIMITS["body_length"] + 1))),
+    "variable_format": _components(_body("Hi {{name}}, welcome!", ["Ann"])),
+    "variables_sequential": _components(
+        _body("Hi {{1}}, order {{3}} is ready.", ["Ann", "42", "x"])
+    ),
+    "variable_at_start": _components(_body("{{1}} is your code.", ["1234"])),
+    "variable_at_end": _components(_body("Your code is {{1}}", ["1234"])),
+    "variables_adjacent": _components(_body("Hi {{1}}{{2}}, welcome!", ["Ann", "Lee"])),
+    "examples_count": _components(_body("Hi {{1}}, order {{2}} is ready.", ["Ann"])),
+    "example_empty": _components(_body("Hi {{1}}, welcome!", [" "])),
+    "header_format_unknown": _components({"type": "HEADER", "format": "AUDIO"}, BODY),
+    "header_format_category": _with(
+        category="AUTHENTICATION",
+        components=[
+            {"type": "HEADER", "format": "IMAGE", "example": {"header_handle": ["4::aGk="]}},
+            _body("Your code is ready."),
+        ],
+    ),
+    "header_text_required": _components({"type": "HEADER", "format": "TEXT"}, BODY),
+    "header_text_length": _components(
+        {"type": "HEADER", "format": "TEXT", "text": "x" * (LIMITS["header_text_length"] + 1)}, BODY
+    ),
+    "header_text_variables": _components(
+        {
+            "type": "HEADER",
+            "format": "TEXT",
+            "text": "Order {{1}} and {{2}}",
+            "example": {"header_text": ["1", "2"]},
+        },
+        BODY,
+    ),
+    "header_handle_missing": _components({"type": "HEADER", "format": "IMAGE"}, BODY),
+    "footer_text_required": _components(BODY, {"type": "FOOTER", "text": ""}),
+    "footer_length": _components(
+        BODY, {"type": "FOOTER", "text": "x" * (LIMITS["footer_length"] + 1)}
+    ),
+    "footer_variables": _components(BODY, {"type": "FOOTER", "text": "Bye {{1}}"}),
+    "buttons_shape": _components(BODY, {"type": "BUTTONS", "buttons": []}),
+    "buttons_total": _components(
+        BODY,
+        _buttons(
+            *[{"type": "QUICK_REPLY", "text": f"Q{i}"} for i in range(LIMITS["buttons_total"] + 1)]
+        ),
+    ),
+    "button_type_unknown": _components(BODY, _buttons({"type": "MPM", "text": "Shop"})),
+    "button_type_count": _components(
+        BODY,
+        _buttons(*[{"type": "PHONE_NUMBER", "text": "Call", "phone_number": "+15550051310"}] * 2),
+    ),
+    "button_text_required": _components(BODY, _buttons({"type": "QUICK_REPLY"})),
+    "button_text_length": _components(
+        BODY, _buttons({"type": "QUICK_REPLY", "text": "x" * (LIMITS["button_text_length"] + 1)})
+    ),
+    "button_url_required": _components(BODY, _buttons({"type": "URL", "text": "Open"})),
+    "button_url_length": _components(
+        BODY,
+        _buttons(
+            {"type": "URL", "text": "Open", "url": "https://ex.com/" + "a" * LIMITS["url_length"]}
+        ),
+    ),
+    "button_url_scheme": _components(
+        BODY, _buttons({"type": "URL", "text": "Open", "url": "ftp://ex.com/x"})
+    ),
+    "button_url_variable": _components(
+        BODY,
+        _buttons(
+            {"type": "URL", "text": "Open", "url": "https://ex.com/{{1}}/x", "example": ["a"]}
+        ),
+    ),
+    "button_url_example": _components(
+        BODY, _buttons({"type": "URL", "text": "Open", "url": "https://ex.com/{{1}}"})
+    ),
+    "button_phone_required": _components(BODY, _buttons({"type": "PHONE_NUMBER", "text": "Call"})),
+    "button_phone_length": _components(
+        BODY,
+        _buttons(
+            {
+                "type": "PHONE_NUMBER",
+                "text": "Call",
+                "phone_number": "+" + "1" * LIMITS["phone_number_length"],
+            }
+        ),
+    ),
+    "button_phone_format": _components(
+        BODY, _buttons({"type": "PHONE_NUMBER", "text": "Call", "phone_number": "call me"})
+    ),
+    "button_copy_code_example": _components(
+        BODY,
+        _buttons({"type": "COPY_CODE", "example": "x" * (LIMITS["copy_code_example_length"] + 1)}),
+    ),
+    "button_otp_type": _components(BODY, _buttons({"type": "OTP", "otp_type": "SMOKE_SIGNAL"})),
+    "buttons_grouping": _components(
+        BODY,
+        _buttons(
+            QR,
+            {"type": "URL", "text": "Open", "url": "https://ex.com"},
+            {"type": "QUICK_REPLY", "text": "No"},
+        ),
+    ),
+    "auth_button_type": _with(
+        category="AUTHENTICATION",
+        components=[
+            _body("Your code is ready."),
+            _buttons({"type": "URL", "text": "Open", "url": "https://ex.com"}),
+        ],
+    ),
+    "auth_parameter_length": _with(
+        category="AUTHENTICATION",
+        components=[_body("Your code is {{1}}, valid 10 minutes.", ["1234567890123456"])],
+    ),
+    "auth_emoji": _with(
+        category="AUTHENTICATION", components=[_body("Your code is ready \U0001f600.")]
+    ),
+}
+
+
+def _pattern(rule: str) -> re.Pattern[str]:
+    """The rule's detail message with each {placeholder} standing for any text."""
+    fields = {f for _, f, _, _ in string.Formatter().parse(BOOK.raw["details"][rule]) if f}
+    sample = BOOK.detail(rule, **dict.fromkeys(fields, "\x02"))
+    return re.compile(re.escape(sample).replace("\x02", ".*?"))
+
+
+def test_rulebook_is_dated_and_complete() -> None:
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", BOOK.version)
+    assert BOOK.categories == ("MARKETING", "UTILITY", "AUTHENTICATION")
+    assert {"en_US", "he", "pt_BR", "zh_TW", "es_MX", "si_LK", "prs_AF"} <= BOOK.languages
+    assert len(BOOK.languages) == 113
+    assert BOOK.is_sendable("APPROVED")
+    assert not any(BOOK.is_sendable(s) for s in BOOK.statuses if s != "APPROVED")
+    assert BOOK.can_transition("PENDING", "APPROVED")
+    assert BOOK.can_transition("APPROVED", "PAUSED")
+    assert not BOOK.can_transition("DELETED", "APPROVED")
+    assert BOOK.media_kind("DOCUMENT") == "document"
+    assert BOOK.media["image"]["max_bytes"] == 5 * 1024 * 1024
+
+
+def test_every_rule_has_a_breaking_case() -> None:
+    assert set(BROKEN) == set(BOOK.rules)
+
+
+def test_a_valid_template_passes() -> None:
+    assert check_components(**VALID) == []
+
+
+@pytest.mark.parametrize("rule", sorted(BROKEN))
+def test_each_broken_rule_is_reported_with_its_detail(rule: str) -> None:
+    details = check_components(**BROKEN[rule])
+    pattern = _pattern(rule)
+    assert any(pattern.fullmatch(d) for d in details), (rule, details)
+
+
+def test_languages_accept_dash_form_from_webhooks() -> None:
+    assert check_components(**_with(language="en-US")) == []
+
+
+def test_category_is_case_insensitive() -> None:
+    assert check_components(**_with(category="utility")) == []
+
+
+def test_a_malformed_rules_file_is_refused_at_load(monkeypatch: pytest.MonkeyPatch) -> None:
+    raw = json.loads(json.dumps(BOOK.raw))
+    raw["limits"]["body_length"] = "long"
+    with pytest.raises(templates_meta.RulebookError, match="body_length"):
+        templates_meta._check_schema(raw)
+    raw = json.loads(json.dumps(BOOK.raw))
+    raw["statuses"]["PENDING"].append("NOWHERE")
+    with pytest.raises(templates_meta.RulebookError, match="NOWHERE"):
+        templates_meta._check_schema(raw)
+    raw = json.loads(json.dumps(BOOK.raw))
+    raw["version"] = "recent"
+    with pytest.raises(templates_meta.RulebookError, match="version"):
+        templates_meta._check_schema(raw)
