@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from tortoise import fields
 from tortoise.models import Model
@@ -38,8 +39,8 @@ class Customer(Model):
     )
     # None, "AI" (the AI assistant), "bot" (the flow bot in `bot`) or "off" (bots turned off).
     bot_mode = fields.CharField(max_length=8, null=True)
-    attribution = fields.JSONField(default=dict)
-    custom_fields = fields.JSONField(default=dict)
+    attribution: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
+    custom_fields: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
