@@ -16,8 +16,9 @@ from mumble.errors import MumbleError
 SAFE_RETRY_CODES = frozenset({2, 133004})
 # Unknown/temporary failures: retried only on calls that cannot send a message twice.
 NON_SEND_RETRY_CODES = frozenset({1, 131000, 131016})
-TRANSIENT_CODES = SAFE_RETRY_CODES | NON_SEND_RETRY_CODES | {131057}
 RATE_LIMIT_CODES = frozenset({4, 80007, 80008, 130429, 131056})
+# Worth trying again later (not necessarily by us, right now).
+TRANSIENT_CODES = SAFE_RETRY_CODES | NON_SEND_RETRY_CODES | RATE_LIMIT_CODES | {131057}
 AUTH_CODES = frozenset({0, 190})
 PERMISSION_CODES = frozenset({3, 10, *range(200, 300)})
 # Business-side configuration problems: not the API client's fault, so 502 like auth.
