@@ -13,13 +13,14 @@ from starlette.routing import BaseRoute, Mount
 import mumble.bots.routes as bots_routes
 import mumble.conversations.routes as conversations_routes
 import mumble.customers.routes as customers_routes
+import mumble.inbound.media as inbound_media
+import mumble.inbound.routes as inbound_routes
 import mumble.labels.routes as labels_routes
 import mumble.messages.routes as messages_routes
 import mumble.team.routes as team_routes
 import mumble.templates.routes as templates_routes
 import mumble.templates.sync as template_sync
 import mumble.webhooks.routes as webhooks_routes
-import mumble.whatsapp.routes as whatsapp_routes
 from mumble.auth import LastUsedTracker
 from mumble.clock import Clock, SystemClock
 from mumble.db import open_database
@@ -68,16 +69,18 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
             )
             app.state.guard = Guard(settings, limiter, LastUsedTracker())
             sync_task = template_sync.start(app.state.graph, settings.template_sync_seconds)
+            media_task = inbound_media.start(app.state)
             try:
                 yield
             finally:
+                await inbound_media.stop(media_task)
                 await template_sync.stop(sync_task)
                 await limiter.close()
 
     return Starlette(
         routes=[
             Mount("/mumbleapi", routes=api_routes()),
-            Mount("/webhooks/whatsapp", routes=whatsapp_routes.routes),
+            *inbound_routes.routes,
         ],
         middleware=[Middleware(RequestIdMiddleware)],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]

@@ -1,0 +1,123 @@
+"""What an inbound message says: Meta's per-type message object as our type, text and media.
+
+Shapes: developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/
+messages (text, media, location, contacts, interactive, button, reaction, order, system,
+unsupported). Pure functions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+MEDIA_TYPES = ("image", "video", "audio", "document", "sticker")
+KNOWN_TYPES = frozenset(
+    {
+        *MEDIA_TYPES,
+        "text",
+        "location",
+        "contacts",
+        "interactive",
+        "button",
+        "reaction",
+        "order",
+        "system",
+        "unsupported",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Content:
+    type: str
+    text: str | None
+    media_id: str | None = None
+    mime_type: str | None = None
+    filename: str | None = None
+    error_code: int | None = None
+    error_message: str | None = None
+
+
+def _obj(message: dict[str, Any], key: str) -> dict[str, Any]:
+    value = message.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) and value != "" else None
+
+
+def _location_text(loc: dict[str, Any]) -> str | None:
+    named = ", ".join(p for p in (_str(loc.get("name")), _str(loc.get("address"))) if p)
+    if named:
+        return named
+    lat, lng = loc.get("latitude"), loc.get("longitude")
+    return f"{lat},{lng}" if lat is not None and lng is not None else None
+
+
+def _contacts_text(cards: Any) -> str | None:
+    if not isinstance(cards, list):
+        return None
+    names = []
+    for card in cards:
+        name = card.get("name") if isinstance(card, dict) else None
+        if isinstance(name, dict) and _str(name.get("formatted_name")):
+            names.append(name["formatted_name"])
+    return ", ".join(names) or None
+
+
+def _interactive_text(inter: dict[str, Any]) -> str | None:
+    kind = inter.get("type")
+    reply = inter.get(kind) if isinstance(kind, str) else None
+    if not isinstance(reply, dict):
+        return None
+    return _str(reply.get("title")) or _str(reply.get("body")) or _str(reply.get("name"))
+
+
+def _first_error(message: dict[str, Any]) -> tuple[int | None, str | None]:
+    errors = message.get("errors")
+    if not isinstance(errors, list) or not errors or not isinstance(errors[0], dict):
+        return None, None
+    error = errors[0]
+    code = error.get("code")
+    details = _obj(error, "error_data").get("details")
+    text = _str(details) or _str(error.get("message")) or _str(error.get("title"))
+    return (code if isinstance(code, int) else None), text
+
+
+def parse_content(message: dict[str, Any]) -> Content:
+    """Our view of an inbound message object; unknown types are kept as `unsupported`."""
+    kind = message.get("type")
+    kind = kind if isinstance(kind, str) and kind in KNOWN_TYPES else "unsupported"
+    body = _obj(message, kind)
+    code, error = _first_error(message)
+    if kind in MEDIA_TYPES:
+        return Content(
+            kind,
+            _str(body.get("caption")),
+            media_id=_str(body.get("id")),
+            mime_type=_str(body.get("mime_type")),
+            filename=_str(body.get("filename")),
+        )
+    text = {
+        "text": lambda: _str(body.get("body")),
+        "location": lambda: _location_text(body),
+        "contacts": lambda: _contacts_text(message.get("contacts")),
+        "interactive": lambda: _interactive_text(body),
+        "button": lambda: _str(body.get("text")) or _str(body.get("payload")),
+        "reaction": lambda: _str(body.get("emoji")),
+        "order": lambda: _str(body.get("text")),
+        "system": lambda: _str(body.get("body")),
+        "unsupported": lambda: None,
+    }[kind]()
+    return Content(kind, text, error_code=code, error_message=error)
+
+
+def meta_time(raw: Any, now: dt.datetime) -> dt.datetime:
+    """Meta's timestamp (a string of Unix seconds) as a UTC datetime, never later than `now`."""
+    try:
+        when = dt.datetime.fromtimestamp(int(raw), dt.UTC)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return now
+    return min(when, now)

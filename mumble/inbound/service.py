@@ -1,0 +1,205 @@
+"""Handling a verified webhook POST from Meta: inbound messages, statuses, template updates.
+
+Each entry/change/message/status is handled on its own: a malformed item is logged and skipped,
+the rest of the batch still goes in. Everything is idempotent (messages dedupe on their wamid,
+statuses only move up), so Meta's retries and duplicates are harmless. Media is not fetched here:
+the message is stored with its media id and the media worker downloads the file afterwards.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import logging
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from mumble.events.outbox import record_event
+from mumble.inbound import identity
+from mumble.inbound.content import meta_time, parse_content
+from mumble.messages.statuses import StatusUpdate, apply_status, normalise_status
+from mumble.messages.views import event_data
+from mumble.models import Account, Customer, Message
+
+log = logging.getLogger("mumble.inbound")
+
+TEMPLATE_FIELDS = frozenset(
+    {
+        "message_template_status_update",
+        "message_template_quality_update",
+        "template_category_update",
+    }
+)
+# Malformed webhook items raise these while being read; anything else is a real failure.
+MALFORMED = (KeyError, TypeError, ValueError, AttributeError)
+
+
+class _Accounts:
+    """Per-request cache of phone_number_id -> Account (a batch names the same number often)."""
+
+    def __init__(self) -> None:
+        self._by_number: dict[str, Account | None] = {}
+
+    async def by_number(self, phone_number_id: str) -> Account | None:
+        if phone_number_id not in self._by_number:
+            self._by_number[phone_number_id] = await Account.get_or_none(
+                phone_number_id=phone_number_id
+            )
+        return self._by_number[phone_number_id]
+
+
+async def handle_payload(state: Any, body: Any) -> int:
+    """Process one webhook body; returns how many media files await download."""
+    if not isinstance(body, dict) or not isinstance(body.get("entry"), list):
+        log.warning("webhook without entries ignored")
+        return 0
+    accounts = _Accounts()
+    media = 0
+    for entry in body["entry"]:
+        changes = entry.get("changes") if isinstance(entry, dict) else None
+        for change in changes if isinstance(changes, list) else []:
+            try:
+                media += await _handle_change(state, accounts, entry, change)
+            except MALFORMED as exc:
+                log.warning("malformed webhook change skipped: %s", type(exc).__name__)
+    return media
+
+
+async def _handle_change(
+    state: Any, accounts: _Accounts, entry: dict[str, Any], change: dict[str, Any]
+) -> int:
+    field = change["field"]
+    value = change["value"]
+    if field in TEMPLATE_FIELDS:
+        await _template_update(str(entry.get("id", "")), field, value)
+        return 0
+    if field != "messages":
+        log.info("webhook field %s ignored", field)
+        return 0
+    number = str(value["metadata"]["phone_number_id"])
+    account = await accounts.by_number(number)
+    if account is None:
+        # Acknowledged and dropped: Meta would retry an error for days.
+        log.warning("webhook for unknown phone_number_id %s dropped", number)
+        return 0
+    contacts = [c for c in value.get("contacts") or [] if isinstance(c, dict)]
+    media = 0
+    for message in value.get("messages") or []:
+        try:
+            media += await _store_inbound(state, account, message, contacts)
+        except MALFORMED as exc:
+            log.warning("malformed inbound message skipped: %s", type(exc).__name__)
+    for status in value.get("statuses") or []:
+        try:
+            await _apply_status(state, account, status)
+        except MALFORMED as exc:
+            log.warning("malformed status skipped: %s", type(exc).__name__)
+    for error in value.get("errors") or []:
+        log.warning("webhook error for account %s: %s", account.id, error)
+    return media
+
+
+def _contact_for(message: dict[str, Any], contacts: list[dict[str, Any]]) -> dict[str, Any]:
+    sender, user = message.get("from"), message.get("from_user_id")
+    for contact in contacts:
+        if (sender and contact.get("wa_id") == sender) or (user and contact.get("user_id") == user):
+            return contact
+    return contacts[0] if len(contacts) == 1 else {}
+
+
+async def _store_inbound(
+    state: Any, account: Account, message: dict[str, Any], contacts: list[dict[str, Any]]
+) -> int:
+    """Store one inbound message (once per wamid) and open or renew the window."""
+    wamid = message["id"]
+    if not isinstance(wamid, str) or not wamid:
+        raise ValueError("message without id")
+    if await Message.exists(account_id=account.id, wamid=wamid):
+        return 0
+    contact = _contact_for(message, contacts)
+    phone = identity.usable_phone(message.get("from") or contact.get("wa_id"))
+    bsuid = message.get("from_user_id") or contact.get("user_id")
+    bsuid = bsuid if isinstance(bsuid, str) and bsuid else None
+    profile = contact.get("profile") if isinstance(contact.get("profile"), dict) else {}
+    name = profile.get("name") if isinstance(profile.get("name"), str) else None
+    if phone is None and bsuid is None:
+        raise ValueError("message names neither a phone number nor a user id")
+    content = parse_content(message)
+    now = state.clock.now()
+    occurred = meta_time(message.get("timestamp"), now)
+    pending = content.media_id is not None
+    async with in_transaction():
+        customer = await identity.resolve_customer(account.id, phone, bsuid, name)
+        try:
+            async with in_transaction():
+                stored = await Message.create(
+                    account_id=account.id,
+                    customer_id=customer.id,
+                    direction="inbound",
+                    type=content.type,
+                    text=content.text,
+                    media_id=content.media_id,
+                    media_mime=content.mime_type,
+                    media_filename=content.filename,
+                    media_state="pending" if pending else "none",
+                    media_next_attempt_at=now if pending else None,
+                    wamid=wamid,
+                    status="received",
+                    error_code=content.error_code,
+                    error_message=content.error_message,
+                    payload=message,
+                    occurred_at=occurred,
+                )
+        except IntegrityError:
+            return 0  # the same message arrived concurrently: stored once
+        await _touch(customer, occurred)
+        data = event_data(stored, customer, account, base_url=state.settings.public_base_url)
+        await record_event(account.id, "message.received", data, customer_id=customer.id)
+    return 1 if pending else 0
+
+
+async def _touch(customer: Customer, occurred: dt.datetime) -> None:
+    """Set last_interaction and open/renew the window; a replayed old message moves nothing back."""
+    changed = []
+    if customer.last_interaction is None or occurred > customer.last_interaction:
+        customer.last_interaction = occurred
+        changed.append("last_interaction")
+    if customer.last_inbound_at is None or occurred > customer.last_inbound_at:
+        customer.last_inbound_at = occurred
+        changed.append("last_inbound_at")
+    if changed:
+        await customer.save(update_fields=[*changed, "updated_at"])
+
+
+async def _apply_status(state: Any, account: Account, status: dict[str, Any]) -> None:
+    wamid = status["id"]
+    word = normalise_status(status.get("status"))
+    if not isinstance(wamid, str) or word is None:
+        log.info("status %r ignored", status.get("status"))
+        return
+    code, reason = None, None
+    errors = status.get("errors")
+    if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+        error = errors[0]
+        code = error.get("code") if isinstance(error.get("code"), int) else None
+        details = (error.get("error_data") or {}).get("details")
+        reason = details or error.get("message") or error.get("title")
+    update = StatusUpdate(
+        wamid, word, meta_time(status.get("timestamp"), state.clock.now()), code, reason
+    )
+    await apply_status(account.id, update, base_url=state.settings.public_base_url)
+
+
+async def _template_update(waba_id: str, field: str, value: dict[str, Any]) -> None:
+    """Hand a template webhook to every account on that WABA (TEMPLATES owns the rules)."""
+    try:
+        module = importlib.import_module("mumble.templates.inbound")
+    except ImportError:
+        log.warning("template webhook %s dropped: template handling is not installed", field)
+        return
+    if not isinstance(value, dict):
+        raise ValueError("template update without a value object")
+    for account_id in await Account.filter(waba_id=waba_id).values_list("id", flat=True):
+        await module.apply_template_update(account_id, field, value)
