@@ -20,12 +20,14 @@ def _required_id(params: dict[str, Any], name: str, missing: str) -> object:
 
 
 async def add_new_customer(call: Call) -> dict[str, Any]:
+    """POST add-new-customer: create a customer (409 when the phone exists)."""
     data = parse_customer_input(call.params, service.ADD_FAILED)
     await service.add_customer(call.principal.account_id, data)
     return {"success": True, "message": "added successfully"}
 
 
 async def edit_customer(call: Call) -> dict[str, Any]:
+    """POST edit-customer: update the sent fields, report the custom fields processed."""
     data = parse_customer_input(call.params, service.EDIT_FAILED)
     processed = await service.edit_customer(call.principal.account_id, data)
     return {
@@ -36,21 +38,25 @@ async def edit_customer(call: Call) -> dict[str, Any]:
 
 
 async def delete_customer(call: Call) -> dict[str, Any]:
+    """DELETE delete-customer: remove the customer with its label links and messages."""
     await service.delete_customer(call.principal.account_id, required_phone(call.params))
     return {"success": True, "message": "Customer deleted successfully"}
 
 
 async def get_customer(call: Call) -> dict[str, Any]:
+    """GET get-customer: the customer object."""
     customer = await service.find_customer(call.principal.account_id, required_phone(call.params))
     return {"success": True, "customer": await service.customer_view(customer)}
 
 
 async def get_all_customers(call: Call) -> dict[str, Any]:
+    """GET get-all-customers: one page of 250."""
     page = page_number(call.params)
     return {"success": True, **await service.list_customers(call.principal.account_id, page)}
 
 
 async def edit_customer_conv_status(call: Call) -> dict[str, Any]:
+    """POST edit-customer-conv-status: one of the 18 canonical keys."""
     phone = required_phone(call.params)
     await service.set_conversation_status(
         call.principal.account_id, phone, call.params.get("status")
@@ -59,6 +65,7 @@ async def edit_customer_conv_status(call: Call) -> dict[str, Any]:
 
 
 async def assign_customer_to_agent(call: Call) -> dict[str, Any]:
+    """POST assign-customer-to-agent: an agent of the same account."""
     phone = required_phone(call.params)
     agent_id = _required_id(call.params, "agent_id", "Agent ID is required.")
     await service.assign_agent(call.principal.account_id, phone, agent_id)
@@ -66,6 +73,7 @@ async def assign_customer_to_agent(call: Call) -> dict[str, Any]:
 
 
 async def assign_customer_to_team(call: Call) -> dict[str, Any]:
+    """POST assign-customer-to-team: a team of the same account."""
     phone = required_phone(call.params)
     team_id = _required_id(call.params, "team_id", "Team ID is required.")
     await service.assign_team(call.principal.account_id, phone, team_id)

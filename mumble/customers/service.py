@@ -140,7 +140,11 @@ async def add_customer(account_id: uuid.UUID, data: CustomerInput) -> Customer:
             return await _create(account_id, data.phone, profile, bot, attribution, custom)
     except IntegrityError:
         # Lost a race with a concurrent add of the same phone: the unique pair decides.
-        raise Conflict("Customer already exists") from None
+        if await Customer.exists(account_id=account_id, phone=data.phone):
+            raise Conflict("Customer already exists") from None
+        if bot is not None and bot[1] is not None:
+            raise NotFound("Bot not found.") from None  # the bot was deleted meanwhile
+        raise
 
 
 def _merged(current: dict[str, Any] | None, updates: dict[str, Any]) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import uuid
 
@@ -186,3 +187,15 @@ async def test_unknown_bot_token_on_add_is_404_and_adds_nothing(
         assert response.status_code == 404, token
         assert response.json() == {"error": True, "message": "Bot not found."}
     assert await Customer.all().count() == 0
+
+
+async def test_last_interaction_is_iso_utc_without_offset(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    await add_customer(client, tenant)
+    israel = dt.timezone(dt.timedelta(hours=3))
+    await Customer.filter(phone=PHONE).update(
+        last_interaction=dt.datetime(2026, 6, 29, 3, 0, 5, 123456, tzinfo=israel)
+    )
+    customer = (await get_customer(client, tenant)).json()["customer"]
+    assert customer["last_interaction"] == "2026-06-29T00:00:05"
