@@ -26,6 +26,7 @@ from mumble.clock import Clock, SystemClock
 from mumble.db import open_database
 from mumble.endpoint import Guard
 from mumble.errors import EXCEPTION_HANDLERS
+from mumble.events.worker import embedded_worker
 from mumble.middleware import RequestIdMiddleware
 from mumble.ratelimit import RateLimiter
 from mumble.settings import Settings
@@ -71,7 +72,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
             sync_task = template_sync.start(app.state.graph, settings.template_sync_seconds)
             media_task = inbound_media.start(app.state)
             try:
-                yield
+                async with embedded_worker(settings, http, app_clock):
+                    yield
             finally:
                 await inbound_media.stop(media_task)
                 await template_sync.stop(sync_task)

@@ -49,6 +49,13 @@ class Settings:
     sandbox_port: int = 8765
     allow_private_urls: bool = False
 
+    # Event webhooks: the delivery worker runs inside `mumble serve` unless MUMBLE_RUN_WORKER=0.
+    run_worker: bool = True
+    webhook_timeout_seconds: int = 10
+    # A claimed delivery is retried by another worker once its lease runs out (crash recovery).
+    webhook_lease_seconds: int = 60
+    webhook_poll_seconds: int = 1
+
     # Rate limits, in the `limits` notation.
     rate_limit_storage: str = "memory://"
     rate_limit_per_key: str = "600/minute"

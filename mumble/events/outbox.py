@@ -1,4 +1,10 @@
-"""Recording events. Call inside the transaction of the change that caused the event."""
+"""Recording events. Call inside the transaction of the change that caused the event.
+
+The event is fanned out at once, in the same transaction, to one delivery row per endpoint of
+the account subscribed to its type (enabled or not: a disabled endpoint keeps its queue and
+resumes from it when re-enabled). Fanning out here rather than later from a sequence cursor
+means an event committed after a higher `seq` can never be skipped.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,7 @@ import uuid
 from typing import Any
 
 from mumble.models.events import Event
+from mumble.models.webhooks import WebhookDelivery, WebhookEndpoint
 
 EVENT_TYPES = frozenset(
     {
@@ -37,9 +44,29 @@ async def record_event(
     """Write one event to the outbox; `data` is the object as the API shows it."""
     if event_type not in EVENT_TYPES:
         raise ValueError(f"unknown event type {event_type!r}")
-    return await Event.create(
+    event = await Event.create(
         account_id=account_id,
         type=event_type,
         customer_id=customer_id,
         data={"occurred_at": dt.datetime.now(dt.UTC).isoformat(), **data},
     )
+    await _fan_out(event)
+    return event
+
+
+async def _fan_out(event: Event) -> None:
+    """One pending delivery per endpoint of the account subscribed to the event's type."""
+    # JSON containment lookups are not portable to SQLite; an account has few endpoints.
+    endpoints = await WebhookEndpoint.filter(account_id=event.account_id).values_list(
+        "id", "events"
+    )
+    subscribed = [endpoint_id for endpoint_id, types in endpoints if event.type in (types or [])]
+    if subscribed:
+        await WebhookDelivery.bulk_create(
+            [
+                WebhookDelivery(
+                    endpoint_id=endpoint_id, event_seq=event.seq, customer_id=event.customer_id
+                )
+                for endpoint_id in subscribed
+            ]
+        )

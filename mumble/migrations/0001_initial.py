@@ -298,7 +298,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
                 ('endpoint', fields.ForeignKeyField('models.WebhookEndpoint', source_field='endpoint_id', db_constraint=True, to_field='id', related_name='deliveries', on_delete=OnDelete.CASCADE)),
-                ('event', fields.ForeignKeyField('models.Event', source_field='event_seq', db_constraint=True, to_field='seq', related_name='deliveries', on_delete=OnDelete.CASCADE)),
+                ('event_seq', fields.BigIntField()),
                 ('customer_id', fields.UUIDField(null=True)),
                 ('status', fields.CharField(default='pending', max_length=16)),
                 ('attempts', fields.IntField(default=0)),
@@ -311,7 +311,7 @@ class Migration(migrations.Migration):
                 ('delivered_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
-            options={'table': 'webhook_delivery', 'app': 'models', 'unique_together': (('endpoint', 'event'),), 'indexes': [Index(fields=['status', 'event_seq']), Index(fields=['endpoint_id', 'customer_id', 'event_seq'])], 'pk_attr': 'id', 'table_description': 'The state of one event for one endpoint: pending, in_flight, failed, delivered or dead.'},
+            options={'table': 'webhook_delivery', 'app': 'models', 'unique_together': (('endpoint', 'event_seq'),), 'indexes': [Index(fields=['status', 'event_seq']), Index(fields=['endpoint_id', 'customer_id', 'event_seq'])], 'pk_attr': 'id', 'table_description': 'The state of one event for one endpoint: pending, in_flight, failed, delivered or dead.'},
             bases=['Model'],
         ),
         ops.CreateModel(

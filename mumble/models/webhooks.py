@@ -8,7 +8,6 @@ from tortoise import fields
 from tortoise.models import Model
 
 from mumble.models.accounts import Account
-from mumble.models.events import Event
 
 
 class WebhookEndpoint(Model):
@@ -47,12 +46,8 @@ class WebhookDelivery(Model):
     endpoint: fields.ForeignKeyRelation[WebhookEndpoint] = fields.ForeignKeyField(
         "models.WebhookEndpoint", related_name="deliveries", on_delete=fields.CASCADE
     )
-    event: fields.ForeignKeyRelation[Event] = fields.ForeignKeyField(
-        "models.Event",
-        related_name="deliveries",
-        on_delete=fields.CASCADE,
-        source_field="event_seq",
-    )
+    # Event.seq (a plain column: deliveries go when their endpoint, and so their account, goes).
+    event_seq = fields.BigIntField()
     # Copied from the event: deliveries of one customer go out in event_seq order per endpoint.
     customer_id = fields.UUIDField(null=True)
     status = fields.CharField(max_length=16, default="pending")
@@ -68,7 +63,7 @@ class WebhookDelivery(Model):
 
     class Meta:
         table = "webhook_delivery"
-        unique_together = (("endpoint", "event"),)
+        unique_together = (("endpoint", "event_seq"),)
         indexes = (("status", "event_seq"), ("endpoint_id", "customer_id", "event_seq"))
 
 

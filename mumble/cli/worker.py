@@ -1,0 +1,51 @@
+"""`mumble worker`: the webhook delivery worker on its own, for scaling apart from the API."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import signal
+import sys
+
+import aiohttp
+
+from mumble.clock import SystemClock
+from mumble.db import open_database
+from mumble.events import queue
+from mumble.events.worker import DeliveryWorker, single_worker_lock, sqlite_lock_path
+from mumble.settings import Settings
+
+
+async def _work(settings: Settings) -> int:
+    with single_worker_lock(settings.database_url) as mine:
+        if not mine:
+            sys.stderr.write("error: another webhook worker is running on this SQLite database\n")
+            return 1
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        async with (
+            open_database(settings.database_url),
+            aiohttp.ClientSession() as session,
+        ):
+            if sqlite_lock_path(settings.database_url) is not None:
+                # We hold the only worker lock: leases left by a killed worker can go now.
+                await queue.release_all_leases()
+            sys.stdout.write("webhook worker running\n")
+            sys.stdout.flush()
+            with contextlib.suppress(asyncio.CancelledError):
+                await DeliveryWorker(session, settings, clock=SystemClock()).run(stop)
+    return 0
+
+
+def run_worker(args: argparse.Namespace) -> None:
+    # Migrations are `mumble migrate`'s (or `mumble serve`'s) job, never raced by workers.
+    settings = Settings.from_env()
+    sys.exit(asyncio.run(_work(settings)))
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    worker_cmd = subparsers.add_parser("worker", help="deliver webhook events (no HTTP API)")
+    worker_cmd.set_defaults(main=run_worker)

@@ -1,0 +1,184 @@
+"""The webhook delivery worker: claim due deliveries, POST them, record the outcome, repeat.
+
+It runs inside `mumble serve` (unless MUMBLE_RUN_WORKER=0) and as `mumble worker`. On
+PostgreSQL any number of workers may run (row locks with SKIP LOCKED share the work). SQLite has
+no row locks, so there one worker at a time holds an exclusive lock on a file next to the
+database; a second one stands by (or, as `mumble worker`, refuses to start).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import logging
+import os
+import random
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import IO
+
+import aiohttp
+
+from mumble.clock import Clock
+from mumble.events import queue
+from mumble.events.payloads import encode, event_payload
+from mumble.events.sender import post_signed
+from mumble.models.events import Event
+from mumble.models.webhooks import WebhookDelivery, WebhookEndpoint
+from mumble.settings import Settings
+
+log = logging.getLogger("mumble.webhooks")
+
+Sleep = Callable[[float], Awaitable[None]]
+BATCH_SIZE = 20
+STANDBY_SECONDS = 5.0
+
+
+def sqlite_lock_path(database_url: str) -> Path | None:
+    """The lock file guarding a SQLite database's single worker; None for other databases."""
+    if not database_url.startswith("sqlite://"):
+        return None
+    path = database_url.removeprefix("sqlite://").split("?", 1)[0]
+    if not path or path == ":memory:":
+        return None
+    return Path(path).with_name(Path(path).name + ".worker.lock")
+
+
+@contextlib.contextmanager
+def single_worker_lock(database_url: str) -> Iterator[bool]:
+    """Yields True when this process may run a worker on the database (always on PostgreSQL).
+
+    The OS drops a flock when its holder dies, so a kill -9 never leaves the database orphaned.
+    """
+    path = sqlite_lock_path(database_url)
+    if path is None:
+        yield True
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle: IO[str] = path.open("a")
+    try:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        yield True
+    finally:
+        handle.close()
+
+
+class DeliveryWorker:
+    """Delivers webhook events; `run_once` is one claim-and-send pass (tests drive it directly)."""
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        settings: Settings,
+        *,
+        clock: Clock,
+        rng: random.Random | None = None,
+        batch_size: int = BATCH_SIZE,
+    ) -> None:
+        self.session = session
+        self.settings = settings
+        self.clock = clock
+        self.rng = rng or random.Random()
+        self.batch_size = batch_size
+
+    async def run_once(self) -> int:
+        """Claim one batch of due deliveries and send them concurrently; returns how many."""
+        claims = await queue.claim_due(
+            self.clock.now(),
+            limit=self.batch_size,
+            lease_seconds=self.settings.webhook_lease_seconds,
+        )
+        await asyncio.gather(*(self._deliver(claim) for claim in claims))
+        return len(claims)
+
+    async def _deliver(self, claim: queue.Claim) -> None:
+        delivery = await WebhookDelivery.get(id=claim.delivery_id).only(
+            "id", "endpoint_id", "event_seq"
+        )
+        endpoint = await WebhookEndpoint.get(id=delivery.endpoint_id).only("id", "url", "secret")
+        event = await Event.get(seq=delivery.event_seq)
+        body = encode(event_payload(event))
+        outcome = await post_signed(
+            self.session,
+            endpoint.url,
+            endpoint.secret,
+            str(event.id),
+            body,
+            timestamp=int(self.clock.now().timestamp()),
+            timeout_seconds=self.settings.webhook_timeout_seconds,
+            allow_private=self.settings.allow_private_urls,
+        )
+        status = await queue.record_outcome(claim, outcome, self.clock.now(), self.rng)
+        log.info(
+            "webhook delivery=%s event=%s attempt=%s -> %s (%s)",
+            claim.delivery_id,
+            event.id,
+            claim.attempt,
+            status,
+            outcome.error or outcome.status_code,
+        )
+
+    async def run(self, stop: asyncio.Event, *, sleep: Sleep | None = None) -> None:
+        """Loop until `stop` is set: work while there is work, else wait a poll interval."""
+        pause = sleep or _interruptible_sleep(stop)
+        while not stop.is_set():
+            try:
+                done = await self.run_once()
+            except Exception:
+                # A lost database connection must not end the loop; the next pass retries.
+                log.exception("webhook worker pass failed")
+                done = 0
+            if not done:
+                await pause(self.settings.webhook_poll_seconds)
+
+
+def _interruptible_sleep(stop: asyncio.Event) -> Sleep:
+    async def sleep(seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=seconds)
+
+    return sleep
+
+
+async def serve_worker(
+    session: aiohttp.ClientSession, settings: Settings, clock: Clock, stop: asyncio.Event
+) -> None:
+    """Run a worker until `stop`; on SQLite first wait to become the only worker."""
+    sleep = _interruptible_sleep(stop)
+    while not stop.is_set():
+        with single_worker_lock(settings.database_url) as mine:
+            if mine:
+                if sqlite_lock_path(settings.database_url) is not None:
+                    # No other worker can hold a lease on this database now.
+                    await queue.release_all_leases()
+                log.info("webhook worker started (pid %s)", os.getpid())
+                await DeliveryWorker(session, settings, clock=clock).run(stop)
+                return
+        log.info("another worker serves this SQLite database; standing by")
+        await sleep(STANDBY_SECONDS)
+
+
+@contextlib.asynccontextmanager
+async def embedded_worker(
+    settings: Settings, session: aiohttp.ClientSession, clock: Clock
+) -> AsyncIterator[None]:
+    """Run the worker in the background of the app while the block runs (if run_worker)."""
+    if not settings.run_worker:
+        yield
+        return
+    stop = asyncio.Event()
+    task = asyncio.create_task(serve_worker(session, settings, clock, stop))
+    try:
+        yield
+    finally:
+        stop.set()
+        try:
+            # Let a delivery in progress finish; past the timeout it is leased and will be retried.
+            await asyncio.wait_for(task, timeout=settings.webhook_timeout_seconds + 2)
+        except TimeoutError:
+            log.warning("webhook worker did not stop in time; its leases will expire")
