@@ -4,17 +4,33 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import dataclasses
 import logging
+import secrets
 import sys
+from typing import Any
 
 import uvicorn
 
 from mumble.accounts import service
 from mumble.app import create_app
+from mumble.cli.sandbox import loopback
 from mumble.db import migrate, open_database
+from mumble.sandbox import Sandbox
+from mumble.sandbox.state import ChannelInfo
 from mumble.settings import Settings
 
 log = logging.getLogger("mumble")
+
+
+# The demo account's channel on the sandbox (not a real number, and not a real token).
+DEMO_CHANNEL = service.Channel(
+    phone_number_id="100000000000001",
+    waba_id="200000000000001",
+    access_token="sandbox-demo-token",
+    display_phone="15550000001",
+)
 
 
 async def _create_demo_account_if_empty(settings: Settings) -> None:
@@ -22,7 +38,9 @@ async def _create_demo_account_if_empty(settings: Settings) -> None:
     async with open_database(settings.database_url):
         if await service.has_any_account():
             return
-        account = await service.create_account("Demo")
+        # With the sandbox standing in for Meta, the demo account can send right away.
+        channel = DEMO_CHANNEL if settings.uses_sandbox else None
+        account = await service.create_account("Demo", channel)
         _, plaintext = await service.create_key(account.id, label="demo")
     base = f"http://{settings.host}:{settings.port}"
     sys.stdout.write(
@@ -35,19 +53,59 @@ async def _create_demo_account_if_empty(settings: Settings) -> None:
     sys.stdout.flush()
 
 
+def _with_sandbox(settings: Settings) -> tuple[Settings, Sandbox | None]:
+    """No real Graph URL: a sandbox beside the API, sharing an app secret (generated if unset)."""
+    if not settings.uses_sandbox:
+        return settings, None
+    if not settings.whatsapp_app_secret:
+        settings = dataclasses.replace(settings, whatsapp_app_secret=secrets.token_hex(32))
+    sandbox = Sandbox(
+        webhook_url=f"http://{loopback(settings.host)}:{settings.port}/webhooks/whatsapp",
+        app_secret=settings.whatsapp_app_secret,
+    )
+    demo = DEMO_CHANNEL
+    sandbox.state.channels[str(demo.phone_number_id)] = ChannelInfo(
+        str(demo.phone_number_id), str(demo.waba_id), str(demo.display_phone)
+    )
+    return settings, sandbox
+
+
+async def _serve_both(api: uvicorn.Server, sandbox: uvicorn.Server) -> None:
+    """Both servers in one loop; the API owns the signal handlers and stops the sandbox."""
+    sandbox.capture_signals = contextlib.nullcontext  # type: ignore[method-assign]
+    task = asyncio.create_task(sandbox.serve())
+    try:
+        await api.serve()
+    finally:
+        sandbox.should_exit = True
+        await task
+
+
 def serve(args: argparse.Namespace) -> None:
-    settings = Settings.from_env(host=args.host, port=args.port)
+    settings, sandbox = _with_sandbox(Settings.from_env(host=args.host, port=args.port))
     asyncio.run(migrate(settings.database_url))
     asyncio.run(_create_demo_account_if_empty(settings))
-    uvicorn.run(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        log_level=settings.log_level,
+    options: dict[str, Any] = {
+        "log_level": settings.log_level,
         # Forwarded headers are decided in our code against MUMBLE_TRUSTED_PROXIES only.
-        proxy_headers=False,
-        server_header=False,
+        "proxy_headers": False,
+        "server_header": False,
+    }
+    app = create_app(settings)
+    if sandbox is None:
+        uvicorn.run(app, host=settings.host, port=settings.port, **options)
+        return
+    api = uvicorn.Config(app, host=settings.host, port=settings.port, **options)
+    graph = uvicorn.Config(
+        sandbox.app, host=loopback(settings.host), port=settings.sandbox_port, **options
     )
+    log.info("no MUMBLE_WHATSAPP_API_URL: Cloud API sandbox on %s", settings.graph_api_url)
+    # uvicorn re-raises the stopping signal after a graceful shutdown, as uvicorn.run expects.
+    with (
+        contextlib.suppress(KeyboardInterrupt),
+        asyncio.Runner(loop_factory=api.get_loop_factory()) as runner,
+    ):
+        runner.run(_serve_both(uvicorn.Server(api), uvicorn.Server(graph)))
 
 
 def run_migrate(args: argparse.Namespace) -> None:

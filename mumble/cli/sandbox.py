@@ -1,0 +1,66 @@
+"""`mumble sandbox`: run the local Cloud API sandbox alone (`mumble serve` starts its own)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+import uvicorn
+
+from mumble.sandbox import Sandbox, SandboxConfig
+from mumble.settings import Settings
+
+
+def loopback(host: str) -> str:
+    """Where a local process reaches a server bound to `host` (wildcards mean loopback)."""
+    return "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+
+
+def run_sandbox(args: argparse.Namespace) -> None:
+    settings = Settings.from_env()
+    host = args.host or settings.host
+    port = args.port or settings.sandbox_port
+    webhook_url = args.webhook_url
+    if webhook_url is None:
+        webhook_url = f"http://{loopback(settings.host)}:{settings.port}/webhooks/whatsapp"
+    sandbox = Sandbox(
+        webhook_url=webhook_url,
+        app_secret=settings.whatsapp_app_secret,
+        config=SandboxConfig(review_delay=args.review_delay),
+    )
+    signing = (
+        "signed with MUMBLE_WHATSAPP_APP_SECRET"
+        if settings.whatsapp_app_secret
+        else "UNSIGNED: set MUMBLE_WHATSAPP_APP_SECRET to the API's app secret"
+    )
+    sys.stdout.write(
+        f"Cloud API sandbox on http://{loopback(host)}:{port} "
+        f"(Graph {settings.whatsapp_api_version}); webhooks to {webhook_url or '(none)'}, "
+        f"{signing}\n"
+    )
+    sys.stdout.flush()
+    uvicorn.run(
+        sandbox.app,
+        host=host,
+        port=port,
+        log_level=settings.log_level,
+        proxy_headers=False,
+        server_header=False,
+    )
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    cmd = subparsers.add_parser("sandbox", help="run the local WhatsApp Cloud API sandbox")
+    cmd.add_argument("--host", help="overrides MUMBLE_HOST")
+    cmd.add_argument("--port", type=int, help="overrides MUMBLE_SANDBOX_PORT")
+    cmd.add_argument(
+        "--webhook-url",
+        help="where to post webhooks (default: the API's /webhooks/whatsapp; '' for none)",
+    )
+    cmd.add_argument(
+        "--review-delay",
+        type=float,
+        default=1.0,
+        help="seconds before a submitted template is approved or rejected (default 1)",
+    )
+    cmd.set_defaults(main=run_sandbox)
