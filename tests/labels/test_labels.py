@@ -7,7 +7,8 @@ import unicodedata
 import httpx
 import pytest
 
-from mumble.models import Customer, CustomerLabel, Event, Label
+from mumble.accounts import service as accounts
+from mumble.models import Customer, CustomerLabel, Event, Label, Role
 from tests.conftest import Tenant
 
 
@@ -253,3 +254,20 @@ async def test_wrong_method_is_405(client: httpx.AsyncClient, tenant: Tenant) ->
     response = await client.get("/mumbleapi/delete-label", headers=tenant.headers)
     assert response.status_code == 405
     assert response.json()["error"] is True
+
+
+async def test_read_only_key_lists_labels_but_cannot_change_them(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    role = await Role.create(
+        account_id=tenant.account.id, name="viewer", permissions=["labels:read"]
+    )
+    _, plaintext = await accounts.create_key(tenant.account.id, role=role)
+    headers = {"Mumble-Api-Key": plaintext}
+    assert (await client.get("/mumbleapi/get-labels", headers=headers)).status_code == 200
+    response = await client.post(
+        "/mumbleapi/add-new-label", json={"label_name": "VIP"}, headers=headers
+    )
+    assert response.status_code == 401
+    assert response.json() == {"error": True, "message": "User not authorized to modify labels."}
+    assert await Label.all().count() == 0
