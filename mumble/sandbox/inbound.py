@@ -77,9 +77,10 @@ def _typed_object(state: State, kind: str, spec: dict[str, Any]) -> dict[str, An
             "latitude": spec.get("latitude", 32.0853),
             "longitude": spec.get("longitude", 34.7818),
         }
-        for key in ("name", "address", "url"):
-            if spec.get(key):
-                obj[key] = spec[key]
+        # `name` is the customer's profile name, so the place's name is `location_name`.
+        for key, field in (("name", "location_name"), ("address", "address"), ("url", "url")):
+            if spec.get(field):
+                obj[key] = spec[field]
         return obj
     if kind == "interactive":
         reply = str(spec.get("reply_type", "button_reply"))
