@@ -133,10 +133,8 @@ def check_upload(media: MediaType, head: bytes, size: int) -> None:
     """400 when an uploaded file's content is not what its extension says or it is too large."""
     if size == 0:
         raise BadRequest("The uploaded file is empty")
-    if content_family(head) != media.family:
-        raise BadRequest(f"File content does not match its extension (.{media.extension})")
     limit = KIND_LIMITS[media.kind]
     if size > limit:
-        raise BadRequest(
-            f"File too large for a WhatsApp {media.kind} (at most {limit // 1024} KB)",
-        )
+        raise BadRequest(f"File too large for a WhatsApp {media.kind} (at most {limit // 1024} KB)")
+    if content_family(head) != media.family:
+        raise BadRequest(f"File content does not match its extension (.{media.extension})")
