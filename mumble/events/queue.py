@@ -83,16 +83,17 @@ async def claim_due(now: dt.datetime, *, limit: int, lease_seconds: int) -> list
             .order_by("event_seq", "id")
             .limit(limit)
             .select_for_update(skip_locked=True)
-            .values("id", "attempts")
+            # Model rows, not .values(): Tortoise drops FOR UPDATE from a values() query.
+            .only("id", "attempts")
         )
         if not rows:
             return []
-        await WebhookDelivery.filter(id__in=[row["id"] for row in rows]).update(
+        await WebhookDelivery.filter(id__in=[row.id for row in rows]).update(
             status="in_flight",
             lease=lease,
             locked_until=now + dt.timedelta(seconds=lease_seconds),
         )
-    return [Claim(row["id"], lease, row["attempts"] + 1) for row in rows]
+    return [Claim(row.id, lease, row.attempts + 1) for row in rows]
 
 
 async def release_all_leases() -> int:
