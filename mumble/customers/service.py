@@ -10,6 +10,7 @@ import math
 import uuid
 from typing import Any
 
+import orjson
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
@@ -158,6 +159,13 @@ def _merged(current: dict[str, Any] | None, updates: dict[str, Any]) -> dict[str
     return merged
 
 
+def _same_json(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Equal as stored JSON: unlike ==, 1, 1.0 and true differ (a client may change the type)."""
+    return orjson.dumps(a, option=orjson.OPT_SORT_KEYS) == orjson.dumps(
+        b, option=orjson.OPT_SORT_KEYS
+    )
+
+
 async def edit_customer(account_id: uuid.UUID, data: CustomerInput) -> list[str]:
     """edit-customer: fields not sent stay; returns the custom field names processed."""
     async with in_transaction():
@@ -172,7 +180,7 @@ async def edit_customer(account_id: uuid.UUID, data: CustomerInput) -> list[str]
             ("custom_fields", data.custom_fields),
         ):
             merged = _merged(getattr(customer, column), updates)
-            if merged != (getattr(customer, column) or {}):
+            if not _same_json(merged, getattr(customer, column) or {}):
                 setattr(customer, column, merged)
                 changed.append(column)
         if changed:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import re
 import uuid
@@ -199,3 +200,19 @@ async def test_last_interaction_is_iso_utc_without_offset(
     )
     customer = (await get_customer(client, tenant)).json()["customer"]
     assert customer["last_interaction"] == "2026-06-29T00:00:05"
+
+
+async def test_concurrent_adds_of_one_phone_make_one_customer(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    async def add(index: int) -> int:
+        response = await client.post(
+            "/mumbleapi/add-new-customer",
+            json={"customer_phone": PHONE, "name": f"n{index}"},
+            headers=tenant.headers,
+        )
+        return response.status_code
+
+    statuses = await asyncio.gather(*(add(i) for i in range(6)))
+    assert sorted(statuses) == [200] + [409] * 5
+    assert await Customer.all().count() == 1

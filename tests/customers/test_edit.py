@@ -179,3 +179,13 @@ async def test_concurrent_edits_never_pass_fifteen_names(
     statuses = await asyncio.gather(*(edit(i) for i in range(8)))
     assert sorted(statuses) == [200] * 3 + [400] * 5
     assert await CustomFieldDefinition.filter(account_id=tenant.account.id).count() == 15
+
+
+async def test_changing_only_a_values_type_is_stored(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    await add_customer(client, tenant, flag=1)
+    assert (await _edit(client, tenant, flag=True)).status_code == 200
+    customer = (await get_customer(client, tenant)).json()["customer"]
+    assert customer["custom_fields"] == {"flag": True}
+    assert customer["custom_fields"]["flag"] is True
