@@ -276,3 +276,24 @@ async def test_another_account_cannot_untag_the_first_accounts_customer(
     assert response.status_code == 404
     assert response.json() == {"error": True, "message": "Customer not found"}
     assert await CustomerLabel.all().count() == 1
+
+
+async def test_get_customer_shows_the_labels_added_and_removed(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    created = await client.post(
+        "/mumbleapi/add-new-customer", json={"customer_phone": PHONE}, headers=tenant.headers
+    )
+    assert created.status_code == 200, created.text
+    for name in ("VIP", "Leads"):
+        await _label(tenant, name)
+        response = await _add(client, tenant, {"customer_phone": PHONE, "label_name": name})
+        assert response.status_code == 200
+    assert (
+        await _remove(client, tenant, {"customer_phone": PHONE, "label_name": "VIP"})
+    ).is_success
+    shown = await client.get(
+        "/mumbleapi/get-customer", params={"customer_phone": PHONE}, headers=tenant.headers
+    )
+    assert shown.status_code == 200
+    assert shown.json()["customer"]["labels"] == ["Leads"]
