@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import httpx
 
 from mumble.models import Customer, CustomerLabel, Label
@@ -105,3 +107,67 @@ async def test_listed_customers_carry_labels_agent_team_and_bot(
         assert customer["bot"]["type"] == "AI"
         assert customer["custom_fields"] == {"tier": index}
         assert customer["country"] == "US"
+
+
+class _QueryCounter(logging.Handler):
+    """Counts the SQL statements Tortoise logs (it logs each one at DEBUG)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.count += 1
+
+
+async def _queries_for_page(client: httpx.AsyncClient, tenant: Tenant) -> int:
+    logger = logging.getLogger("tortoise.db_client")
+    counter = _QueryCounter()
+    previous = logger.level
+    logger.addHandler(counter)
+    logger.setLevel(logging.DEBUG)
+    try:
+        response = await _page(client, tenant)
+    finally:
+        logger.removeHandler(counter)
+        logger.setLevel(previous)
+    assert response.status_code == 200
+    return counter.count
+
+
+async def test_listing_does_not_query_per_customer(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    agent = await create_agent(tenant.account.id, "Ann")
+    team = await create_team(tenant.account.id, "Support", [str(agent.id)])
+    label = await Label.create(account_id=tenant.account.id, name="VIP")
+
+    async def grow_to(size: int) -> None:
+        existing = await Customer.filter(account_id=tenant.account.id).count()
+        await Customer.bulk_create(
+            [
+                Customer(
+                    account_id=tenant.account.id,
+                    phone=f"1555{i:07d}",
+                    agent_id=agent.id,
+                    team_id=team.id,
+                )
+                for i in range(existing, size)
+            ]
+        )
+        linked = await CustomerLabel.filter(label=label).values_list("customer_id", flat=True)
+        await CustomerLabel.bulk_create(
+            [
+                CustomerLabel(customer_id=customer_id, label=label)
+                for customer_id in await Customer.exclude(id__in=list(linked)).values_list(
+                    "id", flat=True
+                )
+            ]
+        )
+
+    await grow_to(2)
+    await _queries_for_page(client, tenant)  # warm-up: the first call also records key usage
+    small = await _queries_for_page(client, tenant)
+    await grow_to(250)
+    large = await _queries_for_page(client, tenant)
+    assert large == small <= 10
