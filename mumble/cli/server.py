@@ -72,7 +72,7 @@ def _with_sandbox(settings: Settings) -> tuple[Settings, Sandbox | None]:
 
 async def _serve_both(api: uvicorn.Server, sandbox: uvicorn.Server) -> None:
     """Both servers in one loop; the API owns the signal handlers and stops the sandbox."""
-    sandbox.capture_signals = contextlib.nullcontext  # type: ignore[method-assign]
+    sandbox.capture_signals = contextlib.nullcontext  # type: ignore[method-assign,assignment]
     task = asyncio.create_task(sandbox.serve())
     try:
         await api.serve()

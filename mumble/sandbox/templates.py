@@ -90,7 +90,8 @@ def list_templates(request: Request, waba_id: str) -> Response:
         limit = max(1, min(int(query.get("limit", "25")), 1000))
     except ValueError:
         limit = 25
-    start = _cursor(query.get("after")) + 1 if query.get("after") else 0
+    after = query.get("after")
+    start = _cursor(after) + 1 if after else 0
     page = items[start : start + limit]
     body: dict[str, Any] = {"data": [t.view() for t in page]}
     if page:
@@ -105,9 +106,9 @@ def _encode(index: int) -> str:
     return base64.urlsafe_b64encode(f"idx:{index}".encode()).decode().rstrip("=")
 
 
-def _cursor(raw: str | None) -> int:
+def _cursor(raw: str) -> int:
     try:
-        padded = raw + "=" * (-len(raw) % 4)  # type: ignore[operator]
+        padded = raw + "=" * (-len(raw) % 4)
         return int(base64.urlsafe_b64decode(padded).decode().removeprefix("idx:"))
     except (ValueError, TypeError):
         return -1
