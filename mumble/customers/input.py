@@ -11,6 +11,7 @@ from mumble.errors import BadRequest, MumbleError
 from mumble.params import normalize_email, normalize_phone
 
 CustomValue = str | int | float | bool
+MAX_DETAILS = 20
 
 # Standard profile fields and their length caps.
 _PROFILE_CAPS = {"name": f.NAME_MAX, "email": f.EMAIL_MAX, "source": f.SOURCE_MAX}
@@ -87,6 +88,13 @@ def _phone(params: dict[str, Any], details: list[str]) -> str:
         return ""
 
 
+def _capped(details: list[str]) -> list[str]:
+    """At most MAX_DETAILS lines, so a body with thousands of bad keys gets a short answer."""
+    if len(details) <= MAX_DETAILS:
+        return details
+    return [*details[:MAX_DETAILS], f"... and {len(details) - MAX_DETAILS} more"]
+
+
 def parse_customer_input(params: dict[str, Any], failure: str) -> CustomerInput:
     """Split and validate a customer body; 400 `failure` with every problem in `details`."""
     details: list[str] = []
@@ -112,7 +120,7 @@ def parse_customer_input(params: dict[str, Any], failure: str) -> CustomerInput:
         else:
             custom[key] = _custom(key, value, details)
     if details:
-        raise BadRequest(failure, details=details)
+        raise BadRequest(failure, details=_capped(details))
     return CustomerInput(phone, profile, bot_token, attribution, custom)
 
 

@@ -143,3 +143,12 @@ async def test_malformed_json_is_400(client: httpx.AsyncClient, tenant: Tenant) 
     listed = await client.post("/mumbleapi/add-new-customer", json=[PHONE], headers=tenant.headers)
     assert listed.status_code == 400
     assert listed.json()["error"] is True
+
+
+async def test_many_bad_keys_get_a_short_answer(client: httpx.AsyncClient, tenant: Tenant) -> None:
+    body: dict[str, Any] = {"customer_phone": PHONE, **{f"k{i}": [i] for i in range(500)}}
+    response = await _post(client, tenant, "add-new-customer", body)
+    assert response.status_code == 400
+    details = response.json()["details"]
+    assert len(details) == 21
+    assert details[-1] == "... and 480 more"
