@@ -61,14 +61,14 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
             aiohttp.ClientSession(timeout=HTTP_TIMEOUT) as http,
         ):
             # Storages bind to the running loop, so they are built here, never at import time.
-            limiter = RateLimiter(settings)
+            limiter = RateLimiter(settings, clock=app_clock)
             app.state.settings = settings
             app.state.clock = app_clock
             app.state.http = http
             app.state.graph = GraphClient(
                 http, settings.graph_api_url, settings.whatsapp_api_version
             )
-            app.state.guard = Guard(settings, limiter, LastUsedTracker())
+            app.state.guard = Guard(settings, limiter, LastUsedTracker(app_clock))
             sync_task = template_sync.start(app.state.graph, settings.template_sync_seconds)
             media_task = inbound_media.start(app.state)
             try:

@@ -4,24 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
-import ipaddress
-import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from starlette.requests import Request
 
 from mumble.accounts.keys import hash_key
+from mumble.clock import Clock, SystemClock
 from mumble.errors import Unauthorized
 from mumble.models import ApiKey
+from mumble.network import IPNetwork, parse_allowlist
 from mumble.permissions import ALL_PERMISSIONS, expand
 
 HEADER = "mumble-api-key"
-_LAST_USED_EVERY_SECONDS = 60.0
+LAST_USED_RESOLUTION = dt.timedelta(seconds=60)
 _MAX_KEY_LENGTH = 256
-
-IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 @dataclass(frozen=True)
@@ -33,38 +30,43 @@ class Principal:
     permissions: frozenset[str] = ALL_PERMISSIONS
     rate_limit: str | None = None
     allowed_networks: tuple[IPNetwork, ...] = field(default=())
+    last_used_at: dt.datetime | None = None
 
 
 class LastUsedTracker:
-    """Keeps `last_used_at` current with at most one write per key per minute."""
+    """Keeps `last_used_at` current to the minute with at most one write per key per minute.
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        self._clock = clock
-        self._written: dict[uuid.UUID, float] = {}
+    The key row is read on every request anyway, so its stored `last_used_at` tells whether a
+    write is due (this holds across processes); the in-process memo stops a burst of requests
+    that all read the old value from each writing it.
+    """
 
-    async def touch(self, key_id: uuid.UUID) -> None:
-        now = self._clock()
-        last = self._written.get(key_id)
-        if last is not None and now - last < _LAST_USED_EVERY_SECONDS:
+    def __init__(self, clock: Clock | None = None) -> None:
+        self._clock = clock or SystemClock()
+        self._written: dict[uuid.UUID, dt.datetime] = {}
+
+    async def touch(self, key_id: uuid.UUID, stored: dt.datetime | None = None) -> None:
+        """Record a use of the key now, unless one was recorded less than a minute ago."""
+        now = self._clock.now()
+        latest = max(
+            (t for t in (stored, self._written.get(key_id)) if t is not None), default=None
+        )
+        if latest is not None and now - latest < LAST_USED_RESOLUTION:
             return
         self._written[key_id] = now
-        await ApiKey.filter(id=key_id).update(last_used_at=dt.datetime.now(dt.UTC))
+        await ApiKey.filter(id=key_id).update(last_used_at=now)
 
 
-def parse_allowlist(entries: list[str]) -> tuple[IPNetwork, ...]:
-    """Networks from allowlist entries: an address, a CIDR, or a range `first-last`."""
-    networks: list[IPNetwork] = []
-    for entry in entries:
-        if "-" in entry:
-            first, last = (ipaddress.ip_address(part.strip()) for part in entry.split("-", 1))
-            networks.extend(ipaddress.summarize_address_range(first, last))  # type: ignore[arg-type]
-        else:
-            networks.append(ipaddress.ip_network(entry.strip(), strict=False))
-    return tuple(networks)
+def _clock_of(request: Request) -> Clock:
+    return getattr(request.app.state, "clock", None) or SystemClock()
 
 
 async def authenticate(request: Request, tracker: LastUsedTracker | None = None) -> Principal:
-    """The caller's principal, or 401: missing/unknown key, or blocked/revoked/expired usage."""
+    """The caller's principal, or 401: missing/unknown key, or blocked/revoked/expired usage.
+
+    With a tracker the use is recorded here; the API guard records it itself, after the
+    IP allowlist admitted the call.
+    """
     presented = request.headers.get(HEADER, "")
     if not presented or len(presented) > _MAX_KEY_LENGTH:
         raise Unauthorized("Unauthorized")
@@ -77,17 +79,19 @@ async def authenticate(request: Request, tracker: LastUsedTracker | None = None)
         raise Unauthorized("API usage is blocked: this key has been revoked")
     if key.status != "active":
         raise Unauthorized("API usage is blocked: this key is disabled")
-    if key.expires_at is not None and key.expires_at <= dt.datetime.now(dt.UTC):
+    if key.expires_at is not None and key.expires_at <= _clock_of(request).now():
         raise Unauthorized("API usage is blocked: this key has expired")
     if key.account.is_blocked:
         raise Unauthorized("API usage is blocked for this account")
     if tracker is not None:
-        await tracker.touch(key.id)
+        await tracker.touch(key.id, key.last_used_at)
+    # A key without a role predates roles: it has full access, like the built-in role.
     permissions = ALL_PERMISSIONS if key.role is None else expand(list(key.role.permissions))
     return Principal(
         account_id=key.account_id,  # type: ignore[attr-defined]
         key_id=key.id,
         permissions=permissions,
         rate_limit=key.rate_limit,
-        allowed_networks=parse_allowlist(list(key.allowed_ips)),
+        allowed_networks=parse_allowlist(tuple(key.allowed_ips)),
+        last_used_at=key.last_used_at,
     )

@@ -25,13 +25,16 @@ PERMISSIONS: dict[str, str] = {
 ALL_PERMISSIONS: frozenset[str] = frozenset(PERMISSIONS)
 
 
+ALL = "*"
+
+
 def unknown_permissions(candidates: list[str]) -> list[str]:
     """The names in `candidates` that are not permissions (`*` means all and is allowed)."""
-    return [name for name in candidates if name != "*" and name not in PERMISSIONS]
+    return [name for name in candidates if name != ALL and name not in PERMISSIONS]
 
 
 def expand(granted: list[str]) -> frozenset[str]:
     """The concrete permission set of a role (`*` grants everything)."""
-    if "*" in granted:
+    if ALL in granted:
         return ALL_PERMISSIONS
     return frozenset(name for name in granted if name in PERMISSIONS)

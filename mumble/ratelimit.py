@@ -1,31 +1,55 @@
-"""The layered rate limiter (per IP, per key, messaging) over the `limits` library."""
+"""The layered rate limiter (per IP, per key, messaging) over the `limits` library.
+
+Each limit is a fixed window aligned to the clock: the window of `600/minute` at time t is
+`floor(t / 60)`, counted in the `limits` storage (memory, or Redis shared by every process) under
+a key that names the window. Windows come from our injectable clock rather than the storage's own
+time, so the same code runs on memory and Redis and tests drive windows without sleeping.
+Counting is one atomic `incr` per window; a refused request gives its increments back, so
+exactly `amount` requests are admitted per window whatever the number of processes.
+"""
 
 from __future__ import annotations
 
 import functools
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from limits import RateLimitItem, parse_many
 from limits.aio.storage import MemoryStorage, Storage
-from limits.aio.strategies import MovingWindowRateLimiter
 from limits.errors import StorageError
 from limits.storage import storage_from_string
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 
+from mumble.clock import Clock
 from mumble.errors import ServiceUnavailable, TooManyRequests
 from mumble.settings import Settings
+
+UNLIMITED = "unlimited"
+LAYER_NAMES = {"ip": "per-IP", "key": "per-key", "messaging": "messaging"}
+# Redis must answer fast or not at all: a hung limiter would hang every request.
+_REDIS_OPTIONS = {
+    "socket_connect_timeout": 0.5,
+    "socket_timeout": 1.0,
+    # One immediate retry reconnects a stale pooled connection; no backoff sleeps.
+    "retry": Retry(NoBackoff(), 1),
+}
+# Window keys outlive their window a little, so a slow request still finds its counter.
+_TTL_SLACK_SECONDS = 60
 
 
 @dataclass(frozen=True)
 class Quota:
-    """Where a caller stands in the tightest limit that applied."""
+    """Where a caller stands in one window: the tightest one is sent as X-RateLimit-*."""
 
     limit: int
     remaining: int
     reset_at: float
 
     def headers(self) -> dict[str, str]:
+        """X-RateLimit-Limit/Remaining, and Reset as epoch seconds."""
         return {
             "X-RateLimit-Limit": str(self.limit),
             "X-RateLimit-Remaining": str(max(0, self.remaining)),
@@ -34,34 +58,59 @@ class Quota:
 
 
 def tightest(*quotas: Quota | None) -> Quota | None:
-    """The quota with the fewest requests left."""
+    """The quota with the fewest requests left; on a tie the one that binds longest."""
     present = [q for q in quotas if q is not None]
-    return min(present, key=lambda q: (q.remaining, q.reset_at)) if present else None
+    return min(present, key=lambda q: (q.remaining, -q.reset_at)) if present else None
 
 
 @functools.lru_cache(maxsize=1024)
-def parse_limits(notation: str) -> list[RateLimitItem] | None:
-    """`limits` notation (`5/second;100/minute`) or `unlimited` (None)."""
-    if notation.strip().lower() == "unlimited":
+def _parse(notation: str) -> tuple[RateLimitItem, ...] | None:
+    if notation.strip().lower() == UNLIMITED:
         return None
-    return parse_many(notation)
+    items = parse_many(notation)
+    if not items or any(item.amount < 1 for item in items):
+        raise ValueError(f"not a rate limit: {notation!r}")
+    # Shortest window first: the usual one to trip, and a stable order for messages.
+    return tuple(sorted(items, key=lambda item: item.get_expiry()))
 
 
-def build_storage(url: str) -> Storage:
+def parse_limits(notation: str) -> list[RateLimitItem] | None:
+    """`limits` notation (`5/second;100/minute`) or `unlimited` (None); ValueError otherwise."""
+    parsed = _parse(notation)
+    return None if parsed is None else list(parsed)
+
+
+def build_storage(url: str, key_prefix: str = "mumble") -> Storage:
     """memory:// (per process) or redis://… (shared across processes) storage."""
-    if url.startswith("memory"):
+    if url.startswith(("memory://", "async+memory://")):
         return MemoryStorage()
-    if url.startswith(("redis://", "rediss://")):
-        return storage_from_string("async+" + url, implementation="redispy", wrap_exceptions=True)
-    return storage_from_string(url, wrap_exceptions=True)
+    if url.startswith(("redis://", "rediss://", "async+redis://", "async+rediss://")):
+        return storage_from_string(
+            url if url.startswith("async+") else "async+" + url,
+            implementation="redispy",
+            wrap_exceptions=True,
+            key_prefix=key_prefix,
+            **_REDIS_OPTIONS,
+        )
+    raise ValueError(f"unsupported rate limit storage: {url!r} (memory:// or redis://)")
+
+
+def _wall_clock() -> float:
+    return time.time()
 
 
 class RateLimiter:
     """Checks one layer at a time; whichever layer trips first answers 429."""
 
-    def __init__(self, settings: Settings, storage: Storage | None = None) -> None:
-        self.storage = storage or build_storage(settings.rate_limit_storage)
-        self._strategy = MovingWindowRateLimiter(self.storage)
+    def __init__(
+        self, settings: Settings, storage: Storage | None = None, *, clock: Clock | None = None
+    ) -> None:
+        self.storage = storage or build_storage(
+            settings.rate_limit_storage, settings.rate_limit_key_prefix
+        )
+        self._now: Callable[[], float] = (
+            _wall_clock if clock is None else (lambda: clock.now().timestamp())
+        )
         self._fail_open = settings.rate_limit_fail_open
         self.per_ip = parse_limits(settings.rate_limit_per_ip)
         self.per_key = parse_limits(settings.rate_limit_per_key)
@@ -74,28 +123,45 @@ class RateLimiter:
     async def hit(
         self, layer: str, identity: str, items: list[RateLimitItem] | None
     ) -> Quota | None:
-        """Count one request in every window of a layer, or raise 429 for the first full one."""
+        """Count one request in every window of a layer; 429 for the first full one.
+
+        Storage failure: 503, or no limit at all when fail-open is configured.
+        """
         if not items:
             return None
         try:
-            for item in items:
-                # Stop at the first full window so longer windows are not charged for a refusal.
-                if not await self._strategy.hit(item, layer, identity):
-                    stats = await self._strategy.get_window_stats(item, layer, identity)
-                    quota = Quota(item.amount, 0, stats.reset_time)
-                    retry_after = max(1, math.ceil(stats.reset_time - time.time()))
-                    raise TooManyRequests(
-                        f"Rate limit exceeded: {layer} limit of {item}",
-                        headers=quota.headers() | {"Retry-After": str(retry_after)},
-                    )
-            quotas = []
-            for item in items:
-                stats = await self._strategy.get_window_stats(item, layer, identity)
-                quotas.append(Quota(item.amount, stats.remaining, stats.reset_time))
+            return await self._hit(layer, identity, items, self._now())
         except StorageError:
             if self._fail_open:
                 return None
             raise ServiceUnavailable("Rate limit storage is unavailable") from None
+
+    async def _hit(
+        self, layer: str, identity: str, items: list[RateLimitItem], now: float
+    ) -> Quota | None:
+        charged: list[tuple[str, int]] = []
+        quotas: list[Quota] = []
+        for item in items:
+            expiry = item.get_expiry()
+            window = math.floor(now / expiry)
+            key = item.key_for(layer, identity, str(window))
+            ttl = expiry + _TTL_SLACK_SECONDS
+            count = await self.storage.incr(key, ttl)
+            charged.append((key, ttl))
+            reset_at = float((window + 1) * expiry)
+            if count > item.amount:
+                # Give the increments back: a refused request uses up no window of this layer,
+                # and concurrent callers in other processes see the true count.
+                for charged_key, charged_ttl in charged:
+                    await self.storage.incr(charged_key, charged_ttl, amount=-1)
+                quota = Quota(item.amount, 0, reset_at)
+                retry_after = max(1, math.ceil(reset_at - now))
+                raise TooManyRequests(
+                    f"Rate limit exceeded: {LAYER_NAMES.get(layer, layer)} limit of {item} "
+                    f"reached, retry in {retry_after} seconds",
+                    headers=quota.headers() | {"Retry-After": str(retry_after)},
+                )
+            quotas.append(Quota(item.amount, item.amount - count, reset_at))
         return tightest(*quotas)
 
     async def close(self) -> None:

@@ -62,6 +62,8 @@ class Settings:
     rate_limit_per_ip: str = "300/minute"
     rate_limit_messaging: str = "5/second;100/minute;2000/hour"
     rate_limit_fail_open: bool = False
+    # Prefix of every limiter key in shared storage (one per deployment, or per test app).
+    rate_limit_key_prefix: str = "mumble"
     trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
 
     @property

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import os
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
@@ -80,6 +81,8 @@ def settings(database_url: str, sandbox: SandboxHandle) -> Settings:
         whatsapp_app_id=TEST_APP_ID,
         allow_private_urls=True,
         rate_limit_storage=os.environ.get("MUMBLE_TEST_RATE_LIMIT_STORAGE", "memory://"),
+        # Every test app counts in its own keys, so tests stay isolated in a shared Redis.
+        rate_limit_key_prefix=f"mumble-test-{uuid.uuid4().hex}",
     )
 
 

@@ -5,12 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from tortoise.transactions import in_transaction
 
+from mumble.accounts import roles
 from mumble.accounts.keys import display_prefix, generate_key, hash_key
 from mumble.errors import BadRequest, NotFound
 from mumble.models import Account, ApiKey, Role
+from mumble.network import parse_allowlist
+from mumble.ratelimit import parse_limits
 
 
 @dataclass(frozen=True)
@@ -70,17 +74,64 @@ async def set_blocked(account_id: str | uuid.UUID, blocked: bool) -> Account:
     return account
 
 
+_LABEL_MAX = 200
+_ALLOWLIST_MAX = 100
+KEY_STATUSES = ("active", "disabled", "revoked")
+
+
+def _check_rate_limit(notation: str | None) -> str | None:
+    if notation is None:
+        return None
+    try:
+        parse_limits(notation)
+    except ValueError:
+        raise BadRequest(
+            f"Invalid rate limit: {notation!r} (use e.g. 60/minute, 5/second;100/minute, "
+            "or unlimited)"
+        ) from None
+    return notation.strip()
+
+
+def _check_allowlist(entries: list[str] | None) -> list[str]:
+    cleaned = [entry.strip() for entry in entries or [] if entry.strip()]
+    if len(cleaned) > _ALLOWLIST_MAX:
+        raise BadRequest(f"An IP allowlist holds at most {_ALLOWLIST_MAX} entries")
+    try:
+        parse_allowlist(tuple(cleaned))
+    except ValueError as exc:
+        raise BadRequest(str(exc)) from None
+    return cleaned
+
+
 async def create_key(
     account_id: str | uuid.UUID,
     *,
-    role: Role | None = None,
+    role: Role | str | None = None,
     label: str = "",
     rate_limit: str | None = None,
     allowed_ips: list[str] | None = None,
     expires_at: dt.datetime | None = None,
+    now: dt.datetime | None = None,
 ) -> tuple[ApiKey, str]:
-    """Create a key; returns the row and the plaintext, which is never stored or shown again."""
+    """Create a key; returns the row and the plaintext, which is never stored or shown again.
+
+    `role` is a Role or a role name; none means the built-in full-access role. 400 on a bad
+    rate limit, allowlist entry, label or an expiry that is not in the future.
+    """
     account = await get_account(account_id)
+    if len(label) > _LABEL_MAX:
+        raise BadRequest(f"Key label must be at most {_LABEL_MAX} characters")
+    rate_limit = _check_rate_limit(rate_limit)
+    allowed = _check_allowlist(allowed_ips)
+    if expires_at is not None:
+        if expires_at.tzinfo is None:
+            expires_at = expires_at.replace(tzinfo=dt.UTC)
+        if expires_at <= (now or dt.datetime.now(dt.UTC)):
+            raise BadRequest("Key expiry must be in the future")
+    if role is None:
+        role = await roles.full_access_role()
+    elif isinstance(role, str):
+        role = await roles.find_role(account.id, role)
     plaintext = generate_key()
     async with in_transaction():
         key = await ApiKey.create(
@@ -90,7 +141,7 @@ async def create_key(
             prefix=display_prefix(plaintext),
             label=label,
             rate_limit=rate_limit,
-            allowed_ips=allowed_ips or [],
+            allowed_ips=allowed,
             expires_at=expires_at,
         )
     return key, plaintext
@@ -105,14 +156,40 @@ async def get_key(key_id: str | uuid.UUID) -> ApiKey:
 
 async def set_key_status(key_id: str | uuid.UUID, status: str) -> ApiKey:
     """Move a key to active, disabled (reversible) or revoked (final, soft-deleted)."""
+    if status not in KEY_STATUSES:
+        raise BadRequest(f"Unknown key status: {status!r}")
     key = await get_key(key_id)
     if key.status == "revoked" and status != "revoked":
-        raise BadRequest("A revoked key cannot be re-enabled")
+        raise BadRequest("A revoked key cannot be changed")
     key.status = status
     if status == "revoked" and key.revoked_at is None:
         key.revoked_at = dt.datetime.now(dt.UTC)
     await key.save(update_fields=["status", "revoked_at"])
     return key
+
+
+async def list_keys(account_id: str | uuid.UUID) -> list[ApiKey]:
+    """Every key of the account, revoked ones included (they are soft-deleted), oldest first."""
+    account = await get_account(account_id)
+    return await ApiKey.filter(account_id=account.id).select_related("role").order_by("created_at")
+
+
+def key_view(key: ApiKey) -> dict[str, Any]:
+    """A key as the CLI shows it: never its hash, never its plaintext."""
+    role = key.role if isinstance(key.role, Role) else None
+    return {
+        "id": str(key.id),
+        "prefix": key.prefix,
+        "label": key.label,
+        "status": key.status,
+        "role": role.name if role is not None else roles.FULL_ACCESS,
+        "rate_limit": key.rate_limit,
+        "allowed_ips": list(key.allowed_ips),
+        "expires_at": key.expires_at,
+        "last_used_at": key.last_used_at,
+        "created_at": key.created_at,
+        "revoked_at": key.revoked_at,
+    }
 
 
 async def has_any_account() -> bool:

@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable, Sequence
 
 import orjson
 
-from mumble.cli import accounts, keys, sandbox, server, team, worker
+from mumble.cli import accounts, keys, roles, sandbox, server, team, worker
 from mumble.db import open_database
 from mumble.errors import MumbleError
 from mumble.settings import Settings
@@ -19,7 +19,7 @@ from mumble.settings import Settings
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mumble", description=__doc__)
     subparsers = parser.add_subparsers(dest="command", required=True)
-    for module in (server, sandbox, accounts, keys, team, worker):
+    for module in (server, sandbox, accounts, keys, roles, team, worker):
         module.register(subparsers)
     return parser
 
