@@ -85,17 +85,39 @@ async def test_mumble_serve_without_a_graph_url_runs_the_sandbox_beside_the_api(
         port=str(api_port),
         sandbox_port=str(sandbox_port),
     )
-    async with _running("serve", env=env):
-        health = await _wait_until_up(f"http://127.0.0.1:{sandbox_port}/_sandbox/health")
+    sandbox = f"http://127.0.0.1:{sandbox_port}"
+    async with _running("serve", env=env) as proc:
+        key = await _demo_key(proc)
+        health = await _wait_until_up(f"{sandbox}/_sandbox/health")
+        await _wait_until_up(f"http://127.0.0.1:{api_port}/mumbleapi/get-labels")
         async with httpx.AsyncClient(timeout=10) as http:
             inbound = await http.post(
-                f"http://127.0.0.1:{sandbox_port}/_sandbox/inbound",
+                f"{sandbox}/_sandbox/inbound",
                 json={"phone_number_id": "100000000000001", "from": "972501234567", "text": "Hi"},
             )
+            sent = await http.post(
+                f"http://127.0.0.1:{api_port}/mumbleapi/send-text-message",
+                json={"customer_phone": "972501234567", "text": "Hello back"},
+                headers={"Mumble-Api-Key": key},
+            )
+            received = (await http.get(f"{sandbox}/_sandbox/messages")).json()["data"]
 
     assert health.json()["webhook_url"] == f"http://127.0.0.1:{api_port}/webhooks/whatsapp"
     # The API accepted the sandbox's signed webhook: both share the generated app secret.
     assert inbound.json()["delivery"] == [200]
+    # The demo account's sandbox channel sends out of the box.
+    assert sent.status_code == 200, sent.text
+    assert [m["payload"]["text"]["body"] for m in received] == ["Hello back"]
+    assert received[0]["id"] == sent.json()["message_wa_id"]
+
+
+async def _demo_key(proc: asyncio.subprocess.Process) -> str:
+    """The demo API key `mumble serve` prints once on an empty database."""
+    assert proc.stdout is not None
+    while line := (await asyncio.wait_for(proc.stdout.readline(), 60)).decode():
+        if line.strip().startswith("key:"):
+            return line.split(":", 1)[1].strip()
+    raise AssertionError("mumble serve printed no demo key")
 
 
 async def test_account_create_sets_the_channel_and_never_prints_the_token(
