@@ -10,10 +10,12 @@ from mumble.params import required_phone, required_str
 
 
 async def get_bots(call: Call) -> dict[str, Any]:
+    """GET get-bots: `{"id", "name"}` of every bot of the account."""
     return {"success": True, "bots": await service.list_bots(call.principal.account_id)}
 
 
 async def assign_bot(call: Call) -> dict[str, Any]:
+    """POST assign-bot: a bot id of the account, "AI" or "turn_off"; else 404."""
     phone = required_phone(call.params)
     token = required_str(call.params, "bot_token", "Bot token is required.")
     await service.assign_bot(call.principal.account_id, phone, token)

@@ -18,22 +18,26 @@ def _label_name(call: Call) -> str:
 
 
 async def get_labels(call: Call) -> dict[str, Any]:
+    """GET get-labels: every label of the account."""
     return {"success": True, "labels": await service.list_labels(call.principal.account_id)}
 
 
 async def add_new_label(call: Call) -> dict[str, Any]:
+    """POST add-new-label: 409 "Label already exists" for a taken name."""
     name = _label_name(call)
     await service.create_label(call.principal.account_id, name)
     return {"success": True, "message": f"Label '{name}' created successfully"}
 
 
 async def delete_label(call: Call) -> dict[str, Any]:
+    """DELETE delete-label: removes the label and its customer links."""
     name = _label_name(call)
     await service.delete_label(call.principal.account_id, name)
     return {"success": True, "message": f"Label '{name}' deleted successfully"}
 
 
 async def add_customer_to_label(call: Call) -> dict[str, Any]:
+    """POST add-customer-to-label: idempotent, one link per customer and label."""
     phone = required_phone(call.params)
     name = _label_name(call)
     await service.add_customer_to_label(call.principal.account_id, phone, name)
@@ -41,6 +45,7 @@ async def add_customer_to_label(call: Call) -> dict[str, Any]:
 
 
 async def remove_customer_from_label(call: Call) -> dict[str, Any]:
+    """DELETE remove-customer-from-label: 400 when the customer was not tagged."""
     phone = required_phone(call.params)
     name = _label_name(call)
     await service.remove_customer_from_label(call.principal.account_id, phone, name)

@@ -9,10 +9,12 @@ from mumble.team import service
 
 
 async def get_agents(call: Call) -> dict[str, Any]:
+    """GET get-agents: `{"name", "id"}` of every agent of the account."""
     return {"success": True, "agents": await service.list_agents(call.principal.account_id)}
 
 
 async def get_teams(call: Call) -> dict[str, Any]:
+    """GET get-teams: `{"name", "id", "members"}` of every team of the account."""
     return {"success": True, "teams": await service.list_teams(call.principal.account_id)}
 
 
