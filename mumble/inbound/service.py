@@ -122,8 +122,9 @@ async def _store_inbound(
     phone = identity.usable_phone(message.get("from") or contact.get("wa_id"))
     bsuid = message.get("from_user_id") or contact.get("user_id")
     bsuid = bsuid if isinstance(bsuid, str) and bsuid else None
-    profile = contact.get("profile") if isinstance(contact.get("profile"), dict) else {}
-    name = profile.get("name") if isinstance(profile.get("name"), str) else None
+    profile = contact.get("profile")
+    name = profile.get("name") if isinstance(profile, dict) else None
+    name = name if isinstance(name, str) else None
     if phone is None and bsuid is None:
         raise ValueError("message names neither a phone number nor a user id")
     content = parse_content(message)

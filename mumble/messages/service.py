@@ -93,7 +93,8 @@ async def _record_outcome(
         else:
             message.status, message.failed_at = "failed", now
             message.error_code = error.code if error is not None else None
-            message.error_message = reason or (error.title if error is not None else None)
+            # Tortoise types TextField as str even when null=True.
+            message.error_message = reason or (error.title if error else None)  # type: ignore[assignment]
             fields = ["status", "failed_at", "error_code", "error_message", "updated_at"]
             event = "message.failed"
         await message.save(update_fields=fields)

@@ -64,7 +64,8 @@ async def _apply(message: Message, update: StatusUpdate, base_url: str) -> bool:
         changed.append("status")
         if update.status == "failed":
             message.error_code = update.error_code
-            message.error_message = update.error_message
+            # Tortoise types TextField as str even when null=True.
+            message.error_message = update.error_message  # type: ignore[assignment]
             changed += ["error_code", "error_message"]
     if not changed:
         return False

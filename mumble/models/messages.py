@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -46,7 +48,7 @@ class Message(Model):
     template_id = fields.UUIDField(null=True)
     rendered_body = fields.TextField(null=True)
     # The raw inbound message object (location, contacts, replies) as Meta sent it.
-    payload = fields.JSONField(default=dict)
+    payload: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
     # When the message happened (inbound: Meta's timestamp, never after our clock).
     occurred_at = fields.DatetimeField()
     sent_at = fields.DatetimeField(null=True)
@@ -93,7 +95,7 @@ class IdempotencyRecord(Model):
     fingerprint = fields.CharField(max_length=64)
     # Null while the first request is still running.
     status_code = fields.IntField(null=True)
-    response = fields.JSONField(null=True)
+    response: fields.JSONField[dict[str, Any] | None] = fields.JSONField(null=True)
     created_at = fields.DatetimeField()
 
     class Meta:
