@@ -35,6 +35,7 @@ class Receiver:
         self.received: list[Received] = []
         self.status = 200
         self.hang = False
+        self.delay = 0.0
         self.arrived = asyncio.Event()
         self._release = asyncio.Event()
         self.url = ""
@@ -42,6 +43,8 @@ class Receiver:
     async def _hook(self, request: Request) -> Response:
         self.received.append(Received(dict(request.headers), await request.body()))
         self.arrived.set()
+        if self.delay:
+            await asyncio.sleep(self.delay)
         if self.hang:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._release.wait(), HANG_CAP_SECONDS)
