@@ -1,4 +1,27 @@
-"""The local Cloud API sandbox: `from mumble.sandbox import Sandbox`."""
+"""The local Cloud API sandbox: `from mumble.sandbox import Sandbox`.
+
+Graph endpoints (any version segment, any non-empty bearer token):
+  POST /{v}/{phone-number-id}/messages   send (131047 outside the 24h window, 132xxx templates)
+  POST /{v}/{phone-number-id}/media      multipart upload -> {"id"}
+  GET  /{v}/{media-id}                   {url, mime_type, sha256, file_size, id}, url needs a token
+  POST /{v}/{waba-id}/message_templates  -> {"id", "status": "PENDING", "category"}
+  GET  /{v}/{waba-id}/message_templates  paged: data, paging.cursors.after, paging.next
+  POST /{v}/{app-id}/uploads, then /{v}/upload:{session}   resumable upload -> {"h"}
+Control API (plain JSON), under /_sandbox/:
+  GET  health, messages, requests, webhooks, templates, faults, config
+  POST inbound {phone_number_id, type, from?, user_id?, name?, text?, ...} (awaits delivery)
+  POST windows {phone_number_id, wa_id, close?}
+  POST channels {phone_number_id, waba_id, display_phone_number?}
+  POST statuses {id, status, error_code?, error_title?, error_details?}
+  POST templates (seed, default APPROVED), templates/{id}/status {status, reason?, info?}
+  POST templates/{id}/review (approve, or reject by templates_meta's rules)
+  POST faults {target?, count?, probability?, latency?, error_code?, error_subcode?,
+               error_message?, http_status?, retry_after?, webhook?: drop|duplicate|reorder}
+  DELETE faults
+  POST config {webhook_url?, app_secret?, review_delay?, status_delay?, auto_statuses?,
+               enforce_window?}
+  POST flush (await background webhooks), reset
+"""
 
 from mumble.sandbox.app import Sandbox, SandboxConfig
 

@@ -22,6 +22,7 @@ from mumble.errors import BadRequest
 from mumble.whatsapp.errors import (
     NON_SEND_RETRY_CODES,
     SAFE_RETRY_CODES,
+    RateLimited,
     TransportError,
     WhatsAppError,
     from_graph,
@@ -286,6 +287,11 @@ class GraphClient:
         if error is not None:
             log.info("graph %s failed: code %s status %s", what, error.code, status)
             raise error
+        if status == 429:
+            # A bare 429 (a proxy, or an older Graph table) is still a rate limit, not an outage.
+            raise RateLimited(
+                -1, "Too many requests", http_status=429, is_transient=True, retry_after=retry_after
+            )
         raise TransportError(f"{what}: HTTP {status}", http_status=status)
 
 

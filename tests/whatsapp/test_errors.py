@@ -164,3 +164,34 @@ async def test_the_sandbox_reports_the_24_hour_rule_as_131047(
     assert isinstance(error, ReengagementRequired)
     assert error.title == "Re-engagement message"
     assert "24 hours" in (error.details or "")
+
+
+async def test_a_bare_429_is_a_rate_limit_with_metas_retry_after(
+    graph: GraphClient, channel: Channel, sandbox: SandboxHandle
+) -> None:
+    await _fault(sandbox, http_status=429, retry_after=7)
+
+    error = await _send_error(graph, channel)
+
+    assert isinstance(error, RateLimited)
+    mapped = to_mumble_error(error)
+    assert (mapped.status, mapped.headers) == (429, {"Retry-After": "7"})
+
+
+async def test_an_error_rate_fault_fails_only_some_calls(
+    graph: GraphClient, channel: Channel, sandbox: SandboxHandle
+) -> None:
+    await sandbox.control.post(
+        "/_sandbox/windows", json={"phone_number_id": channel.phone_number_id, "wa_id": CUSTOMER}
+    )
+    await _fault(sandbox, error_code=130429, probability=0.5, count=None)
+
+    outcomes = []
+    for _ in range(40):
+        try:
+            await graph.send_message(channel, text_payload(CUSTOMER, "hi"))
+            outcomes.append("sent")
+        except RateLimited:
+            outcomes.append("limited")
+
+    assert 0 < outcomes.count("limited") < 40
