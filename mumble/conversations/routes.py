@@ -7,14 +7,16 @@ from typing import Any
 from mumble.conversations import service
 from mumble.endpoint import Call, api_route
 from mumble.messages.routes import base_url
-from mumble.params import page_number, required_phone
+from mumble.params import optional_str, page_number, required_phone
 
 
 async def get_conversation(call: Call) -> dict[str, Any]:
-    phone = required_phone(call.params)
+    # A user who wrote in with a WhatsApp username has no phone: `customer_bsuid` names them.
+    bsuid = optional_str(call.params, "customer_bsuid", max_length=160, allow_empty=False)
+    phone = None if bsuid and not call.params.get("customer_phone") else required_phone(call.params)
     page = page_number(call.params)
     result = await service.conversation_page(
-        call.principal.account_id, phone, page, base_url=base_url(call)
+        call.principal.account_id, phone, page, base_url=base_url(call), bsuid=bsuid
     )
     return {"success": True, **result}
 

@@ -9,17 +9,38 @@ from typing import Any
 
 from mumble.conversations.window import is_window_open
 from mumble.customers.service import find_customer
+from mumble.errors import NotFound
 from mumble.messages.views import message_view
-from mumble.models import Account, Message
+from mumble.models import Account, Customer, Message
 
 PER_PAGE = 50
 
 
+async def find_by_bsuid(account_id: uuid.UUID, bsuid: str) -> Customer:
+    """A customer known by its business-scoped user id (users who write with no phone number)."""
+    customer = await Customer.get_or_none(account_id=account_id, bsuid=bsuid)
+    if customer is None:
+        raise NotFound("Customer not found")
+    return customer
+
+
 async def conversation_page(
-    account_id: uuid.UUID, phone: str, page: int, *, base_url: str
+    account_id: uuid.UUID,
+    phone: str | None,
+    page: int,
+    *,
+    base_url: str,
+    bsuid: str | None = None,
 ) -> dict[str, Any]:
-    """get-conversation: page 1 holds the newest messages, each page in chronological order."""
-    customer = await find_customer(account_id, phone)
+    """get-conversation: page 1 holds the newest messages, each page in chronological order.
+
+    The customer is named by phone, or by BSUID (`bsuid`, when `phone` is None).
+    """
+    if phone is None:
+        assert bsuid is not None
+        customer = await find_by_bsuid(account_id, bsuid)
+    else:
+        customer = await find_customer(account_id, phone)
     account = await Account.get(id=account_id)
     query = Message.filter(account_id=account_id, customer_id=customer.id)
     total = await query.count()

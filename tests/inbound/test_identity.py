@@ -85,6 +85,14 @@ async def test_a_bsuid_only_user_is_stored_and_shown(
     assert shown.status_code == 200
     assert shown.json()["message"]["from"] == "US.13491208655302741918"
     assert shown.json()["message"]["text"] == "hi from a username"
+    conv = await client.get(
+        "/mumbleapi/get-conversation",
+        params={"customer_bsuid": "US.13491208655302741918"},
+        headers=tenant.headers,
+    )
+    assert conv.status_code == 200
+    assert [m["text"] for m in conv.json()["messages"]] == ["hi from a username"]
+    assert conv.json()["messages"][0]["from"] == "US.13491208655302741918"
     # The same user writes again: still one customer.
     await customer_writes(sandbox, tenant, None, text="again", user_id="US.13491208655302741918")
     assert await Customer.filter(account_id=tenant.account.id).count() == 1
