@@ -30,6 +30,11 @@ class _Report:
             self.details.append(detail)
 
 
+def _example(comp: dict[str, Any]) -> dict[str, Any]:
+    example = comp.get("example")
+    return example if isinstance(example, dict) else {}
+
+
 def variables_in(text: str) -> list[int] | None:
     """Positional variable numbers in `text` in order, or None when a placeholder is malformed."""
     numbers: list[int] = []
@@ -90,10 +95,10 @@ def _header(report: _Report, comp: dict[str, Any], category: str, examples: list
         if count > limits["header_text_variables"]:
             report.add("header_text_variables", max=limits["header_text_variables"])
         elif count:
-            example = comp.get("example") if isinstance(comp.get("example"), dict) else {}
+            example = _example(comp)
             examples += _examples(report, example.get("header_text"), count, "Header")
     elif book.media_kind(fmt):
-        example = comp.get("example") if isinstance(comp.get("example"), dict) else {}
+        example = _example(comp)
         handles = example.get("header_handle")
         if (
             not isinstance(handles, list)
@@ -118,7 +123,7 @@ def _body(report: _Report, comp: dict[str, Any], examples: list[str]) -> None:
     if count and re.search(r"\{\{[^}]*\}\}$", stripped):
         report.add("variable_at_end")
     if count:
-        example = comp.get("example") if isinstance(comp.get("example"), dict) else {}
+        example = _example(comp)
         rows = example.get("body_text")
         first = rows[0] if isinstance(rows, list) and rows and isinstance(rows[0], list) else None
         examples += _examples(report, first, count, "Body")

@@ -29,6 +29,7 @@ from mumble.whatsapp.errors import WhatsAppError
 log = logging.getLogger("mumble.templates.sync")
 
 MAX_PAGES = 1000  # 100 per page: far beyond Meta's 6,000-template ceiling per WABA
+STALE_RESERVATION = dt.timedelta(hours=1)
 
 
 @dataclass
@@ -151,6 +152,10 @@ async def sync_account(graph: GraphClient, account: Account) -> SyncResult:
             await template.save()
             await record_event(account.id, "template.status_changed", template_view(template))
         result.deleted += 1
+    # A reservation whose create never reached Meta (the process died mid-call) frees its name.
+    await Template.filter(
+        account_id=account.id, meta_id__isnull=True, created_at__lt=started - STALE_RESERVATION
+    ).delete()
     return result
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import httpx
@@ -310,3 +311,21 @@ async def test_sync_failure_for_one_account_does_not_stop_the_others(
     results = await sync_all(app.state.graph)
     assert results[str(tenant.account.id)].updated == 1
     assert await _status(client, tenant, data["id"]) == "APPROVED"
+
+
+async def test_sync_frees_a_name_whose_create_never_reached_meta(
+    client: httpx.AsyncClient, tenant: Tenant, app: Starlette
+) -> None:
+    # What a crash between reserving the name and Meta's answer leaves behind.
+    stale = await Template.create(
+        account_id=tenant.account.id, name="ghost", language="en_US", category="UTILITY", body="x"
+    )
+    fresh = await Template.create(
+        account_id=tenant.account.id, name="busy", language="en_US", category="UTILITY", body="x"
+    )
+    await Template.filter(id=stale.id).update(
+        created_at=dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)
+    )
+    await _sync(app, tenant)
+    assert not await Template.exists(id=stale.id)
+    assert await Template.exists(id=fresh.id)  # may still be on its way to Meta
