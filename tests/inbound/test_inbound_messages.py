@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from typing import Any
 
@@ -146,3 +147,47 @@ async def test_inbound_for_one_account_is_invisible_to_another(
     await customer_writes(sandbox, tenant, text="for Acme only")
     assert await Message.filter(account_id=other_tenant.account.id).count() == 0
     assert await Customer.filter(account_id=other_tenant.account.id).count() == 0
+
+
+async def test_concurrent_first_messages_from_one_new_person_make_one_customer(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    contact = {"profile": {"name": "Dana"}, "wa_id": PHONE}
+
+    def envelope(i: int) -> dict[str, Any]:
+        message = {
+            "from": PHONE,
+            "id": f"wamid.C{i}",
+            "timestamp": "1782734400",
+            "type": "text",
+            "text": {"body": f"m{i}"},
+        }
+        return messages_envelope(tenant, contacts=[contact], messages=[message])
+
+    responses = await asyncio.gather(*[post_signed(client, envelope(i)) for i in range(6)])
+    assert [r.status_code for r in responses] == [200] * 6
+    assert await Customer.filter(account_id=tenant.account.id).count() == 1
+    assert await Message.filter(account_id=tenant.account.id).count() == 6
+
+
+async def test_a_large_batch_is_stored_in_one_post(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    contacts = [{"profile": {"name": f"C{i}"}, "wa_id": f"97250000{i:04d}"} for i in range(100)]
+    messages = [
+        {
+            "from": f"97250000{i:04d}",
+            "id": f"wamid.B{i}",
+            "timestamp": "1782734400",
+            "type": "text",
+            "text": {"body": "hi"},
+        }
+        for i in range(100)
+    ]
+    response = await post_signed(
+        client, messages_envelope(tenant, contacts=contacts, messages=messages)
+    )
+    assert response.status_code == 200
+    assert await Message.filter(account_id=tenant.account.id).count() == 100
+    customer = await Customer.get(account_id=tenant.account.id, phone="972500000042")
+    assert customer.name == "C42"
