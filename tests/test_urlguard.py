@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
+import ssl
+from collections.abc import AsyncIterator
+from pathlib import Path
 
 import aiohttp
 import pytest
+from aiohttp import web
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -133,4 +138,46 @@ async def test_fetch_public_refuses_loopback_before_connecting() -> None:
         with pytest.raises(UnsafeUrl, match="private or reserved address"):
             await fetch_public(
                 session, f"http://localhost:{port}/file", allow_private=False, max_bytes=5000
+            )
+
+
+TLS_DIR = Path(__file__).parent / "webhooks"
+
+
+@contextlib.asynccontextmanager
+async def _https_server() -> AsyncIterator[int]:
+    """An HTTPS server on 127.0.0.1 whose (test-only, self-signed) certificate names localhost."""
+
+    async def hello(request: web.Request) -> web.Response:
+        return web.Response(body=request.host.encode(), content_type="text/plain")
+
+    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_ctx.load_cert_chain(TLS_DIR / "tls-localhost.pem", TLS_DIR / "tls-localhost.key")
+    app = web.Application()
+    app.router.add_get("/hello", hello)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=server_ctx)
+    await site.start()
+    try:
+        yield site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    finally:
+        await runner.cleanup()
+
+
+async def test_https_is_pinned_to_the_checked_address_and_still_verifies_the_certificate() -> None:
+    client_ctx = ssl.create_default_context(cafile=str(TLS_DIR / "tls-localhost.pem"))
+    async with (
+        _https_server() as port,
+        aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=client_ctx)) as session,
+    ):
+        # Connected to 127.0.0.1, but TLS is checked against (and Host names) "localhost".
+        body, content_type = await fetch_public(
+            session, f"https://localhost:{port}/hello", allow_private=True, max_bytes=100
+        )
+        assert (body, content_type) == (f"localhost:{port}".encode(), "text/plain")
+        # The certificate does not name 127.0.0.1: verification really happens.
+        with pytest.raises(aiohttp.ClientConnectorCertificateError):
+            await fetch_public(
+                session, f"https://127.0.0.1:{port}/hello", allow_private=True, max_bytes=100
             )

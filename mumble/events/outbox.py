@@ -50,16 +50,14 @@ async def record_event(
         customer_id=customer_id,
         data={"occurred_at": dt.datetime.now(dt.UTC).isoformat(), **data},
     )
-    await _fan_out(event)
+    await _fan_out(event, account_id)
     return event
 
 
-async def _fan_out(event: Event) -> None:
+async def _fan_out(event: Event, account_id: uuid.UUID) -> None:
     """One pending delivery per endpoint of the account subscribed to the event's type."""
     # JSON containment lookups are not portable to SQLite; an account has few endpoints.
-    endpoints = await WebhookEndpoint.filter(account_id=event.account_id).values_list(
-        "id", "events"
-    )
+    endpoints = await WebhookEndpoint.filter(account_id=account_id).values_list("id", "events")
     subscribed = [endpoint_id for endpoint_id, types in endpoints if event.type in (types or [])]
     if subscribed:
         await WebhookDelivery.bulk_create(

@@ -22,7 +22,7 @@ def event_payload(event: Event) -> dict[str, Any]:
     return {
         "id": str(event.id),
         "type": event.type,
-        "account": str(event.account_id),
+        "account": str(event.account_id),  # type: ignore[attr-defined]  # FK column
         "timestamp": _iso(event.created_at),
         "data": event.data,
     }

@@ -18,7 +18,7 @@ class WebhookEndpoint(Model):
         "models.Account", related_name="webhook_endpoints", on_delete=fields.CASCADE
     )
     url = fields.CharField(max_length=2048)
-    events = fields.JSONField(default=list)
+    events: fields.JSONField[list[str]] = fields.JSONField(default=list)
     description = fields.CharField(max_length=500, null=True)
     # Standard Webhooks form "whsec_" + base64, kept readable: every delivery is signed with it.
     secret = fields.CharField(max_length=128)
@@ -46,6 +46,7 @@ class WebhookDelivery(Model):
     endpoint: fields.ForeignKeyRelation[WebhookEndpoint] = fields.ForeignKeyField(
         "models.WebhookEndpoint", related_name="deliveries", on_delete=fields.CASCADE
     )
+    endpoint_id: uuid.UUID  # the FK column Tortoise sets; declared for type checkers
     # Event.seq (a plain column: deliveries go when their endpoint, and so their account, goes).
     event_seq = fields.BigIntField()
     # Copied from the event: deliveries of one customer go out in event_seq order per endpoint.
