@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
 
@@ -165,3 +167,25 @@ async def test_a_second_account_cannot_send_into_the_first_accounts_conversation
     assert response.json()["message"] == "Conversation is closed (send a template instead)"
     assert await sent_to_meta(sandbox, other_tenant) == []
     assert await Message.filter(account_id=other_tenant.account.id).count() == 0
+
+
+async def test_the_message_is_on_record_as_accepted_while_meta_is_still_answering(
+    client: httpx.AsyncClient, sandbox: SandboxHandle, tenant: Tenant
+) -> None:
+    await customer_writes(sandbox, tenant, text="hi")
+    await inject_fault(sandbox, target="messages", latency=0.5)
+    sending = asyncio.create_task(send_text(client, tenant, "slow"))
+    seen = None
+    for _ in range(40):
+        await asyncio.sleep(0.02)
+        seen = await Message.get_or_none(account_id=tenant.account.id, direction="outbound")
+        if seen is not None:
+            break
+    assert seen is not None
+    assert seen.status == "accepted"
+    assert seen.wamid is None
+    response = await sending
+    assert response.status_code == 200
+    await seen.refresh_from_db()
+    assert seen.status != "accepted"
+    assert seen.wamid == response.json()["message_wa_id"]
