@@ -38,6 +38,8 @@ _SCHEMA: dict[str, type] = {
     "media": dict,
     "statuses": dict,
     "sendable_statuses": list,
+    "event_statuses": dict,
+    "pause_title_statuses": dict,
     "initial_status": str,
     "rejection_reasons": list,
     "quality_scores": list,
@@ -91,6 +93,9 @@ def _check_schema(raw: dict[str, Any]) -> None:
         unknown = [t for t in targets if t not in statuses]
         if unknown:
             raise _fail(f"status {status} moves to unknown statuses {unknown}")
+    targets = [*raw["event_statuses"].values(), *raw["pause_title_statuses"].values()]
+    if not set(targets) <= set(statuses):
+        raise _fail("event_statuses and pause_title_statuses must lead to known statuses")
     if not set(raw["sendable_statuses"]) <= set(statuses) or raw["initial_status"] not in statuses:
         raise _fail("sendable_statuses and initial_status must be known statuses")
     if len(set(raw["languages"])) != len(raw["languages"]):
@@ -136,6 +141,13 @@ class Rulebook:
     def is_sendable(self, status: str) -> bool:
         """Only APPROVED templates can be sent (Meta: 132001/132015/132016 otherwise)."""
         return status in self.raw["sendable_statuses"]
+
+    def status_for_event(self, event: str, pause_title: str | None = None) -> str:
+        """The template status a status-update event means (REINSTATED and UNPAUSE: APPROVED)."""
+        event = event.upper()
+        if event == "PAUSED" and pause_title:
+            return str(self.raw["pause_title_statuses"].get(pause_title.upper(), event))
+        return str(self.raw["event_statuses"].get(event, event))
 
     def can_transition(self, current: str, new: str) -> bool:
         """Whether Meta documents a move from `current` to `new` (same status counts as allowed)."""

@@ -63,10 +63,11 @@ def _note(value: dict[str, Any]) -> str | None:
 
 def _apply_status(template: Template, value: dict[str, Any], now: dt.datetime) -> bool:
     """Returns whether the status changed."""
-    event = str(value.get("event") or "").upper()
+    book = templates_meta.load()
+    info = value.get("other_info") if isinstance(value.get("other_info"), dict) else {}
+    event = book.status_for_event(str(value.get("event") or ""), info.get("title"))
     if not event:
         return False
-    book = templates_meta.load()
     if event not in book.statuses:
         log.warning("template %s: unknown status event %s", template.id, event)
     elif not book.can_transition(template.status, event):

@@ -329,3 +329,35 @@ async def test_sync_frees_a_name_whose_create_never_reached_meta(
     await _sync(app, tenant)
     assert not await Template.exists(id=stale.id)
     assert await Template.exists(id=fresh.id)  # may still be on its way to Meta
+
+
+@pytest.mark.parametrize(
+    ("event", "other_info", "expected"),
+    [
+        ("PAUSED", {"title": "UNPAUSE", "description": "Unpaused"}, "APPROVED"),
+        ("PAUSED", {"title": "DISABLED", "description": "Paused too often"}, "DISABLED"),
+        ("PAUSED", {"title": "SECOND_PAUSE", "description": "6 hours"}, "PAUSED"),
+        ("REINSTATED", None, "APPROVED"),
+    ],
+)
+async def test_pause_titles_and_reinstatement_map_to_the_sendable_state(
+    client: httpx.AsyncClient,
+    tenant: Tenant,
+    event: str,
+    other_info: dict[str, str] | None,
+    expected: str,
+) -> None:
+    data = await _created(client, tenant)
+    value: dict[str, Any] = {
+        "event": event,
+        "message_template_id": int(data["meta_id"]),
+        "message_template_name": GOOD["name"],
+        "message_template_language": "en_US",
+        "reason": "NONE",
+    }
+    if other_info:
+        value["other_info"] = other_info
+    await _post_template_webhook(
+        client, str(tenant.account.waba_id), "message_template_status_update", value
+    )
+    assert await _status(client, tenant, data["id"]) == expected
