@@ -93,7 +93,8 @@ async def send_media(
         customer,
         payload,
         kind=kind,
-        text=caption,
+        # WhatsApp shows captions on images, videos and documents only.
+        text=caption if kind in ("image", "video", "document") else None,
         failure_message=MEDIA_FAILED,
         media=media,
     )

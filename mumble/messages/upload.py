@@ -31,7 +31,6 @@ class UploadedFile:
     data: bytes
     filename: str
     media_type: MediaType
-    digest: str
 
 
 @dataclass(frozen=True)
@@ -73,7 +72,7 @@ async def read_file(upload: UploadFile, fallback_name: str | None) -> UploadedFi
     await upload.seek(0)
     data = await upload.read()
     check_upload(media_type, head, len(data))
-    return UploadedFile(data, name, media_type, hashlib.sha256(data).hexdigest())
+    return UploadedFile(data, name, media_type)
 
 
 async def file_digest(upload: UploadFile) -> bytes:
