@@ -48,13 +48,14 @@ async def _locate(account_id: uuid.UUID, value: dict[str, Any]) -> Template | No
 
 
 def _note(value: dict[str, Any]) -> str | None:
+    """Meta's explanation of the status: rejection info, pause info or the disable date."""
     for key in ("rejection_info", "other_info"):
         info = value.get(key)
         if isinstance(info, dict):
-            parts = [str(info.get(k) or "") for k in ("reason", "title", "recommendation")]
-            parts = [p for p in [*parts, str(info.get("description") or "")] if p]
-            if parts:
-                return " - ".join(parts)
+            parts = [info.get(k) for k in ("reason", "title", "recommendation", "description")]
+            text = " - ".join(str(p) for p in parts if p)
+            if text:
+                return text
     disable = value.get("disable_info")
     if isinstance(disable, dict) and disable.get("disable_date") is not None:
         return f"disable_date {disable['disable_date']}"
