@@ -18,6 +18,7 @@ from typing import Any
 from tortoise.transactions import in_transaction
 
 from mumble.errors import MumbleError
+from mumble.messages.housekeeping import purge_expired
 from mumble.models import Account, MediaBlob, Message
 from mumble.whatsapp.client import Channel
 from mumble.whatsapp.errors import WhatsAppError
@@ -31,6 +32,8 @@ FIRST_BACKOFF = dt.timedelta(seconds=30)
 MAX_BACKOFF = dt.timedelta(hours=2)
 # While one worker downloads, others leave the message alone this long.
 LEASE = dt.timedelta(minutes=5)
+# How often the worker also purges expired idempotency keys and parked statuses.
+HOUSEKEEPING_EVERY = dt.timedelta(hours=1)
 # Meta refuses inbound media over 100 MB (error 131052), so nothing larger is expected.
 MAX_BYTES = 100 * 1024 * 1024
 
@@ -46,6 +49,7 @@ class MediaFetcher:
     def __init__(self, state: Any) -> None:
         self.state = state
         self._wake = asyncio.Event()
+        self._housekept_at: dt.datetime | None = None
 
     def kick(self) -> None:
         self._wake.set()
@@ -54,6 +58,7 @@ class MediaFetcher:
         while True:
             try:
                 await self.drain()
+                await self._housekeeping()
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -62,6 +67,12 @@ class MediaFetcher:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), POLL_SECONDS)
             self._wake.clear()
+
+    async def _housekeeping(self) -> None:
+        now = self.state.clock.now()
+        if self._housekept_at is None or now - self._housekept_at >= HOUSEKEEPING_EVERY:
+            self._housekept_at = now
+            await purge_expired(now)
 
     async def drain(self) -> int:
         """Try every due download once; returns how many files were stored."""
