@@ -15,11 +15,11 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, cast
 
 from limits import RateLimitItem, parse_many
-from limits.aio.storage import MemoryStorage, Storage
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.errors import StorageError
-from limits.storage import storage_from_string
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
@@ -85,12 +85,13 @@ def build_storage(url: str, key_prefix: str = "mumble") -> Storage:
     if url.startswith(("memory://", "async+memory://")):
         return MemoryStorage()
     if url.startswith(("redis://", "rediss://", "async+redis://", "async+rediss://")):
-        return storage_from_string(
+        return RedisStorage(
             url if url.startswith("async+") else "async+" + url,
             implementation="redispy",
             wrap_exceptions=True,
             key_prefix=key_prefix,
-            **_REDIS_OPTIONS,
+            # Passed through to redis.asyncio.Redis (limits types them as scalars only).
+            **cast(dict[str, Any], _REDIS_OPTIONS),
         )
     raise ValueError(f"unsupported rate limit storage: {url!r} (memory:// or redis://)")
 

@@ -34,7 +34,7 @@ class Role(Model):
         "models.Account", related_name="roles", null=True, on_delete=fields.CASCADE
     )
     name = fields.CharField(max_length=100)
-    permissions = fields.JSONField(default=list)
+    permissions: list[str] = fields.JSONField[list[str]](default=list)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
@@ -59,7 +59,7 @@ class ApiKey(Model):
     # active | disabled | revoked
     status = fields.CharField(max_length=16, default="active")
     rate_limit = fields.CharField(max_length=100, null=True)
-    allowed_ips = fields.JSONField(default=list)
+    allowed_ips: list[str] = fields.JSONField[list[str]](default=list)
     expires_at = fields.DatetimeField(null=True)
     last_used_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
