@@ -93,15 +93,27 @@ class DeliveryWorker:
             limit=self.batch_size,
             lease_seconds=self.settings.webhook_lease_seconds,
         )
-        await asyncio.gather(*(self._deliver(claim) for claim in claims))
+        results = await asyncio.gather(
+            *(self._deliver(claim) for claim in claims), return_exceptions=True
+        )
+        for claim, result in zip(claims, results, strict=True):
+            if isinstance(result, BaseException):
+                # The row stays leased and is retried once the lease runs out.
+                log.error("webhook delivery=%s failed", claim.delivery_id, exc_info=result)
         return len(claims)
 
     async def _deliver(self, claim: queue.Claim) -> None:
-        delivery = await WebhookDelivery.get(id=claim.delivery_id).only(
+        delivery = await WebhookDelivery.get_or_none(id=claim.delivery_id).only(
             "id", "endpoint_id", "event_seq"
         )
-        endpoint = await WebhookEndpoint.get(id=delivery.endpoint_id).only("id", "url", "secret")
-        event = await Event.get(seq=delivery.event_seq)
+        if delivery is None:  # the endpoint was deleted meanwhile
+            return
+        endpoint = await WebhookEndpoint.get_or_none(id=delivery.endpoint_id).only(
+            "id", "url", "secret"
+        )
+        event = await Event.get_or_none(seq=delivery.event_seq)
+        if endpoint is None or event is None:
+            return
         body = encode(event_payload(event))
         outcome = await post_signed(
             self.session,
@@ -182,3 +194,6 @@ async def embedded_worker(
             await asyncio.wait_for(task, timeout=settings.webhook_timeout_seconds + 2)
         except TimeoutError:
             log.warning("webhook worker did not stop in time; its leases will expire")
+        except Exception:
+            # Never let the worker's failure break the app's shutdown; it is logged instead.
+            log.exception("webhook worker stopped with an error")

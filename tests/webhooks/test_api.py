@@ -8,7 +8,8 @@ import httpx
 import pytest
 
 from mumble.events.outbox import EVENT_TYPES
-from mumble.models import WebhookEndpoint
+from mumble.models import WebhookDelivery, WebhookEndpoint
+from tests.access import key_with_permissions
 from tests.conftest import Tenant
 from tests.webhooks.conftest import add_webhook
 
@@ -167,8 +168,15 @@ async def test_edit_webhook_refuses_bad_input(
     assert (stored.url, stored.events, stored.enabled) == (HOOK, ["customer.created"], True)
 
 
-async def test_delete_webhook_removes_it(client: httpx.AsyncClient, tenant: Tenant) -> None:
+async def test_delete_webhook_removes_it_with_its_queue(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
     created = await add_webhook(client, tenant.headers, HOOK, ["customer.created"])
+    added = await client.post(
+        "/mumbleapi/add-new-customer", headers=tenant.headers, json={"customer_phone": "9725011"}
+    )
+    assert added.status_code == 200
+    assert await WebhookDelivery.filter(endpoint_id=created["id"]).count() == 1
     response = await client.request(
         "DELETE",
         "/mumbleapi/delete-webhook",
@@ -178,6 +186,7 @@ async def test_delete_webhook_removes_it(client: httpx.AsyncClient, tenant: Tena
     assert response.status_code == 200
     assert response.json() == {"success": True, "message": "Webhook deleted successfully"}
     assert not await WebhookEndpoint.exists(id=created["id"])
+    assert await WebhookDelivery.all().count() == 0
     gone = await client.request(
         "DELETE",
         "/mumbleapi/delete-webhook",
@@ -240,3 +249,34 @@ async def test_webhook_endpoints_require_a_valid_key(client: httpx.AsyncClient) 
     response = await client.get("/mumbleapi/get-webhooks", headers={"Mumble-Api-Key": "nope"})
     assert response.status_code == 401
     assert response.json()["error"] is True
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "needed", "message"),
+    [
+        ("POST", "add-webhook", "webhooks:write", "User not authorized to manage webhooks."),
+        ("POST", "edit-webhook", "webhooks:write", "User not authorized to manage webhooks."),
+        ("DELETE", "delete-webhook", "webhooks:write", "User not authorized to manage webhooks."),
+        ("POST", "test-webhook", "webhooks:write", "User not authorized to manage webhooks."),
+        ("GET", "get-webhooks", "webhooks:read", "User not authorized to read webhooks."),
+        (
+            "GET",
+            "get-webhook-deliveries",
+            "webhooks:read",
+            "User not authorized to read webhooks.",
+        ),
+    ],
+)
+async def test_each_endpoint_needs_its_webhooks_permission(
+    client: httpx.AsyncClient, tenant: Tenant, method: str, path: str, needed: str, message: str
+) -> None:
+    other = "webhooks:read" if needed == "webhooks:write" else "webhooks:write"
+    denied = await key_with_permissions(tenant.account, "no-" + needed.replace(":", "-"), [other])
+    response = await client.request(method, f"/mumbleapi/{path}", headers=denied)
+    assert response.status_code == 401
+    assert response.json() == {"error": True, "message": message}
+    granted = await key_with_permissions(
+        tenant.account, "only-" + needed.replace(":", "-"), [needed]
+    )
+    response = await client.request(method, f"/mumbleapi/{path}", headers=granted)
+    assert response.status_code != 401
