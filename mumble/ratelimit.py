@@ -159,7 +159,7 @@ class RateLimiter:
                 retry_after = max(1, math.ceil(reset_at - now))
                 raise TooManyRequests(
                     f"Rate limit exceeded: {LAYER_NAMES.get(layer, layer)} limit of {item} "
-                    f"reached, retry in {retry_after} seconds",
+                    f"reached, retry in {retry_after} second{'' if retry_after == 1 else 's'}",
                     headers=quota.headers() | {"Retry-After": str(retry_after)},
                 )
             quotas.append(Quota(item.amount, item.amount - count, reset_at))

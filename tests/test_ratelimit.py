@@ -138,7 +138,7 @@ async def test_messaging_limit_trips_at_five_per_second_then_a_hundred_per_minut
     refused = await client.post(SEND, headers=tenant.headers)
     assert refused.status_code == 429
     assert refused.json()["message"] == (
-        "Rate limit exceeded: messaging limit of 5 per 1 second reached, retry in 1 seconds"
+        "Rate limit exceeded: messaging limit of 5 per 1 second reached, retry in 1 second"
     )
     assert refused.headers["retry-after"] == "1"
     # Non-messaging endpoints are not held back by the messaging limit.
