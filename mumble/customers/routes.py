@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mumble.customers import service
+from mumble.customers import assignment, service
 from mumble.customers.input import parse_customer_input
 from mumble.endpoint import Call, api_route
 from mumble.errors import BadRequest
@@ -68,7 +68,7 @@ async def assign_customer_to_agent(call: Call) -> dict[str, Any]:
     """POST assign-customer-to-agent: an agent of the same account."""
     phone = required_phone(call.params)
     agent_id = _required_id(call.params, "agent_id", "Agent ID is required.")
-    await service.assign_agent(call.principal.account_id, phone, agent_id)
+    await assignment.assign_agent(call.principal.account_id, phone, agent_id)
     return {"success": True, "message": "Customer assigned to agent successfully"}
 
 
@@ -76,7 +76,7 @@ async def assign_customer_to_team(call: Call) -> dict[str, Any]:
     """POST assign-customer-to-team: a team of the same account."""
     phone = required_phone(call.params)
     team_id = _required_id(call.params, "team_id", "Team ID is required.")
-    await service.assign_team(call.principal.account_id, phone, team_id)
+    await assignment.assign_team(call.principal.account_id, phone, team_id)
     return {"success": True, "message": "Customer assigned to team successfully"}
 
 

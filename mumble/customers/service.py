@@ -1,7 +1,8 @@
 """Customers: the rules and queries behind the customer endpoints, and the find/ensure contract.
 
 Contract for other domains: `find_customer`, `ensure_customer`, `customer_view`, `resolve_bot`.
-Every write runs in one transaction together with its outbox event.
+Agent and team assignment lives in `assignment.py`. Every write runs in one transaction
+together with its outbox event.
 """
 
 from __future__ import annotations
@@ -20,22 +21,22 @@ from mumble.customers.input import CustomerInput, validate_profile
 from mumble.customers.views import VIEW_COLUMNS, customer_view, customer_views
 from mumble.errors import BadRequest, Conflict, NotFound
 from mumble.events.outbox import record_event
-from mumble.models import Agent, Bot, Customer, Team
+from mumble.models import Bot, Customer
 from mumble.params import country_of
 
 __all__ = [
     "PER_PAGE",
     "add_customer",
-    "assign_agent",
-    "assign_team",
     "customer_view",
     "delete_customer",
     "edit_customer",
     "ensure_customer",
     "find_customer",
     "list_customers",
+    "locked_customer",
     "resolve_bot",
     "set_conversation_status",
+    "uuid_or_none",
 ]
 
 PER_PAGE = 250
@@ -44,7 +45,7 @@ EDIT_FAILED = "Failed to update customer due to invalid input"
 BotChoice = tuple[str, uuid.UUID | None]
 
 
-def _uuid_or_none(raw: object) -> uuid.UUID | None:
+def uuid_or_none(raw: object) -> uuid.UUID | None:
     """A UUID from client input, or None for anything malformed (which then reads as not found)."""
     if isinstance(raw, uuid.UUID):
         return raw
@@ -64,7 +65,7 @@ async def find_customer(account_id: uuid.UUID, phone: str) -> Customer:
     return customer
 
 
-async def _locked(account_id: uuid.UUID, phone: str) -> Customer:
+async def locked_customer(account_id: uuid.UUID, phone: str) -> Customer:
     """Like find_customer, but locks the row for the rest of the caller's transaction."""
     customer = (
         await Customer.filter(account_id=account_id, phone=phone)
@@ -83,7 +84,7 @@ async def resolve_bot(account_id: uuid.UUID, token: str) -> BotChoice:
         return "AI", None
     if word.lower() == "turn_off":
         return "off", None
-    bot_id = _uuid_or_none(word)
+    bot_id = uuid_or_none(word)
     if bot_id is None or not await Bot.exists(id=bot_id, account_id=account_id):
         raise NotFound("Bot not found.")
     return "bot", bot_id
@@ -169,7 +170,7 @@ def _same_json(a: dict[str, Any], b: dict[str, Any]) -> bool:
 async def edit_customer(account_id: uuid.UUID, data: CustomerInput) -> list[str]:
     """edit-customer: fields not sent stay; returns the custom field names processed."""
     async with in_transaction():
-        customer = await _locked(account_id, data.phone)
+        customer = await locked_customer(account_id, data.phone)
         bot = await resolve_bot(account_id, data.bot_token) if data.bot_token else None
         await register_custom_fields(
             account_id, [key for key, value in data.custom_fields.items() if value is not None]
@@ -198,7 +199,7 @@ async def edit_customer(account_id: uuid.UUID, data: CustomerInput) -> list[str]
 async def delete_customer(account_id: uuid.UUID, phone: str) -> None:
     """Delete the customer; label links and stored messages go with it (FK cascade)."""
     async with in_transaction():
-        customer = await _locked(account_id, phone)
+        customer = await locked_customer(account_id, phone)
         view = await customer_view(customer)
         await customer.delete()
         await record_event(
@@ -212,7 +213,7 @@ async def set_conversation_status(account_id: uuid.UUID, phone: str, status: obj
         raise BadRequest("Invalid conversation status.")
     status = status.strip()
     async with in_transaction():
-        customer = await _locked(account_id, phone)
+        customer = await locked_customer(account_id, phone)
         previous = customer.conversation_status
         if previous == status:
             return
@@ -225,46 +226,6 @@ async def set_conversation_status(account_id: uuid.UUID, phone: str, status: obj
             {"customer": view, "previous_status": previous, "status": status},
             customer_id=customer.id,
         )
-
-
-async def _assign(
-    account_id: uuid.UUID, phone: str, model: type[Agent | Team], raw_id: object, missing: str
-) -> None:
-    """Point the customer's agent or team at a row of the same account (404 otherwise).
-
-    Records customer.assigned only when the assignment changes.
-    """
-    customer = await find_customer(account_id, phone)
-    target_id = _uuid_or_none(raw_id)
-    row = None
-    if target_id is not None:
-        row = await model.get_or_none(id=target_id, account_id=account_id)
-    if row is None:
-        raise NotFound(missing)
-    kind = "agent" if model is Agent else "team"
-    async with in_transaction():
-        customer = await _locked(account_id, customer.phone or phone)
-        if getattr(customer, f"{kind}_id") == row.id:
-            return  # already assigned: nothing changed, no event
-        setattr(customer, f"{kind}_id", row.id)
-        await customer.save(update_fields=[f"{kind}_id", "updated_at"])
-        view = await customer_view(customer)
-        await record_event(
-            account_id,
-            "customer.assigned",
-            {"customer": view, kind: {"id": str(row.id), "name": row.name}},
-            customer_id=customer.id,
-        )
-
-
-async def assign_agent(account_id: uuid.UUID, phone: str, agent_id: object) -> None:
-    """assign-customer-to-agent: 404 "Customer not found" / "Agent not found"."""
-    await _assign(account_id, phone, Agent, agent_id, "Agent not found")
-
-
-async def assign_team(account_id: uuid.UUID, phone: str, team_id: object) -> None:
-    """assign-customer-to-team: 404 "Customer not found" / "Team not found"."""
-    await _assign(account_id, phone, Team, team_id, "Team not found")
 
 
 async def list_customers(account_id: uuid.UUID, page: int) -> dict[str, Any]:
@@ -313,7 +274,7 @@ async def ensure_customer(
                 async with in_transaction():
                     return await _create(account_id, phone, profile, bot, {}, {})
             except IntegrityError:
-                customer = await _locked(account_id, phone)
+                customer = await locked_customer(account_id, phone)
         profile = validate_profile(EDIT_FAILED, name=name, email=email, source=source)
         bot = await resolve_bot(account_id, token) if token else None
         changed = _apply(customer, profile, bot)
