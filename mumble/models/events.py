@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from tortoise import fields
 from tortoise.models import Model
@@ -21,7 +22,7 @@ class Event(Model):
     type = fields.CharField(max_length=64)
     # Events of one customer are delivered in order per endpoint: this is the ordering key.
     customer_id = fields.UUIDField(null=True)
-    data = fields.JSONField()
+    data: fields.JSONField[dict[str, Any]] = fields.JSONField()
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from tortoise import fields
 from tortoise.models import Model
@@ -33,13 +34,13 @@ class Template(Model):
     previous_category = fields.CharField(max_length=32, null=True)
     body = fields.TextField()
     # {"format": "IMAGE", "media_url": ..., "text": ...} or null
-    header = fields.JSONField(null=True)
+    header: fields.JSONField[dict[str, Any] | None] = fields.JSONField(null=True)
     footer = fields.TextField(null=True)
     # [{"type": "URL", "text": ..., "url": ..., "example": ...}, ...] in Meta's order
-    buttons = fields.JSONField(default=list)
+    buttons: fields.JSONField[list[dict[str, Any]]] = fields.JSONField(default=list)
     body_variables = fields.IntField(default=0)
     # The components exactly as Meta has them (as submitted, or as the sync read them).
-    components = fields.JSONField(default=list)
+    components: fields.JSONField[list[dict[str, Any]]] = fields.JSONField(default=list)
     # mumble (created through the API) or meta (imported by the sync)
     origin = fields.CharField(max_length=8, default="mumble")
     status_changed_at = fields.DatetimeField(null=True)

@@ -65,7 +65,8 @@ def _note(value: dict[str, Any]) -> str | None:
 def _apply_status(template: Template, value: dict[str, Any], now: dt.datetime) -> bool:
     """Returns whether the status changed."""
     book = templates_meta.load()
-    info = value.get("other_info") if isinstance(value.get("other_info"), dict) else {}
+    other_info = value.get("other_info")
+    info: dict[str, Any] = other_info if isinstance(other_info, dict) else {}
     event = book.status_for_event(str(value.get("event") or ""), info.get("title"))
     if not event:
         return False
@@ -81,7 +82,7 @@ def _apply_status(template: Template, value: dict[str, Any], now: dt.datetime) -
         template.rejection_reason = str(reason) if reason not in (None, "") else None
     elif event in ("APPROVED", "PENDING"):
         template.rejection_reason = None
-    template.status_note = _note(value)
+    template.status_note = _note(value)  # type: ignore[assignment]  # TextField(null=True) is typed as str
     category = value.get("message_template_category")
     if isinstance(category, str) and category:
         template.category = category.upper()
