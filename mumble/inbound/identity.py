@@ -75,7 +75,15 @@ async def _fill_in(customer: Customer, name: str | None, bsuid: str | None) -> N
             customer.bsuid = bsuid
             changed.append("bsuid")
     if changed:
-        await customer.save(update_fields=[*changed, "updated_at"])
+        async with in_transaction():
+            await customer.save(update_fields=[*changed, "updated_at"])
+            view = await customer_view(customer)
+            await record_event(
+                customer.account_id,  # type: ignore[attr-defined]
+                "customer.updated",
+                {"customer": view, "changed": changed},
+                customer_id=customer.id,
+            )
 
 
 async def _create_bsuid_only(account_id: uuid.UUID, bsuid: str, name: str | None) -> Customer:

@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from mumble.inbound.identity import phone_variants
-from mumble.models import Customer, Message
+from mumble.models import Customer, Event, Message
 from tests.conftest import SandboxHandle, Tenant
 from tests.messages.support import customer_writes
 
@@ -113,3 +113,21 @@ async def test_a_bsuid_learned_with_a_phone_links_later_bsuid_only_messages(
         headers=tenant.headers,
     )
     assert [m["text"] for m in conv.json()["messages"]] == ["one", "two"]
+
+
+async def test_a_profile_name_filled_in_by_an_inbound_message_records_customer_updated(
+    client: httpx.AsyncClient, sandbox: SandboxHandle, tenant: Tenant
+) -> None:
+    created = await client.post(
+        "/mumbleapi/add-new-customer",
+        json={"customer_phone": "972501234567"},
+        headers=tenant.headers,
+    )
+    assert created.status_code == 200
+    await customer_writes(sandbox, tenant, "972501234567", text="hi", name="Dana")
+    customer = await Customer.get(account_id=tenant.account.id, phone="972501234567")
+    assert customer.name == "Dana"
+    updates = await Event.filter(account_id=tenant.account.id, type="customer.updated")
+    assert len(updates) == 1
+    assert updates[0].data["changed"] == ["name"]
+    assert updates[0].data["customer"]["name"] == "Dana"
