@@ -185,15 +185,20 @@ async def edit_customer(account_id: uuid.UUID, data: CustomerInput) -> list[str]
                 setattr(customer, column, merged)
                 changed.append(column)
         if changed:
-            await customer.save(update_fields=[*changed, "updated_at"])
-            view = await customer_view(customer)
-            await record_event(
-                account_id,
-                "customer.updated",
-                {"customer": view, "changed": changed},
-                customer_id=customer.id,
-            )
+            await save_changes(customer, changed)
     return list(data.custom_fields)
+
+
+async def save_changes(customer: Customer, changed: list[str]) -> None:
+    """Save the changed columns and record `customer.updated` (inside the change's transaction)."""
+    await customer.save(update_fields=[*changed, "updated_at"])
+    view = await customer_view(customer)
+    await record_event(
+        customer.account_id,  # type: ignore[attr-defined]
+        "customer.updated",
+        {"customer": view, "changed": changed},
+        customer_id=customer.id,
+    )
 
 
 async def delete_customer(account_id: uuid.UUID, phone: str) -> None:
@@ -279,12 +284,5 @@ async def ensure_customer(
         bot = await resolve_bot(account_id, token) if token else None
         changed = _apply(customer, profile, bot)
         if changed:
-            await customer.save(update_fields=[*changed, "updated_at"])
-            view = await customer_view(customer)
-            await record_event(
-                account_id,
-                "customer.updated",
-                {"customer": view, "changed": changed},
-                customer_id=customer.id,
-            )
+            await save_changes(customer, changed)
         return customer

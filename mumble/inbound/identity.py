@@ -15,7 +15,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
-from mumble.customers.service import customer_view, ensure_customer
+from mumble.customers.service import customer_view, ensure_customer, save_changes
 from mumble.errors import MumbleError
 from mumble.events.outbox import record_event
 from mumble.models import Customer
@@ -76,14 +76,7 @@ async def _fill_in(customer: Customer, name: str | None, bsuid: str | None) -> N
             changed.append("bsuid")
     if changed:
         async with in_transaction():
-            await customer.save(update_fields=[*changed, "updated_at"])
-            view = await customer_view(customer)
-            await record_event(
-                customer.account_id,  # type: ignore[attr-defined]
-                "customer.updated",
-                {"customer": view, "changed": changed},
-                customer_id=customer.id,
-            )
+            await save_changes(customer, changed)
 
 
 async def _create_bsuid_only(account_id: uuid.UUID, bsuid: str, name: str | None) -> Customer:
