@@ -141,6 +141,43 @@ def customers_sql(account_id: str, count: int, *, window_open: bool = False) -> 
         FROM generate_series(1, {count}) AS g"""
 
 
+def messages_sql(account_id: str, count: int) -> str:
+    """INSERT of `count` outbound text messages `wamid.bench.1..count`, status sent, spread
+    over the account's customers."""
+    return f"""
+        WITH c AS (SELECT array_agg(id ORDER BY created_at) AS ids, count(*) AS n
+                   FROM customer WHERE account_id = '{account_id}')
+        INSERT INTO message (direction, type, text, media_state, media_attempts, wamid, status,
+            payload, occurred_at, sent_at, created_at, updated_at, account_id, customer_id)
+        SELECT 'outbound', 'text', 'Hello ' || g, 'none', 0, 'wamid.bench.' || g, 'sent',
+            '{{}}'::jsonb, now(), now(), now(), now(), '{account_id}', c.ids[1 + g % c.n]
+        FROM generate_series(1, {count}) AS g, c"""
+
+
+WEBHOOK_SECRET = "bench-app-secret"
+
+
+def signed_webhook(envelope: dict[str, Any], url: str) -> Request:
+    """A POST to /webhooks/whatsapp signed like Meta's (X-Hub-Signature-256)."""
+    from mumble.whatsapp import signature
+
+    body = orjson.dumps(envelope)
+    headers = {
+        "Content-Type": "application/json",
+        signature.HEADER: signature.sign(body, WEBHOOK_SECRET),
+    }
+    return "POST", url, headers, body
+
+
+async def fetch_value(database_url: str, query: str) -> Any:
+    """One value from the bench database (to check what a run stored)."""
+    conn = await asyncpg.connect(asyncpg_dsn(database_url))
+    try:
+        return await conn.fetchval(query)
+    finally:
+        await conn.close()
+
+
 # --- server processes ------------------------------------------------------------------
 
 
@@ -159,19 +196,19 @@ def server_env(**settings: str | int) -> dict[str, str]:
 
 def mumble_settings(database_url: str, port: int, **extra: str | int) -> dict[str, str]:
     """Production-like settings: PostgreSQL, limits in Redis (memory:// if REDIS_URL says so)."""
-    return server_env(
-        database_url=database_url,
-        port=port,
-        log_level=LOG_LEVEL,
-        template_sync_seconds=0,
-        rate_limit_storage=REDIS_URL,
-        rate_limit_key_prefix=f"bench-{uuid.uuid4().hex[:8]}",
-        sandbox_port=free_port(),
-        whatsapp_app_secret="bench-app-secret",
-        allow_private_urls="true",
-        run_worker="false",
-        **extra,
-    )
+    defaults: dict[str, str | int] = {
+        "database_url": database_url,
+        "port": port,
+        "log_level": LOG_LEVEL,
+        "template_sync_seconds": 0,
+        "rate_limit_storage": REDIS_URL,
+        "rate_limit_key_prefix": f"bench-{uuid.uuid4().hex[:8]}",
+        "sandbox_port": free_port(),
+        "whatsapp_app_secret": WEBHOOK_SECRET,
+        "allow_private_urls": "true",
+        "run_worker": "false",
+    }
+    return server_env(**(defaults | extra))
 
 
 class Server:
@@ -187,9 +224,9 @@ class Server:
                 list(argv), env=env, stdout=out, stderr=subprocess.STDOUT, cwd=_ROOT
             )
 
-    async def ready(self, timeout: float = 60.0) -> None:
+    async def ready(self, within: float = 60.0) -> None:
         """Wait until the port answers HTTP (any status)."""
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + within
         async with aiohttp.ClientSession() as session:
             while True:
                 if self.proc.poll() is not None:
@@ -231,7 +268,9 @@ _ROOT = str(Path(__file__).resolve().parent.parent)
 
 def mumble_server(env: dict[str, str], port: int) -> Server:
     """`mumble serve` exactly as an operator runs it (migrations are already applied)."""
-    return Server("mumble", [sys.executable, "-m", "mumble", "serve", "--port", str(port)], env, port)
+    return Server(
+        "mumble", [sys.executable, "-m", "mumble", "serve", "--port", str(port)], env, port
+    )
 
 
 def bare_server() -> Server:
@@ -246,15 +285,17 @@ def sandbox_server(webhook_url: str = "") -> Server:
     port = free_port()
     argv = [sys.executable, "-m", "mumble", "sandbox", "--port", str(port)]
     argv += ["--webhook-url", webhook_url]
-    env = server_env(log_level=LOG_LEVEL, whatsapp_app_secret="bench-app-secret")
+    env = server_env(log_level=LOG_LEVEL, whatsapp_app_secret=WEBHOOK_SECRET)
     return Server("sandbox", argv, env, port)
 
 
-async def post_json(url: str, payload: dict[str, Any]) -> Any:
+async def post_json(
+    url: str, payload: dict[str, Any], headers: dict[str, str] | None = None
+) -> Any:
     """One JSON POST (setup calls such as the sandbox's control API); raises on >= 400."""
     async with (
         aiohttp.ClientSession() as session,
-        session.post(url, json=payload, raise_for_status=True) as resp,
+        session.post(url, json=payload, headers=headers, raise_for_status=True) as resp,
     ):
         return await resp.json()
 
@@ -362,9 +403,7 @@ async def closed_loop(
     return load
 
 
-def json_request(
-    method: str, url: str, key: str, payload: dict[str, Any] | None = None
-) -> Request:
+def json_request(method: str, url: str, key: str, payload: dict[str, Any] | None = None) -> Request:
     headers = {"Mumble-Api-Key": key}
     if payload is None:
         return method, url, headers, None

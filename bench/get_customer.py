@@ -28,9 +28,7 @@ async def run(quick: bool, duration: float | None, concurrency: int | None) -> N
         await common.sql(db, common.customers_sql(tenant.account_id, customers), "ANALYZE")
         bare = common.bare_server()
         port = common.free_port()
-        api = common.mumble_server(
-            common.mumble_settings(db, port, rate_limit_per_ip=PER_IP), port
-        )
+        api = common.mumble_server(common.mumble_settings(db, port, rate_limit_per_ip=PER_IP), port)
         with common.running(bare, api):
             await bare.ready()
             await api.ready()

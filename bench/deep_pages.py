@@ -1,0 +1,99 @@
+"""Benchmark 4: the cost of going deep on PostgreSQL. get-all-customers page 1 and the last
+page with 1M customers, and get-conversation page 1 and the last page for a customer with
+100k messages: latency of each, one request at a time.
+
+Data is generated inside PostgreSQL (INSERT … SELECT generate_series) in a throwaway database.
+
+    python -m bench.deep_pages [--quick] [--requests N]
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+
+from bench import common
+from mumble.conversations.service import PER_PAGE as MESSAGES_PER_PAGE
+from mumble.customers.service import PER_PAGE as CUSTOMERS_PER_PAGE
+
+
+def _conversation_sql(account_id: str, count: int) -> str:
+    """`count` messages alternating in and out for customer number 1, one second apart."""
+    return f"""
+        INSERT INTO message (direction, type, text, media_state, media_attempts, wamid, status,
+            payload, occurred_at, created_at, updated_at, account_id, customer_id)
+        SELECT CASE WHEN g % 2 = 0 THEN 'outbound' ELSE 'inbound' END, 'text',
+            'Message number ' || g, 'none', 0, 'wamid.deep.' || g,
+            CASE WHEN g % 2 = 0 THEN 'read' ELSE 'received' END, '{{}}'::jsonb,
+            now() - ({count} - g) * interval '1 second', now(), now(), '{account_id}',
+            (SELECT id FROM customer WHERE account_id = '{account_id}'
+             AND phone = '{common.phone(1)}')
+        FROM generate_series(1, {count}) AS g"""
+
+
+async def run(quick: bool, requests: int | None) -> None:
+    customers = 2_000 if quick else 1_000_000
+    messages = 1_000 if quick else 100_000
+    count = requests or (5 if quick else 30)
+    async with common.bench_database() as db:
+        tenant = await common.make_tenant(db)
+        common.say(f"loading {customers} customers and {messages} messages (progress per step)")
+        await common.sql(
+            db,
+            common.customers_sql(tenant.account_id, customers),
+            _conversation_sql(tenant.account_id, messages),
+            # What autovacuum would do after a bulk load: statistics and the visibility map.
+            "VACUUM ANALYZE customer",
+            "VACUUM ANALYZE message",
+        )
+        port = common.free_port()
+        settings = common.mumble_settings(db, port, rate_limit_per_ip="unlimited")
+        api = common.mumble_server(settings, port)
+        base = api.url + "/mumbleapi/"
+        last_customers = math.ceil(customers / CUSTOMERS_PER_PAGE)
+        last_messages = math.ceil(messages / MESSAGES_PER_PAGE)
+        cases = {
+            "customers_page1": "get-all-customers?page=1",
+            f"customers_page{last_customers}_last": f"get-all-customers?page={last_customers}",
+            "conversation_page1": f"get-conversation?customer_phone={common.phone(1)}&page=1",
+            f"conversation_page{last_messages}_last": (
+                f"get-conversation?customer_phone={common.phone(1)}&page={last_messages}"
+            ),
+        }
+        figures: dict[str, object] = {"customers": customers, "messages": messages}
+        with common.running(api):
+            await api.ready()
+            for name, path in cases.items():
+                common.say(f"{name}: {count} requests, one at a time")
+                load = await common.closed_loop(
+                    lambda _, path=path: common.json_request("GET", base + path, tenant.key),
+                    concurrency=1,
+                    duration=120.0,
+                    max_requests=count,
+                    warmup=0.5,
+                )
+                common.check(load, name)
+                figures[f"{name}_p50_ms"] = round(load.ms(50), 2)
+                figures[f"{name}_p99_ms"] = round(load.ms(99), 2)
+    first, last = (f"customers_page{n}" for n in (1, f"{last_customers}_last"))
+    figures["customers_last_vs_first_p50"] = round(
+        figures[f"{last}_p50_ms"] / figures[f"{first}_p50_ms"],
+        2,  # type: ignore[operator]
+    )
+    first, last = (f"conversation_page{n}" for n in (1, f"{last_messages}_last"))
+    figures["conversation_last_vs_first_p50"] = round(
+        figures[f"{last}_p50_ms"] / figures[f"{first}_p50_ms"],
+        2,  # type: ignore[operator]
+    )
+    common.report("deep-pages", figures)
+
+
+def main() -> None:
+    cli = common.parser(__doc__ or "")
+    cli.add_argument("--requests", type=int, help="requests per case")
+    args = cli.parse_args()
+    asyncio.run(run(args.quick, args.requests))
+
+
+if __name__ == "__main__":
+    main()
