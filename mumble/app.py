@@ -17,6 +17,7 @@ import mumble.inbound.media as inbound_media
 import mumble.inbound.routes as inbound_routes
 import mumble.labels.routes as labels_routes
 import mumble.messages.routes as messages_routes
+import mumble.observability.routes as observability_routes
 import mumble.team.routes as team_routes
 import mumble.templates.routes as templates_routes
 import mumble.templates.sync as template_sync
@@ -28,6 +29,7 @@ from mumble.endpoint import Guard
 from mumble.errors import EXCEPTION_HANDLERS
 from mumble.events.worker import embedded_worker
 from mumble.middleware import RequestIdMiddleware
+from mumble.observability import metrics
 from mumble.ratelimit import RateLimiter
 from mumble.settings import Settings
 from mumble.whatsapp.client import GraphClient
@@ -78,11 +80,13 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
                 await inbound_media.stop(media_task)
                 await template_sync.stop(sync_task)
                 await limiter.close()
+                metrics.process_stopped()
 
     return Starlette(
         routes=[
             Mount("/mumbleapi", routes=api_routes()),
             *inbound_routes.routes,
+            *observability_routes.routes,
         ],
         middleware=[Middleware(RequestIdMiddleware)],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]

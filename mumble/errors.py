@@ -11,6 +11,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from mumble.logs import mark_logged
+
 log = logging.getLogger("mumble.errors")
 
 
@@ -110,7 +112,12 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 async def _unexpected_error(request: Request, exc: Exception) -> Response:
     request_id = request.scope.get("state", {}).get("request_id", "-")
-    log.error("unhandled error request_id=%s", request_id, exc_info=exc)
+    log.error(
+        "unhandled error",
+        exc_info=exc,
+        extra={"request_id": request_id, "method": request.method, "path": request.url.path},
+    )
+    mark_logged(exc)  # uvicorn logs it again on the way out, without the request id
     return error_response(500, "An unexpected error occurred", headers={"X-Request-ID": request_id})
 
 

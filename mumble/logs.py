@@ -1,4 +1,10 @@
-"""Structured logging: one JSON object per line, fields from `extra=`; never headers or bodies."""
+"""Structured logging: one JSON object per line, fields from `extra=`; never headers or bodies.
+
+What reaches a log line is decided where it is logged: the access line names the route, path
+(without its query), status, latency, request id and account; nothing logs headers (API keys,
+signatures), bodies (message texts), tokens or secrets. `configure` also keeps the loggers of
+libraries that would (SQL with its parameters at debug level) at warning, whatever the level.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +17,9 @@ import orjson
 
 # Attributes every LogRecord has; anything else on a record came from `extra=` and is emitted.
 _STANDARD = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}
+# Their debug output includes SQL parameters or request details: never below warning.
+_QUIET = ("tortoise", "aiosqlite", "asyncpg", "asyncio", "aiohttp", "redis", "multipart")
+_LOGGED_MARK = "_mumble_logged"
 
 
 class JsonFormatter(logging.Formatter):
@@ -31,10 +40,24 @@ class JsonFormatter(logging.Formatter):
         return orjson.dumps(entry, default=str).decode()
 
 
+def mark_logged(exc: BaseException) -> None:
+    """Note that `exc` was logged with its request id, so uvicorn's copy of it is dropped."""
+    setattr(exc, _LOGGED_MARK, True)
+
+
+class _DropLoggedTwice(logging.Filter):
+    """Drops uvicorn's "Exception in ASGI application" for an error our 500 handler logged."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        return not (record.name.startswith("uvicorn") and getattr(exc, _LOGGED_MARK, False))
+
+
 def configure(level: str) -> None:
     """Route every logger (ours, uvicorn's, tortoise's) to stderr as JSON lines."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
+    handler.addFilter(_DropLoggedTwice())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
@@ -43,4 +66,5 @@ def configure(level: str) -> None:
         logging.getLogger(name).propagate = True
     # uvicorn's access log would duplicate ours (and carries the raw query string).
     logging.getLogger("uvicorn.access").disabled = True
-    logging.getLogger("tortoise").setLevel(max(logging.WARNING, root.level))
+    for name in _QUIET:
+        logging.getLogger(name).setLevel(max(logging.WARNING, root.level))

@@ -1,4 +1,4 @@
-"""Pure ASGI middleware: request ids and the one access-log line per request."""
+"""Pure ASGI middleware: request ids, request metrics and the one access-log line per request."""
 
 from __future__ import annotations
 
@@ -8,15 +8,39 @@ import time
 import uuid
 
 from starlette.datastructures import MutableHeaders
+from starlette.routing import Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from mumble.observability import metrics
+from mumble.observability.routes import PROBE_PATHS
 
 access_log = logging.getLogger("mumble.access")
 
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+UNMATCHED = "unmatched"
+
+
+def route_template(scope: Scope, entry_root_path: str) -> str:
+    """The template of the route that answered (`/mumbleapi/get-customer`), never the raw path.
+
+    Starlette leaves the innermost matched route in `scope["route"]` and the mount prefixes in
+    `root_path`. No route, or a router mount with nothing matched inside, is `unmatched`: raw
+    paths of 404s would let any client mint new label values.
+    """
+    route = scope.get("route")
+    if route is None:
+        return UNMATCHED
+    prefix = str(scope.get("root_path", ""))[len(entry_root_path) :]
+    if isinstance(route, Mount):
+        # An app mount (static files) answers for every path below it.
+        return UNMATCHED if route.routes else prefix + "/{path}"
+    path = getattr(route, "path", None)
+    return prefix + path if isinstance(path, str) else UNMATCHED
 
 
 class RequestIdMiddleware:
-    """Accept a sane inbound X-Request-ID or mint one; echo it on every response."""
+    """Accept a sane inbound X-Request-ID or mint one; echo it on every response; count and log
+    each request (route template, status, latency, account) once it is over."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -33,6 +57,7 @@ class RequestIdMiddleware:
         request_id = inbound if _SAFE_REQUEST_ID.match(inbound) else uuid.uuid4().hex
         state = scope.setdefault("state", {})
         state["request_id"] = request_id
+        entry_root_path = str(scope.get("root_path", ""))
         started = time.perf_counter()
         status_holder = [0]
 
@@ -47,18 +72,28 @@ class RequestIdMiddleware:
                         headers[name] = value
             await send(message)
 
+        metrics.HTTP_IN_PROGRESS.inc()
         try:
             await self.app(scope, receive, send_with_id)
         finally:
+            metrics.HTTP_IN_PROGRESS.dec()
+            seconds = time.perf_counter() - started
+            # No response started means the app raised: the error handler answers 500.
+            status = status_holder[0] or 500
+            route = route_template(scope, entry_root_path)
+            metrics.observe_request(scope["method"], route, status, seconds)
             principal = state.get("principal")
-            access_log.info(
+            access_log.log(
+                logging.DEBUG if scope["path"] in PROBE_PATHS else logging.INFO,
                 "request",
                 extra={
                     "request_id": request_id,
                     "method": scope["method"],
-                    "route": scope["path"],
-                    "status": status_holder[0] or 500,
+                    "route": route,
+                    # The path only: a query string can carry customer data.
+                    "path": scope["path"],
+                    "status": status,
                     "account": str(principal.account_id) if principal else None,
-                    "latency_ms": round((time.perf_counter() - started) * 1000, 2),
+                    "latency_ms": round(seconds * 1000, 2),
                 },
             )

@@ -25,6 +25,7 @@ from redis.backoff import NoBackoff
 
 from mumble.clock import Clock
 from mumble.errors import ServiceUnavailable, TooManyRequests
+from mumble.observability import metrics
 from mumble.settings import Settings
 
 UNLIMITED = "unlimited"
@@ -157,6 +158,7 @@ class RateLimiter:
                     await self.storage.incr(charged_key, charged_ttl, amount=-1)
                 quota = Quota(item.amount, 0, reset_at)
                 retry_after = max(1, math.ceil(reset_at - now))
+                metrics.count_rate_limited(layer)
                 raise TooManyRequests(
                     f"Rate limit exceeded: {LAYER_NAMES.get(layer, layer)} limit of {item} "
                     f"reached, retry in {retry_after} second{'' if retry_after == 1 else 's'}",

@@ -34,6 +34,8 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     log_level: str = "info"
+    # `mumble serve` on SIGTERM: in-flight requests get this long to finish before being cut.
+    shutdown_grace_seconds: int = 20
     max_body_bytes: int = 1024 * 1024
     max_upload_bytes: int = 100 * 1024 * 1024
     # Reconcile every account's templates with Meta this often (0 turns the sync off).

@@ -10,10 +10,13 @@ from collections.abc import Awaitable, Callable, Sequence
 
 import orjson
 
+from mumble import logs
 from mumble.cli import accounts, keys, roles, sandbox, server, team, worker
 from mumble.db import open_database
 from mumble.errors import MumbleError
 from mumble.settings import Settings
+
+_SERVICES = frozenset({"serve", "worker", "sandbox"})
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -33,9 +36,13 @@ async def _with_database(
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `mumble` console script."""
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s %(message)s")
-    logging.getLogger("tortoise").setLevel(logging.WARNING)
     args = build_parser().parse_args(argv)
+    if args.command in _SERVICES:
+        # Long-running services log JSON lines for a log pipeline; admin commands stay readable.
+        logs.configure(Settings.from_env().log_level)
+    else:
+        logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s %(message)s")
+        logging.getLogger("tortoise").setLevel(logging.WARNING)
     if hasattr(args, "main"):
         args.main(args)
         return 0

@@ -46,6 +46,9 @@ def run_sandbox(args: argparse.Namespace) -> None:
         log_level=settings.log_level,
         proxy_headers=False,
         server_header=False,
+        # Logging is configured by `mumble` (JSON lines); uvicorn's own config would replace it.
+        log_config=None,
+        access_log=False,
     )
 
 

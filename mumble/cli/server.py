@@ -8,6 +8,7 @@ import contextlib
 import dataclasses
 import logging
 import secrets
+import signal
 import sys
 from typing import Any
 
@@ -81,6 +82,12 @@ async def _serve_both(api: uvicorn.Server, sandbox: uvicorn.Server) -> None:
         await task
 
 
+def _exit_cleanly_after_sigterm() -> None:
+    """uvicorn re-raises SIGTERM once its graceful shutdown is over; by then the shutdown is done,
+    so the re-raised signal is ignored and the process exits 0 (a clean stop, not a kill)."""
+    signal.signal(signal.SIGTERM, lambda signum, frame: None)
+
+
 def serve(args: argparse.Namespace) -> None:
     settings, sandbox = _with_sandbox(Settings.from_env(host=args.host, port=args.port))
     asyncio.run(migrate(settings.database_url))
@@ -90,8 +97,16 @@ def serve(args: argparse.Namespace) -> None:
         # Forwarded headers are decided in our code against MUMBLE_TRUSTED_PROXIES only.
         "proxy_headers": False,
         "server_header": False,
+        # Logging is ours (mumble.logs, JSON): uvicorn's dictConfig would replace it, and its
+        # access line would repeat ours with the raw query string.
+        "log_config": None,
+        "access_log": False,
+        # On SIGTERM: stop accepting, give in-flight requests this long, then run the lifespan
+        # shutdown (webhook worker stops between deliveries, DB and HTTP sessions close).
+        "timeout_graceful_shutdown": settings.shutdown_grace_seconds,
     }
     app = create_app(settings)
+    _exit_cleanly_after_sigterm()
     if sandbox is None:
         uvicorn.run(app, host=settings.host, port=settings.port, **options)
         return

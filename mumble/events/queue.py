@@ -18,6 +18,7 @@ import random
 import uuid
 
 from tortoise.expressions import F, Q, RawSQL, Subquery
+from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
 from mumble.events.sender import Outcome
@@ -94,6 +95,17 @@ async def claim_due(now: dt.datetime, *, limit: int, lease_seconds: int) -> list
             locked_until=now + dt.timedelta(seconds=lease_seconds),
         )
     return [Claim(row.id, lease, row.attempts + 1) for row in rows]
+
+
+async def depth() -> dict[str, int]:
+    """How many deliveries are still to be made, by status (pending, failed, in_flight)."""
+    rows = (
+        await WebhookDelivery.filter(status__in=ACTIVE)
+        .annotate(n=Count("id"))
+        .group_by("status")
+        .values_list("status", "n")
+    )
+    return {str(status): int(n) for status, n in rows}
 
 
 async def release_all_leases() -> int:

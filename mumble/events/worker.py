@@ -26,6 +26,7 @@ from mumble.events.payloads import encode, event_payload
 from mumble.events.sender import post_signed
 from mumble.models.events import Event
 from mumble.models.webhooks import WebhookDelivery, WebhookEndpoint
+from mumble.observability import metrics
 from mumble.settings import Settings
 
 log = logging.getLogger("mumble.webhooks")
@@ -98,6 +99,7 @@ class DeliveryWorker:
         )
         for claim, result in zip(claims, results, strict=True):
             if isinstance(result, BaseException):
+                metrics.count_delivery("error")
                 # The row stays leased and is retried once the lease runs out.
                 log.error("webhook delivery=%s failed", claim.delivery_id, exc_info=result)
         return len(claims)
@@ -126,6 +128,8 @@ class DeliveryWorker:
             allow_private=self.settings.allow_private_urls,
         )
         status = await queue.record_outcome(claim, outcome, self.clock.now(), self.rng)
+        # None: our lease ran out meanwhile and another worker's attempt is the one on record.
+        metrics.count_delivery(status or "lost_lease")
         log.info(
             "webhook delivery=%s event=%s attempt=%s -> %s (%s)",
             claim.delivery_id,

@@ -17,6 +17,7 @@ from starlette.routing import Route
 
 from mumble.errors import error_response
 from mumble.inbound import service
+from mumble.observability import metrics
 from mumble.params import read_body
 from mumble.whatsapp import signature
 
@@ -47,17 +48,21 @@ async def receive(request: Request) -> Response:
     raw = await read_body(request, MAX_WEBHOOK_BYTES)
     header = request.headers.get(signature.HEADER)
     if header is None:
+        metrics.count_inbound_batch("unsigned")
         return error_response(401, "Missing webhook signature")
     if not signature.verify(raw, header, settings.whatsapp_app_secret):
         log.warning("webhook with a bad signature refused")
+        metrics.count_inbound_batch("bad_signature")
         return error_response(403, "Invalid webhook signature")
     try:
         body = orjson.loads(raw)
     except orjson.JSONDecodeError:
         # Signed by Meta but unreadable: retrying would not help, so acknowledge it.
         log.warning("signed webhook with a malformed JSON body dropped")
+        metrics.count_inbound_batch("malformed")
         return PlainTextResponse("ok")
     media = await service.handle_payload(request.app.state, body)
+    metrics.count_inbound_batch("processed")
     fetcher = getattr(request.app.state, "media_fetcher", None)
     if media and fetcher is not None:
         fetcher.kick()

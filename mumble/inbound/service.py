@@ -22,6 +22,7 @@ from mumble.inbound.content import meta_time, parse_content
 from mumble.messages.statuses import StatusUpdate, apply_status, normalise_status
 from mumble.messages.views import event_data
 from mumble.models import Account, Customer, Message
+from mumble.observability import metrics
 
 log = logging.getLogger("mumble.inbound")
 
@@ -158,6 +159,7 @@ async def _store_inbound(
         await _touch(customer, occurred)
         data = event_data(stored, customer, account, base_url=state.settings.public_base_url)
         await record_event(account.id, "message.received", data, customer_id=customer.id)
+    metrics.count_message("inbound", "received")
     return 1 if pending else 0
 
 

@@ -39,6 +39,7 @@ from mumble.events.outbox import record_event
 from mumble.messages import statuses
 from mumble.messages.views import event_data, message_view
 from mumble.models import Account, Customer, MediaBlob, Message
+from mumble.observability import metrics
 from mumble.whatsapp.client import Channel
 from mumble.whatsapp.errors import ACCOUNT_CODES, WhatsAppError, to_mumble_error
 
@@ -100,6 +101,7 @@ async def _record_outcome(
         await message.save(update_fields=fields)
         data = event_data(message, customer, account, base_url=base_url)
         await record_event(account.id, event, data, customer_id=customer.id)
+    metrics.count_message("outbound", message.status)
 
 
 async def send_outbound(
@@ -143,6 +145,7 @@ async def send_outbound(
                 data=media.data,
             )
     # The row is committed: whatever happens next, the attempt is on record.
+    metrics.count_message("outbound", "accepted")
     try:
         if media is not None and media.data is not None:
             try:

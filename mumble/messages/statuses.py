@@ -18,6 +18,7 @@ from tortoise.transactions import in_transaction
 from mumble.events.outbox import record_event
 from mumble.messages.views import event_data
 from mumble.models import Account, Customer, Message, PendingStatus
+from mumble.observability import metrics
 
 # A status only ever moves up this ladder; `failed` is terminal.
 RANK = {"accepted": 0, "sent": 1, "delivered": 2, "read": 3, "failed": 4}
@@ -71,6 +72,7 @@ async def _apply(message: Message, update: StatusUpdate, base_url: str) -> bool:
         return False
     await message.save(update_fields=[*changed, "updated_at"])
     if moved:
+        metrics.count_message("outbound", update.status)
         customer = await Customer.get(id=message.customer_id)  # type: ignore[attr-defined]
         account = await Account.get(id=message.account_id)  # type: ignore[attr-defined]
         data = event_data(message, customer, account, base_url=base_url)

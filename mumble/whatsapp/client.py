@@ -19,6 +19,7 @@ import aiohttp
 import orjson
 
 from mumble.errors import BadRequest
+from mumble.observability import metrics
 from mumble.whatsapp.errors import (
     NON_SEND_RETRY_CODES,
     SAFE_RETRY_CODES,
@@ -221,6 +222,7 @@ class GraphClient:
             try:
                 return await self._once(call)
             except WhatsAppError as exc:
+                metrics.count_meta_error(_code_label(exc))
                 if attempt >= self.max_attempts or not self._retryable(call, exc):
                     raise
                 delay = min(self.max_backoff, self.backoff * 2 ** (attempt - 1))
@@ -300,6 +302,13 @@ def _json(raw: bytes) -> Any:
         return orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise ValueError(str(exc)) from None
+
+
+def _code_label(exc: WhatsAppError) -> str:
+    """Meta's code; `transport` (no usable answer) or `http_<status>` when Meta gave none."""
+    if isinstance(exc, TransportError):
+        return "transport"
+    return str(exc.code) if exc.code >= 0 else f"http_{exc.http_status}"
 
 
 def _path(url: str) -> str:
