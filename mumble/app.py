@@ -17,6 +17,7 @@ import mumble.inbound.media as inbound_media
 import mumble.inbound.routes as inbound_routes
 import mumble.labels.routes as labels_routes
 import mumble.messages.routes as messages_routes
+import mumble.openapi.routes as openapi_routes
 import mumble.observability.routes as observability_routes
 import mumble.team.routes as team_routes
 import mumble.templates.routes as templates_routes
@@ -86,6 +87,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
         routes=[
             Mount("/mumbleapi", routes=api_routes()),
             *inbound_routes.routes,
+            *openapi_routes.routes,
             *observability_routes.routes,
         ],
         middleware=[Middleware(RequestIdMiddleware)],
