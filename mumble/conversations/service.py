@@ -7,11 +7,14 @@ import math
 import uuid
 from typing import Any
 
+from tortoise.expressions import Subquery
+
 from mumble.conversations.window import is_window_open
 from mumble.customers.service import find_customer
 from mumble.errors import NotFound
 from mumble.messages.views import message_view
 from mumble.models import Account, Customer, Message
+from mumble.paging import page_window
 
 PER_PAGE = 50
 
@@ -44,8 +47,22 @@ async def conversation_page(
     account = await Account.get(id=account_id)
     query = Message.filter(account_id=account_id, customer_id=customer.id)
     total = await query.count()
-    rows = await query.order_by("-occurred_at", "-id").offset((page - 1) * PER_PAGE).limit(PER_PAGE)
-    messages = [message_view(m, customer, account, base_url=base_url) for m in reversed(rows)]
+    rows: list[Message] = []
+    window = page_window(total, page, PER_PAGE)
+    if window is not None:
+        # Page 1 is the newest. Only the page's ids are read at depth, from the nearer end.
+        order = ("occurred_at", "id") if window.from_end else ("-occurred_at", "-id")
+        # The customer is the account's, so its id alone keys the (customer_id, occurred_at,
+        # id) index, which then answers without touching the skipped rows.
+        ids = (
+            Message.filter(customer_id=customer.id)
+            .order_by(*order)
+            .offset(window.offset)
+            .limit(window.limit)
+            .values("id")
+        )
+        rows = await query.filter(id__in=Subquery(ids)).order_by("occurred_at", "id")
+    messages = [message_view(m, customer, account, base_url=base_url) for m in rows]
     return {
         "messages": messages,
         "total": total,

@@ -13,6 +13,7 @@ from typing import Any
 
 import orjson
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Subquery
 from tortoise.transactions import in_transaction
 
 from mumble.customers.custom_fields import register_custom_fields
@@ -22,6 +23,7 @@ from mumble.customers.views import VIEW_COLUMNS, customer_view, customer_views
 from mumble.errors import BadRequest, Conflict, NotFound
 from mumble.events.outbox import record_event
 from mumble.models import Bot, Customer
+from mumble.paging import page_window
 from mumble.params import country_of
 
 __all__ = [
@@ -237,12 +239,17 @@ async def list_customers(account_id: uuid.UUID, page: int) -> dict[str, Any]:
     """One page of 250 in (created_at, id) order, with the reference's paging fields."""
     query = Customer.filter(account_id=account_id)
     total = await query.count()
-    rows = (
-        await query.order_by("created_at", "id")
-        .offset((page - 1) * PER_PAGE)
-        .limit(PER_PAGE)
-        .values(*VIEW_COLUMNS)
-    )
+    rows: list[dict[str, Any]] = []
+    window = page_window(total, page, PER_PAGE)
+    if window is not None:
+        # Only the page's ids are read at depth (index-only), from the nearer end.
+        order = ("-created_at", "-id") if window.from_end else ("created_at", "id")
+        ids = query.order_by(*order).offset(window.offset).limit(window.limit).values("id")
+        rows = (
+            await Customer.filter(account_id=account_id, id__in=Subquery(ids))
+            .order_by("created_at", "id")
+            .values(*VIEW_COLUMNS)
+        )
     pages = math.ceil(total / PER_PAGE)
     return {
         "customers": await customer_views(rows),
