@@ -8,7 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from tortoise import Tortoise, connections
+from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.migrations.api import migrate as _migrate_api
+
+from mumble import db_sqlite
 
 MODELS_MODULE = "mumble.models"
 MIGRATIONS_MODULE = "mumble.migrations"
@@ -16,8 +19,12 @@ MIGRATIONS_MODULE = "mumble.migrations"
 
 def tortoise_config(database_url: str) -> dict[str, Any]:
     """The Tortoise config dict for a database URL (sqlite://path or postgres://...)."""
+    connection: str | dict[str, Any] = database_url
+    if database_url.startswith("sqlite://"):
+        # Same client, but transactions take the write lock up front (see db_sqlite).
+        connection = expand_db_url(database_url) | {"engine": db_sqlite.ENGINE}
     return {
-        "connections": {"default": database_url},
+        "connections": {"default": connection},
         "apps": {
             "models": {
                 "models": [MODELS_MODULE],

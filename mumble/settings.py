@@ -40,6 +40,9 @@ class Settings:
     max_upload_bytes: int = 100 * 1024 * 1024
     # Reconcile every account's templates with Meta this often (0 turns the sync off).
     template_sync_seconds: int = 900
+    # `mumble serve` applies migrations (and seeds the demo account) before serving. Set it to
+    # false on API replicas so only the one-shot `mumble migrate` touches the schema.
+    migrate_on_start: bool = True
 
     # WhatsApp Cloud API. An empty api_url means "the local sandbox".
     whatsapp_api_url: str = ""

@@ -90,8 +90,12 @@ def _exit_cleanly_after_sigterm() -> None:
 
 def serve(args: argparse.Namespace) -> None:
     settings, sandbox = _with_sandbox(Settings.from_env(host=args.host, port=args.port))
-    asyncio.run(migrate(settings.database_url))
-    asyncio.run(_create_demo_account_if_empty(settings))
+    if settings.migrate_on_start:
+        asyncio.run(migrate(settings.database_url))
+        asyncio.run(_create_demo_account_if_empty(settings))
+    else:
+        # Replicas never race each other over the schema: `mumble migrate` ran once before.
+        log.info("MUMBLE_MIGRATE_ON_START is off: no migrations, no demo account")
     options: dict[str, Any] = {
         "log_level": settings.log_level,
         # Forwarded headers are decided in our code against MUMBLE_TRUSTED_PROXIES only.
