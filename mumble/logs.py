@@ -17,6 +17,8 @@ import orjson
 
 # Attributes every LogRecord has; anything else on a record came from `extra=` and is emitted.
 _STANDARD = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}
+# uvicorn's copy of the message with terminal colour codes: noise in a log pipeline.
+_STANDARD.add("color_message")
 # Their debug output includes SQL parameters or request details: never below warning.
 _QUIET = ("tortoise", "aiosqlite", "asyncpg", "asyncio", "aiohttp", "redis", "multipart")
 _LOGGED_MARK = "_mumble_logged"
@@ -37,7 +39,7 @@ class JsonFormatter(logging.Formatter):
                 entry[name] = value
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
-        return orjson.dumps(entry, default=str).decode()
+        return orjson.dumps(entry, default=str, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
 def mark_logged(exc: BaseException) -> None:

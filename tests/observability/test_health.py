@@ -57,7 +57,9 @@ async def _readyz(settings: Settings, clock: FrozenClock) -> httpx.Response:
         return await http.get(url + "/readyz")
 
 
-async def test_readyz_names_an_unreachable_graph_api(settings: Settings, clock: FrozenClock) -> None:
+async def test_readyz_names_an_unreachable_graph_api(
+    settings: Settings, clock: FrozenClock
+) -> None:
     broken = dataclasses.replace(settings, whatsapp_api_url=f"http://127.0.0.1:{closed_port()}")
 
     response = await _readyz(broken, clock)
