@@ -403,6 +403,11 @@ async def closed_loop(
     return load
 
 
+def repeat(request: Request) -> Callable[[int], Request]:
+    """The same request every time."""
+    return lambda _: request
+
+
 def json_request(method: str, url: str, key: str, payload: dict[str, Any] | None = None) -> Request:
     headers = {"Mumble-Api-Key": key}
     if payload is None:

@@ -1,6 +1,6 @@
-"""Benchmark 4: the cost of going deep on PostgreSQL. get-all-customers page 1 and the last
-page with 1M customers, and get-conversation page 1 and the last page for a customer with
-100k messages: latency of each, one request at a time.
+"""Benchmark 4: the cost of going deep on PostgreSQL. get-all-customers page 1, the middle
+page and the last page with 1M customers, and the same pages of get-conversation for a
+customer with 100k messages: latency of each, one request at a time.
 
 Data is generated inside PostgreSQL (INSERT … SELECT generate_series) in a throwaway database.
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+from typing import Any
 
 from bench import common
 from mumble.conversations.service import PER_PAGE as MESSAGES_PER_PAGE
@@ -52,21 +53,23 @@ async def run(quick: bool, requests: int | None) -> None:
         base = api.url + "/mumbleapi/"
         last_customers = math.ceil(customers / CUSTOMERS_PER_PAGE)
         last_messages = math.ceil(messages / MESSAGES_PER_PAGE)
+        mid_customers, mid_messages = last_customers // 2, last_messages // 2
+        conversation = f"get-conversation?customer_phone={common.phone(1)}&page="
         cases = {
             "customers_page1": "get-all-customers?page=1",
+            f"customers_page{mid_customers}_middle": f"get-all-customers?page={mid_customers}",
             f"customers_page{last_customers}_last": f"get-all-customers?page={last_customers}",
-            "conversation_page1": f"get-conversation?customer_phone={common.phone(1)}&page=1",
-            f"conversation_page{last_messages}_last": (
-                f"get-conversation?customer_phone={common.phone(1)}&page={last_messages}"
-            ),
+            "conversation_page1": conversation + "1",
+            f"conversation_page{mid_messages}_middle": conversation + str(mid_messages),
+            f"conversation_page{last_messages}_last": conversation + str(last_messages),
         }
-        figures: dict[str, object] = {"customers": customers, "messages": messages}
+        figures: dict[str, Any] = {"customers": customers, "messages": messages}
         with common.running(api):
             await api.ready()
             for name, path in cases.items():
                 common.say(f"{name}: {count} requests, one at a time")
                 load = await common.closed_loop(
-                    lambda _, path=path: common.json_request("GET", base + path, tenant.key),
+                    common.repeat(common.json_request("GET", base + path, tenant.key)),
                     concurrency=1,
                     duration=120.0,
                     max_requests=count,
@@ -75,16 +78,15 @@ async def run(quick: bool, requests: int | None) -> None:
                 common.check(load, name)
                 figures[f"{name}_p50_ms"] = round(load.ms(50), 2)
                 figures[f"{name}_p99_ms"] = round(load.ms(99), 2)
-    first, last = (f"customers_page{n}" for n in (1, f"{last_customers}_last"))
-    figures["customers_last_vs_first_p50"] = round(
-        figures[f"{last}_p50_ms"] / figures[f"{first}_p50_ms"],
-        2,  # type: ignore[operator]
-    )
-    first, last = (f"conversation_page{n}" for n in (1, f"{last_messages}_last"))
-    figures["conversation_last_vs_first_p50"] = round(
-        figures[f"{last}_p50_ms"] / figures[f"{first}_p50_ms"],
-        2,  # type: ignore[operator]
-    )
+    for kind, middle, last in (
+        ("customers", mid_customers, last_customers),
+        ("conversation", mid_messages, last_messages),
+    ):
+        first_ms = figures[f"{kind}_page1_p50_ms"]
+        for where, page in (("middle", middle), ("last", last)):
+            figures[f"{kind}_{where}_vs_first_p50"] = round(
+                figures[f"{kind}_page{page}_{where}_p50_ms"] / first_ms, 2
+            )
     common.report("deep-pages", figures)
 
 

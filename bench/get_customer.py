@@ -34,7 +34,7 @@ async def run(quick: bool, duration: float | None, concurrency: int | None) -> N
             await api.ready()
             common.say(f"bare Starlette: {clients} clients for {seconds}s")
             baseline = await common.closed_loop(
-                lambda _: ("GET", bare.url + "/json", {}, None),
+                common.repeat(("GET", bare.url + "/json", {}, None)),
                 concurrency=clients,
                 duration=seconds,
                 warmup=warmup,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from typing import Any
 
 from bench import common
 from mumble.cli.server import DEMO_CHANNEL
@@ -42,7 +43,7 @@ async def run(
     warmup = 0.3 if quick else 2.0
     clients = concurrency or 8
     large = big_batch or (20 if quick else 100)
-    figures: dict[str, object] = {"stored_messages": messages, "concurrency": clients}
+    figures: dict[str, Any] = {"stored_messages": messages, "concurrency": clients}
     async with common.bench_database() as db:
         tenant = await common.make_tenant(db, channel=True)
         common.say(f"loading {customers} customers and {messages} sent messages")
@@ -82,7 +83,7 @@ async def run(
         )
     figures["batch_gain"] = round(
         figures[f"batch{large}_statuses_per_s"] / figures["batch1_statuses_per_s"],
-        2,  # type: ignore[operator]
+        2,
     )
     common.report("inbound-status-webhooks", figures)
 

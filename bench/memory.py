@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from typing import Any
 
 from bench import common
 from bench.inbound_statuses import _status_batch
@@ -44,7 +45,7 @@ async def run(quick: bool, duration: float | None, concurrency: int | None) -> N
             run_worker="true",
         )
         api = common.mumble_server(settings, port)
-        figures: dict[str, object] = {"concurrency": clients, "seconds": seconds}
+        figures: dict[str, Any] = {"concurrency": clients, "seconds": seconds}
         with common.running(sandbox, bare, api):
             for server in (sandbox, bare, api):
                 await server.ready()
@@ -76,7 +77,7 @@ async def run(quick: bool, duration: float | None, concurrency: int | None) -> N
             common.check(load, "mixed load")
             common.say(f"bare Starlette: {clients} clients for {seconds}s")
             await common.closed_loop(
-                lambda _: ("GET", bare.url + "/json", {}, None),
+                common.repeat(("GET", bare.url + "/json", {}, None)),
                 concurrency=clients,
                 duration=seconds,
             )
@@ -85,11 +86,11 @@ async def run(quick: bool, duration: float | None, concurrency: int | None) -> N
         figures["mixed_requests"] = load.count
         figures["mixed_rps"] = round(load.rate, 1)
         figures["mumble_peak_vs_bare_peak"] = round(
-            figures["mumble_peak_rss_mib"] / figures["bare_peak_rss_mib"],  # type: ignore[operator]
+            figures["mumble_peak_rss_mib"] / figures["bare_peak_rss_mib"],
             2,
         )
         figures["mumble_peak_vs_own_idle"] = round(
-            figures["mumble_peak_rss_mib"] / figures["mumble_idle_rss_mib"],  # type: ignore[operator]
+            figures["mumble_peak_rss_mib"] / figures["mumble_idle_rss_mib"],
             2,
         )
     common.report("peak-memory", figures)
