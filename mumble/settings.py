@@ -60,6 +60,8 @@ class Settings:
     # A claimed delivery is retried by another worker once its lease runs out (crash recovery).
     webhook_lease_seconds: int = 60
     webhook_poll_seconds: int = 1
+    # `mumble worker` serves Prometheus /metrics on this port (0: off; `mumble serve` has its own).
+    worker_metrics_port: int = 0
 
     # Rate limits, in the `limits` notation.
     rate_limit_storage: str = "memory://"

@@ -7,6 +7,7 @@ import sys
 
 import uvicorn
 
+from mumble.middleware import RequestIdMiddleware
 from mumble.sandbox import Sandbox, SandboxConfig
 from mumble.settings import Settings
 
@@ -40,7 +41,8 @@ def run_sandbox(args: argparse.Namespace) -> None:
     )
     sys.stdout.flush()
     uvicorn.run(
-        sandbox.app,
+        # One JSON access line per request, as the API writes them (uvicorn's is off).
+        RequestIdMiddleware(sandbox.app),
         host=host,
         port=port,
         log_level=settings.log_level,

@@ -14,6 +14,7 @@ from mumble.clock import SystemClock
 from mumble.db import open_database
 from mumble.events import queue
 from mumble.events.worker import DeliveryWorker, single_worker_lock, sqlite_lock_path
+from mumble.observability import metrics
 from mumble.settings import Settings
 
 
@@ -33,10 +34,20 @@ async def _work(settings: Settings) -> int:
             if sqlite_lock_path(settings.database_url) is not None:
                 # We hold the only worker lock: leases left by a killed worker can go now.
                 await queue.release_all_leases()
+            stop_metrics = (
+                metrics.serve_in_thread(settings.host, settings.worker_metrics_port)
+                if settings.worker_metrics_port
+                else None
+            )
             sys.stdout.write("webhook worker running\n")
             sys.stdout.flush()
-            with contextlib.suppress(asyncio.CancelledError):
-                await DeliveryWorker(session, settings, clock=SystemClock()).run(stop)
+            try:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await DeliveryWorker(session, settings, clock=SystemClock()).run(stop)
+            finally:
+                if stop_metrics is not None:
+                    stop_metrics()
+                metrics.process_stopped()
     return 0
 
 

@@ -12,7 +12,7 @@ them all, so any replica or uvicorn worker on the host answers for the whole hos
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from prometheus_client import (
     REGISTRY,
@@ -23,6 +23,7 @@ from prometheus_client import (
     disable_created_metrics,
     generate_latest,
     multiprocess,
+    start_http_server,
     values,
 )
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
@@ -153,6 +154,19 @@ def render(snapshot: Iterable[Metric] = ()) -> bytes:
     else:
         output = generate_latest(REGISTRY)
     return output + generate_latest(_Snapshot(snapshot))  # type: ignore[arg-type]
+
+
+def serve_in_thread(host: str, port: int) -> Callable[[], None]:
+    """Serve this process's metrics over HTTP from a daemon thread (for processes without an
+    API, like `mumble worker`); returns the function that stops it."""
+    server, thread = start_http_server(port, addr=host)
+
+    def stop() -> None:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+    return stop
 
 
 def process_stopped() -> None:
