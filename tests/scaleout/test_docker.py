@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import fnmatch
+import json
 import re
 import shlex
 import tomllib
@@ -175,3 +176,14 @@ def test_compose_waits_longer_than_the_graceful_shutdown(compose: dict[str, Any]
     for name in ("api", "worker"):
         period = compose["services"][name]["stop_grace_period"]
         assert int(period.removesuffix("s")) > grace, name
+
+
+def test_the_exec_form_instructions_are_valid_json_and_python() -> None:
+    runtime = dict(_stages()[-1])
+    options, _, command = runtime["HEALTHCHECK"].partition(" CMD ")
+    assert "--interval=" in options
+    argv = json.loads(command)
+    assert argv[:2] == ["python", "-c"]
+    compile(argv[2], "<healthcheck>", "exec")
+    assert json.loads(runtime["ENTRYPOINT"]) == ["mumble"]
+    assert json.loads(runtime["CMD"]) == ["serve"]
