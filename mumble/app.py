@@ -17,8 +17,8 @@ import mumble.inbound.media as inbound_media
 import mumble.inbound.routes as inbound_routes
 import mumble.labels.routes as labels_routes
 import mumble.messages.routes as messages_routes
-import mumble.openapi.routes as openapi_routes
 import mumble.observability.routes as observability_routes
+import mumble.openapi.routes as openapi_routes
 import mumble.team.routes as team_routes
 import mumble.templates.routes as templates_routes
 import mumble.templates.sync as template_sync

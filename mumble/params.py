@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -14,17 +15,30 @@ from starlette.requests import Request
 from mumble.errors import BadRequest, PayloadTooLarge
 
 _NON_DIGITS = re.compile(r"\D+")
+_ASCII_DIGITS = re.compile(r"[0-9]+")
 MIN_PHONE_DIGITS = 7
 MAX_PHONE_DIGITS = 15
+
+
+def ascii_int(text: str, *, max_digits: int = 18) -> int | None:
+    """The value of `text` when it is 1 to `max_digits` ASCII digits, else None.
+
+    `str.isdigit()` is no guard for `int()`: it accepts superscripts such as "²" that int()
+    refuses, and int() refuses texts past 4300 digits; both were 500s before.
+    """
+    if len(text) > max_digits or not _ASCII_DIGITS.fullmatch(text):
+        return None
+    return int(text)
 
 
 async def read_body(request: Request, limit: int) -> bytes:
     """The raw body, refused with 413 in our envelope once it passes `limit` bytes."""
     declared = request.headers.get("content-length")
     if declared is not None:
-        if not declared.isdigit():
+        size_declared = ascii_int(declared, max_digits=30)
+        if size_declared is None:
             raise BadRequest("Invalid Content-Length header")
-        if int(declared) > limit:
+        if size_declared > limit:
             raise PayloadTooLarge(f"Request body too large (limit {limit} bytes)")
     chunks: list[bytes] = []
     size = 0
@@ -100,6 +114,10 @@ def normalize_phone(raw: object) -> str:
     if isinstance(raw, bool) or not isinstance(raw, str | int):
         raise BadRequest("Invalid phone number: must be a string of digits")
     digits = _NON_DIGITS.sub("", str(raw))
+    if not digits.isascii():
+        # "\d" matches every script's digits (Arabic-Indic too): store them as ASCII, so one
+        # number written two ways is one customer, not two.
+        digits = "".join(str(unicodedata.decimal(char)) for char in digits)
     if not (MIN_PHONE_DIGITS <= len(digits) <= MAX_PHONE_DIGITS):
         raise BadRequest(
             f"Invalid phone number: must have {MIN_PHONE_DIGITS} to {MAX_PHONE_DIGITS} digits"
@@ -140,12 +158,9 @@ def page_number(params: dict[str, Any]) -> int:
         return 1
     if isinstance(raw, bool):
         raise BadRequest("'page' must be a positive integer")
-    if isinstance(raw, int):
-        page = raw
-    elif isinstance(raw, str) and raw.strip().isdigit():
-        page = int(raw.strip())
-    else:
-        raise BadRequest("'page' must be a positive integer")
-    if page < 1 or page > 10_000_000:
+    page = raw if isinstance(raw, int) else None
+    if isinstance(raw, str):
+        page = ascii_int(raw.strip())
+    if page is None or page < 1 or page > 10_000_000:
         raise BadRequest("'page' must be a positive integer")
     return page

@@ -40,6 +40,7 @@ from mumble.messages import statuses
 from mumble.messages.views import event_data, message_view
 from mumble.models import Account, Customer, MediaBlob, Message
 from mumble.observability import metrics
+from mumble.params import ascii_int
 from mumble.whatsapp.client import Channel
 from mumble.whatsapp.errors import ACCOUNT_CODES, WhatsAppError, to_mumble_error
 
@@ -197,9 +198,10 @@ async def get_message(account_id: uuid.UUID, wamid: str, *, base_url: str) -> di
 
 async def media_file(account_id: uuid.UUID, message_id: str) -> tuple[bytes, str, str | None]:
     """The stored media of one of the account's messages: (bytes, mime type, file name)."""
-    if not message_id.isdigit() or len(message_id) > 18:
+    number = ascii_int(message_id)
+    if number is None:
         raise NotFound("Media not found")
-    message = await Message.get_or_none(id=int(message_id), account_id=account_id)
+    message = await Message.get_or_none(id=number, account_id=account_id)
     blob = await MediaBlob.get_or_none(message_id=message.id) if message else None
     if message is None or blob is None:
         raise NotFound("Media not found")

@@ -11,6 +11,7 @@ from starlette.types import Message as AsgiMessage
 
 from mumble.errors import BadRequest, PayloadTooLarge
 from mumble.messages.media_types import KIND_LIMITS, MediaType, check_upload, media_type_for
+from mumble.params import ascii_int
 
 _HEAD_BYTES = 64
 _CHUNK_BYTES = 1024 * 1024
@@ -45,7 +46,8 @@ def _capped(request: Request, limit: int) -> Request:
     python-multipart spools file parts to disk without bounding them, so the cap sits here.
     """
     declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
+    size = ascii_int(declared, max_digits=30) if declared is not None else None
+    if size is not None and size > limit:
         raise PayloadTooLarge(f"Request body too large (limit {limit} bytes)")
     received = 0
 

@@ -63,7 +63,7 @@ _CUSTOMER_FIELDS: dict[str, Schema] = {
 }
 _PHONE_REQUIRED = "Phone number is required."
 _NOT_FOUND = "Customer not found"
-_LABEL = string("The label's name.", maxLength=100)
+_LABEL = string("The label's name.", maxLength=100, examples=["VIP customers"])
 
 OPS: dict[str, Op] = {
     "/add-new-customer": Op(

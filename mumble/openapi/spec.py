@@ -85,8 +85,10 @@ def _described(schema: Schema, description: str) -> Schema:
 
 # Shared parameter schemas.
 PHONE = string(
-    "International digits without +, spaces or dashes (non-digits are stripped); 7 to 15 digits.",
+    "International digits without +, spaces or dashes, 7 to 15 of them (the server strips "
+    "non-digits, so a formatted number is accepted too).",
     examples=["972501234567"],
+    pattern="^[0-9]{7,15}$",
 )
 PAGE = integer("1-based page number (default 1).", minimum=1, maximum=10_000_000)
 PROFILE = {

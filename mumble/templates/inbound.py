@@ -17,6 +17,7 @@ from tortoise.transactions import in_transaction
 import templates_meta
 from mumble.events.outbox import record_event
 from mumble.models import Template
+from mumble.params import ascii_int
 from mumble.templates.service import template_view
 
 log = logging.getLogger("mumble.templates")
@@ -102,9 +103,21 @@ def _apply_category(template: Template, value: dict[str, Any]) -> None:
     elif value.get("correct_category"):
         # Announced change: applies at category_update_timestamp.
         template.correct_category = str(value["correct_category"]).upper()
-        stamp = value.get("category_update_timestamp")
-        if isinstance(stamp, int | float) or (isinstance(stamp, str) and stamp.isdigit()):
-            template.category_update_at = dt.datetime.fromtimestamp(int(stamp), dt.UTC)
+        moment = _moment(value.get("category_update_timestamp"))
+        if moment is not None:
+            template.category_update_at = moment
+
+
+def _moment(stamp: object) -> dt.datetime | None:
+    """Epoch seconds (a number or ASCII digits) as a UTC datetime; None when not a sane one."""
+    if isinstance(stamp, str):
+        stamp = ascii_int(stamp.strip())
+    if isinstance(stamp, bool) or not isinstance(stamp, int | float):
+        return None
+    try:
+        return dt.datetime.fromtimestamp(int(stamp), dt.UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
 
 
 async def apply_template_update(account_id: uuid.UUID, field: str, value: dict[str, Any]) -> None:

@@ -6,7 +6,7 @@ from typing import Any
 
 from mumble.endpoint import Call, api_route
 from mumble.errors import BadRequest
-from mumble.params import optional_str
+from mumble.params import ascii_int, optional_str
 from mumble.webhooks import service
 
 DESCRIPTION_MAX = 500
@@ -39,10 +39,10 @@ def _limit(params: dict[str, Any]) -> int:
     raw = params.get("limit")
     if raw is None or raw == "":
         return DELIVERIES_DEFAULT
-    text = str(raw).strip()
-    if isinstance(raw, bool) or not text.isdigit() or not 1 <= int(text) <= DELIVERIES_MAX:
+    value = None if isinstance(raw, bool) else ascii_int(str(raw).strip())
+    if value is None or not 1 <= value <= DELIVERIES_MAX:
         raise BadRequest(f"'limit' must be an integer from 1 to {DELIVERIES_MAX}")
-    return int(text)
+    return value
 
 
 async def add_webhook(call: Call) -> dict[str, Any]:

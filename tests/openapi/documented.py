@@ -1,0 +1,46 @@
+"""Check a real response against what /openapi.json declares for its operation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import jsonschema
+
+
+def _ref_to(*parts: str) -> str:
+    return "#/" + "/".join(p.replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+def assert_documented(
+    document: dict[str, Any], method: str, path: str, response: httpx.Response
+) -> None:
+    """The status is declared, the content type matches, the body and headers validate."""
+    operation = document["paths"][path][method.lower()]
+    status = str(response.status_code)
+    assert status in operation["responses"], f"{method} {path} answered undeclared {status}"
+    declared = operation["responses"][status]
+    media = response.headers["content-type"].split(";")[0].strip()
+    content = declared["content"]
+    assert media in content or "*/*" in content, f"{media} not in {sorted(content)}"
+    if media == "application/json":
+        # Validate from the document's root so `#/components/...` references resolve.
+        pointer = _ref_to("paths", path, method.lower(), "responses", status, "content", media)
+        root = {**document, "$ref": pointer + "/schema"}
+        jsonschema.Draft202012Validator(root).validate(response.json())
+    for name, header in declared.get("headers", {}).items():
+        spec = _resolve(document, header)
+        value = response.headers.get(name)
+        if spec.get("required"):
+            assert value is not None, f"required header {name} missing"
+        if value is not None and spec["schema"].get("type") == "integer":
+            assert value.isdigit(), f"{name}: {value!r} is not an integer"
+
+
+def _resolve(document: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
+    if "$ref" not in node:
+        return node
+    target: Any = document
+    for part in node["$ref"].removeprefix("#/").split("/"):
+        target = target[part.replace("~1", "/").replace("~0", "~")]
+    return target  # type: ignore[no-any-return]

@@ -1,0 +1,135 @@
+"""The OpenAPI document: valid 3.1, describing every mounted route, with the shared contract."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from openapi_spec_validator import validate
+from starlette.applications import Starlette
+from starlette.routing import Mount
+
+from mumble.app import api_routes
+from mumble.endpoint import Call, api_route
+from mumble.openapi.document import API_OPS, undescribed, walk
+
+SENDS = (
+    "/mumbleapi/send-text-message",
+    "/mumbleapi/send-media-message",
+    "/mumbleapi/send-template",
+    "/mumbleapi/send-template-text-variable",
+)
+
+
+@pytest.fixture
+async def document(client: httpx.AsyncClient) -> dict[str, Any]:
+    response = await client.get("/openapi.json")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json"
+    return response.json()  # type: ignore[no-any-return]
+
+
+async def test_document_is_valid_openapi_3_1(document: dict[str, Any]) -> None:
+    assert document["openapi"] == "3.1.0"
+    validate(document)
+
+
+async def test_openapi_json_needs_no_key(client: httpx.AsyncClient) -> None:
+    response = await client.get("/openapi.json")
+    assert response.status_code == 200
+    assert "X-Request-ID" in response.headers
+
+
+def test_every_mounted_route_is_described(app: Starlette) -> None:
+    assert undescribed(app.routes) == []
+
+
+def test_a_route_without_a_description_is_reported() -> None:
+    async def handler(call: Call) -> dict[str, Any]:
+        return {"success": True}
+
+    extra = api_route("/undocumented-thing", handler, methods=["POST"], permission="labels:read")
+    routes = [Mount("/mumbleapi", routes=[*api_routes(), extra])]
+    assert undescribed(routes) == ["POST /mumbleapi/undocumented-thing"]
+
+
+def test_no_description_is_left_for_a_route_that_does_not_exist() -> None:
+    assert set(API_OPS) == {route.path for route in api_routes()}  # type: ignore[attr-defined]
+
+
+async def test_every_route_of_the_app_is_in_the_document(
+    app: Starlette, document: dict[str, Any]
+) -> None:
+    served = {(method.lower(), path) for method, path, _ in walk(app.routes)}
+    documented = {(m, p) for p, ops in document["paths"].items() for m in ops}
+    assert served == documented
+    for path in ("/mumbleapi/media/{message_id}", "/webhooks/whatsapp", "/healthz", "/metrics"):
+        assert path in document["paths"]
+
+
+async def test_every_api_operation_needs_the_key_and_declares_the_guard_answers(
+    document: dict[str, Any],
+) -> None:
+    scheme = document["components"]["securitySchemes"]["ApiKey"]
+    assert scheme == {**scheme, "type": "apiKey", "in": "header", "name": "Mumble-Api-Key"}
+    for path, operations in document["paths"].items():
+        if not path.startswith("/mumbleapi/"):
+            continue
+        for method, operation in operations.items():
+            assert operation["security"] == [{"ApiKey": []}], (method, path)
+            responses = operation["responses"]
+            for status in ("200", "400", "401", "413", "429", "500", "503"):
+                assert status in responses, (method, path, status)
+            ok_headers = responses["200"]["headers"]
+            for name in ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"):
+                assert name in ok_headers, (method, path, name)
+            assert "Retry-After" in responses["429"]["headers"]
+            assert responses["404" if "404" in responses else "401"]["content"] == {
+                "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
+            }
+
+
+async def test_error_envelope_schema(document: dict[str, Any]) -> None:
+    error = document["components"]["schemas"]["Error"]
+    assert error["required"] == ["error", "message"]
+    assert set(error["properties"]) == {"error", "message", "details"}
+    assert error["properties"]["details"]["items"] == {"type": "string"}
+
+
+async def test_get_and_delete_take_query_parameters_and_post_takes_json_or_form(
+    document: dict[str, Any],
+) -> None:
+    get_customer = document["paths"]["/mumbleapi/get-customer"]["get"]
+    phone = next(p for p in get_customer["parameters"] if p["name"] == "customer_phone")
+    assert (phone["in"], phone["required"]) == ("query", True)
+    delete = document["paths"]["/mumbleapi/delete-label"]["delete"]
+    assert any(p["name"] == "label_name" and p["in"] == "query" for p in delete["parameters"])
+    add = document["paths"]["/mumbleapi/add-new-customer"]["post"]["requestBody"]["content"]
+    assert set(add) == {"application/json", "application/x-www-form-urlencoded"}
+    assert add["application/json"]["schema"]["required"] == ["customer_phone"]
+
+
+async def test_send_media_message_takes_a_multipart_upload(document: dict[str, Any]) -> None:
+    body = document["paths"]["/mumbleapi/send-media-message"]["post"]["requestBody"]["content"]
+    multipart = body["multipart/form-data"]["schema"]
+    assert "file" in multipart["properties"]
+    assert "customer_phone" in multipart["required"]
+
+
+async def test_sends_take_an_idempotency_key_and_say_so_in_the_answer(
+    document: dict[str, Any],
+) -> None:
+    for path in SENDS:
+        operation = document["paths"][path]["post"]
+        names = {p["name"] for p in operation["parameters"]}
+        assert {"Idempotency-Key", "X-Request-ID"} <= names
+        assert "Idempotent-Replayed" in operation["responses"]["200"]["headers"]
+        assert "409" in operation["responses"]
+        assert "messaging limit" in operation["description"]
+
+
+async def test_the_document_is_built_once_per_app(client: httpx.AsyncClient) -> None:
+    first = await client.get("/openapi.json")
+    second = await client.get("/openapi.json")
+    assert first.content == second.content
