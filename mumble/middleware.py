@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 import time
-import uuid
+from typing import Any
 
 from starlette.datastructures import MutableHeaders
 from starlette.routing import Mount
@@ -54,7 +55,8 @@ class RequestIdMiddleware:
             if name == b"x-request-id":
                 inbound = value.decode("latin-1")
                 break
-        request_id = inbound if _SAFE_REQUEST_ID.match(inbound) else uuid.uuid4().hex
+        # 32 random hex digits, like uuid4().hex but without building a UUID on every request.
+        request_id = inbound if _SAFE_REQUEST_ID.match(inbound) else os.urandom(16).hex()
         state = scope.setdefault("state", {})
         state["request_id"] = request_id
         entry_root_path = str(scope.get("root_path", ""))
@@ -82,18 +84,33 @@ class RequestIdMiddleware:
             status = status_holder[0] or 500
             route = route_template(scope, entry_root_path)
             metrics.observe_request(scope["method"], route, status, seconds)
-            principal = state.get("principal")
-            access_log.log(
-                logging.DEBUG if scope["path"] in PROBE_PATHS else logging.INFO,
-                "request",
-                extra={
-                    "request_id": request_id,
-                    "method": scope["method"],
-                    "route": route,
-                    # The path only: a query string can carry customer data.
-                    "path": scope["path"],
-                    "status": status,
-                    "account": str(principal.account_id) if principal else None,
-                    "latency_ms": round(seconds * 1000, 2),
-                },
-            )
+            level = logging.DEBUG if scope["path"] in PROBE_PATHS else logging.INFO
+            if access_log.isEnabledFor(level):
+                _log_request(scope, state, request_id, route, status, seconds, level)
+
+
+def _log_request(
+    scope: Scope,
+    state: dict[str, Any],
+    request_id: str,
+    route: str,
+    status: int,
+    seconds: float,
+    level: int,
+) -> None:
+    """The access line: never headers, bodies or the query string (they carry keys and data)."""
+    principal = state.get("principal")
+    access_log.log(
+        level,
+        "request",
+        extra={
+            "request_id": request_id,
+            "method": scope["method"],
+            "route": route,
+            # The path only: a query string can carry customer data.
+            "path": scope["path"],
+            "status": status,
+            "account": str(principal.account_id) if principal else None,
+            "latency_ms": round(seconds * 1000, 2),
+        },
+    )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 from prometheus_client import (
     REGISTRY,
@@ -85,11 +86,23 @@ def method_label(method: str) -> str:
     return method if method in _METHODS else "other"
 
 
+# Labelled children by label values: `.labels()` takes a lock and builds a key on every call,
+# and this runs on every request. The key sets are bounded like the labels themselves.
+_request_children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+
 def observe_request(method: str, route: str, status: int, seconds: float) -> None:
     """Count one answered request and its latency."""
-    method = method_label(method)
-    HTTP_REQUESTS.labels(method, route, str(status)).inc()
-    HTTP_LATENCY.labels(method, route).observe(seconds)
+    key = (method_label(method), route, status)
+    children = _request_children.get(key)
+    if children is None:
+        children = (
+            HTTP_REQUESTS.labels(key[0], route, str(status)),
+            HTTP_LATENCY.labels(key[0], route),
+        )
+        _request_children[key] = children
+    children[0].inc()
+    children[1].observe(seconds)
 
 
 def count_message(direction: str, status: str) -> None:
