@@ -134,3 +134,11 @@ async def test_readyz_failure_names_every_failed_check(
 
     assert response.status_code == 503
     assert response.json()["message"] == "Not ready: rate_limit_storage, graph_api"
+
+
+async def test_an_unsafe_request_id_is_replaced_by_a_fresh_one(client: httpx.AsyncClient) -> None:
+    response = await client.get("/healthz", headers={"X-Request-ID": "bad id\twith spaces"})
+
+    request_id = response.headers["X-Request-ID"]
+    assert len(request_id) == 32
+    assert int(request_id, 16) >= 0
