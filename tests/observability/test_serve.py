@@ -164,14 +164,14 @@ async def test_sigterm_finishes_the_in_flight_send_and_delivery_then_exits_zero(
             json={"url": receiver.url, "events": ["message.received"]},
         )
         assert added.status_code == 200, added.text
-        receiver.delay = 1.5  # the delivery is still in flight when SIGTERM arrives
+        receiver.delay = 2.5  # the delivery is still in flight when SIGTERM arrives
         inbound = await http.post(
             serve.sandbox + "/_sandbox/inbound",
             json={"phone_number_id": DEMO_NUMBER, "from": PHONE, "text": "Hi"},
         )
         assert inbound.json()["delivery"] == [200]
         fault = await http.post(
-            serve.sandbox + "/_sandbox/faults", json={"target": "messages", "latency": 1.5}
+            serve.sandbox + "/_sandbox/faults", json={"target": "messages", "latency": 2.5}
         )
         assert fault.status_code == 200
         send = asyncio.create_task(
@@ -188,6 +188,7 @@ async def test_sigterm_finishes_the_in_flight_send_and_delivery_then_exits_zero(
 
         await _until(meta_is_answering, "the send to reach the sandbox")
         await asyncio.wait_for(receiver.arrived.wait(), 15)
+        assert not send.done()  # SIGTERM lands while Meta (the sandbox) is still answering
         serve.proc.send_signal(signal.SIGTERM)
         await asyncio.sleep(0.5)
         try:
