@@ -9,7 +9,6 @@ the message is stored with its media id and the media worker downloads the file 
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import logging
 from typing import Any
 
@@ -23,6 +22,7 @@ from mumble.messages.statuses import StatusUpdate, apply_status, normalise_statu
 from mumble.messages.views import event_data
 from mumble.models import Account, Customer, Message
 from mumble.observability import metrics
+from mumble.templates.inbound import apply_template_update
 
 log = logging.getLogger("mumble.inbound")
 
@@ -196,13 +196,8 @@ async def _apply_status(state: Any, account: Account, status: dict[str, Any]) ->
 
 
 async def _template_update(waba_id: str, field: str, value: dict[str, Any]) -> None:
-    """Hand a template webhook to every account on that WABA (TEMPLATES owns the rules)."""
-    try:
-        module = importlib.import_module("mumble.templates.inbound")
-    except ImportError:
-        log.warning("template webhook %s dropped: template handling is not installed", field)
-        return
+    """Hand a template webhook to every account on that WABA (the templates domain applies it)."""
     if not isinstance(value, dict):
         raise ValueError("template update without a value object")
-    for account_id in await Account.filter(waba_id=waba_id).values_list("id", flat=True):
-        await module.apply_template_update(account_id, field, value)
+    for account in await Account.filter(waba_id=waba_id).only("id"):
+        await apply_template_update(account.id, field, value)
