@@ -42,7 +42,9 @@ def variables_in(text: str) -> list[int] | None:
         inner = match.group(1)
         if not re.fullmatch(templates_meta.load().raw["variables"]["placeholder"], inner):
             return None
-        numbers.append(int(inner))
+        # Past 18 digits int() can fail (4300+) and range() overflows; such a number is never
+        # in sequence anyway, so it stands in as one too large (a 500 before).
+        numbers.append(int(inner) if len(inner) <= 18 else 10**18)
     leftover = _TOKEN.sub("", text)
     if "{{" in leftover or "}}" in leftover:
         return None  # mismatched braces
@@ -57,9 +59,11 @@ def _variables(report: _Report, text: str, where: str) -> int:
         return 0
     if not numbers:
         return 0
-    count = max(numbers)
-    if sorted(set(numbers)) != list(range(1, count + 1)):
-        report.add("variables_sequential", where=where, max=len(set(numbers)))
+    distinct = sorted(set(numbers))
+    # In sequence means exactly 1..n; comparing with range(1, max + 1) built a list as long as
+    # the largest number ({{999999999999}} ran out of memory or overflowed).
+    if distinct != list(range(1, len(distinct) + 1)):
+        report.add("variables_sequential", where=where, max=len(distinct))
     if _ADJACENT.search(text):
         report.add("variables_adjacent", where=where)
     return len(set(numbers))

@@ -69,7 +69,12 @@ def extension_of(name: str | None) -> str | None:
     """The lower-case extension of a file name or URL path ("photo.JPG" -> "jpg"), or None."""
     if not name:
         return None
-    path = urlsplit(name).path if "://" in name else name
+    path = name
+    if "://" in name:
+        try:
+            path = urlsplit(name).path
+        except ValueError:  # an unclosed IPv6 bracket: no URL, so no path to read
+            return None
     base = posixpath.basename(unquote(path))
     if "." not in base.strip("."):
         return None

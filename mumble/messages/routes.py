@@ -54,7 +54,10 @@ async def send_text_message(call: Call) -> dict[str, Any] | Response:
 
 
 def _media_url(raw: str) -> str:
-    parts = urlsplit(raw)
+    try:
+        parts = urlsplit(raw)
+    except ValueError:  # "http://[::1/a.jpg": an unclosed IPv6 bracket (a 500 before)
+        raise BadRequest("media_url must be an http(s) URL") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise BadRequest("media_url must be an http(s) URL")
     return raw

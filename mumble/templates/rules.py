@@ -66,6 +66,17 @@ def json_value(value: Any) -> Any:
     return value
 
 
+def _has_nul(value: Any) -> bool:
+    """Whether a NUL character is in any text, key or nested value."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(key) or _has_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(item) for item in value)
+    return False
+
+
 def read_request(params: dict[str, Any]) -> tuple[TemplateRequest, list[str]]:
     """The request and the shape problems of its fields; 400 with the reference's messages first."""
     name = _text(params.get("name"))
@@ -101,6 +112,9 @@ def read_request(params: dict[str, Any]) -> tuple[TemplateRequest, list[str]]:
     if footer is not None and not isinstance(footer, str):
         problems.append("footer must be a text")
         footer = None
+    if _has_nul([body, examples, header, buttons, footer]):
+        # PostgreSQL text and JSONB cannot hold NUL: storing it was a 500.
+        problems.append("Template text must not contain NUL characters")
     request = TemplateRequest(
         name=name,
         language=templates_meta.normalize_language(_text(params.get("language")) or ""),
@@ -198,7 +212,8 @@ def render(text: str, values: list[str]) -> str:
     """`text` with {{n}} replaced by values[n-1] (what the customer sees)."""
 
     def substitute(match: re.Match[str]) -> str:
-        position = int(match.group(1))
+        digits = match.group(1)
+        position = int(digits) if len(digits) <= 18 else 0  # int() fails past 4300 digits
         return values[position - 1] if 0 < position <= len(values) else match.group(0)
 
     return _VARIABLE.sub(substitute, text)

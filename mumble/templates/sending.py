@@ -44,6 +44,9 @@ def _values(params: dict[str, Any], name: str) -> list[str] | None:
         raise BadRequest(f"'{name}' values must not be empty")
     if any(len(v) > VALUE_MAX for v in values):
         raise BadRequest(f"'{name}' values are at most {VALUE_MAX} characters")
+    if any("\x00" in v for v in values):
+        # PostgreSQL text cannot hold NUL: the rendered body would fail to store (a 500 before).
+        raise BadRequest(f"'{name}' values must not contain NUL characters")
     return values
 
 
@@ -71,7 +74,10 @@ def _check_sendable(
         return None
     if not media_link:
         raise BadRequest(f"Media link is required for a template with a {fmt} header")
-    parts = urlsplit(media_link)
+    try:
+        parts = urlsplit(media_link)
+    except ValueError:  # an unclosed IPv6 bracket (a 500 before)
+        parts = urlsplit("")
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise BadRequest("Media link is not valid", details=["media_link must be an http(s) URL"])
     return {"type": kind, "link": media_link}

@@ -8,6 +8,23 @@ import httpx
 import jsonschema
 
 
+async def check(
+    document: dict[str, Any],
+    client: httpx.AsyncClient,
+    method: str,
+    path: str,
+    *,
+    expect: int,
+    documented_as: str | None = None,
+    **kwargs: Any,
+) -> httpx.Response:
+    """Send the request, expect `expect`, and check the answer against the document."""
+    response = await client.request(method, path, **kwargs)
+    assert response.status_code == expect, response.text
+    assert_documented(document, method, documented_as or path, response)
+    return response
+
+
 def _ref_to(*parts: str) -> str:
     return "#/" + "/".join(p.replace("~", "~0").replace("/", "~1") for p in parts)
 

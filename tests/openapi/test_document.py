@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-import pytest
 from openapi_spec_validator import validate
 from starlette.applications import Starlette
 from starlette.routing import Mount
@@ -20,14 +19,6 @@ SENDS = (
     "/mumbleapi/send-template",
     "/mumbleapi/send-template-text-variable",
 )
-
-
-@pytest.fixture
-async def document(client: httpx.AsyncClient) -> dict[str, Any]:
-    response = await client.get("/openapi.json")
-    assert response.status_code == 200
-    assert response.headers["content-type"] == "application/json"
-    return response.json()  # type: ignore[no-any-return]
 
 
 async def test_document_is_valid_openapi_3_1(document: dict[str, Any]) -> None:
