@@ -10,6 +10,7 @@ from mumble.openapi.spec import (
     Schema,
     array,
     integer,
+    link,
     message_only,
     nullable,
     obj,
@@ -63,6 +64,14 @@ _CUSTOMER_FIELDS: dict[str, Schema] = {
 }
 _PHONE_REQUIRED = "Phone number is required."
 _NOT_FOUND = "Customer not found"
+_SENT_PHONE = "$request.body#/customer_phone"
+_CUSTOMER_LINKS = {
+    "GetCustomer": link("get-customer", query={"customer_phone": _SENT_PHONE}),
+    "EditCustomer": link("edit-customer", customer_phone=_SENT_PHONE),
+    "IsActiveConv": link("is-active-conv", query={"customer_phone": _SENT_PHONE}),
+    "GetConversation": link("get-conversation", query={"customer_phone": _SENT_PHONE}),
+    "DeleteCustomer": link("delete-customer", query={"customer_phone": _SENT_PHONE}),
+}
 _LABEL = string("The label's name.", maxLength=100, examples=["VIP customers"])
 
 OPS: dict[str, Op] = {
@@ -80,6 +89,7 @@ OPS: dict[str, Op] = {
         "Marketing attribution fields can be attached at creation; other keys become custom "
         "fields.",
         extra_body=_CUSTOM_VALUE,
+        links=_CUSTOMER_LINKS,
     ),
     "/edit-customer": Op(
         "Update an existing customer.",
@@ -175,6 +185,12 @@ OPS: dict[str, Op] = {
         {"label_name": _LABEL},
         ("label_name",),
         {400: ("Label name is required.",), 409: ("Label already exists",)},
+        links={
+            "DeleteLabel": link("delete-label", query={"label_name": "$request.body#/label_name"}),
+            "AddCustomerToLabel": link(
+                "add-customer-to-label", label_name="$request.body#/label_name"
+            ),
+        },
     ),
     "/delete-label": Op(
         "Delete a label.",

@@ -187,6 +187,8 @@ def _responses(op: Op) -> dict[str, Any]:
             "content": {op.ok_media: {"schema": op.ok}},
         }
     }
+    if op.links:
+        responses["200"]["links"] = op.links
     for status in sorted({*GUARD_ERRORS, *op.errors}):
         responses[str(status)] = error_response(status, op.errors.get(status, ()), guarded=True)
     return responses

@@ -12,6 +12,7 @@ from mumble.openapi.spec import (
     array,
     boolean,
     integer,
+    link,
     nullable,
     obj,
     string,
@@ -48,6 +49,10 @@ _SENT = success(
     {"id": integer("Our message id."), "message_wa_id": nullable(string(examples=["wamid.abc"]))},
     ("id", "message_wa_id"),
 )
+_SENT_LINKS = {
+    "GetMessage": link("get-message", query={"message_wa_id": "$response.body#/message_wa_id"}),
+    "GetMedia": link("media", path={"message_id": "$response.body#/id"}),
+}
 _WINDOW = "Conversation is closed (send a template instead)"
 # Meta's failures: throttling, an account or token problem, or Meta being down.
 _META = {429: ("WhatsApp rate limit",), 502: ("The WhatsApp Cloud API failed the send",)}
@@ -80,6 +85,7 @@ OPS: dict[str, Op] = {
         },
         "Requires an open 24-hour conversation window (see is-active-conv).",
         idempotent=True,
+        links={"GetMessage": _SENT_LINKS["GetMessage"]},
     ),
     "/send-media-message": Op(
         "Send a media message (image, video, audio, document).",
@@ -107,6 +113,7 @@ OPS: dict[str, Op] = {
             ("customer_phone",),
         ),
         idempotent=True,
+        links=_SENT_LINKS,
     ),
     "/get-message": Op(
         "Fetch a single message by its WhatsApp id (message_wa_id).",

@@ -119,6 +119,26 @@ class Op:
     idempotent: bool = False
     # The media type of the 200 answer (`*/*` for a file of any type).
     ok_media: str = "application/json"
+    # OpenAPI links from the 200 answer: how its values feed other operations (stateful fuzzing).
+    links: dict[str, Schema] = dataclasses.field(default_factory=dict)
+
+
+def link(
+    operation_id: str,
+    *,
+    query: dict[str, str] | None = None,
+    path: dict[str, str] | None = None,
+    **body: str,
+) -> Schema:
+    """An OpenAPI link to `operation_id`, filling its query or path parameters or body fields."""
+    target: Schema = {"operationId": operation_id}
+    parameters = {f"query.{name}": value for name, value in (query or {}).items()}
+    parameters |= {f"path.{name}": value for name, value in (path or {}).items()}
+    if parameters:
+        target["parameters"] = parameters
+    if body:
+        target["requestBody"] = body
+    return target
 
 
 HEADERS: dict[str, Schema] = {

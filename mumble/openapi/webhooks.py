@@ -9,6 +9,7 @@ from mumble.openapi.spec import (
     array,
     boolean,
     integer,
+    link,
     message_only,
     nullable,
     obj,
@@ -41,6 +42,7 @@ _NOT_FOUND: dict[int, tuple[str, ...]] = {
     400: ("Webhook ID is required.",),
     404: ("Webhook not found",),
 }
+_NEW_ID = "$response.body#/id"
 _URL: Schema = string("A public http(s) URL that will receive signed events.", maxLength=2048)
 
 OPS: dict[str, Op] = {
@@ -60,6 +62,12 @@ OPS: dict[str, Op] = {
         ("url", "events"),
         {400: ("URL is required.", "Events are required.", "Invalid webhook URL: ...")},
         "Deliveries are signed (Standard Webhooks) and retried with backoff.",
+        links={
+            "EditWebhook": link("edit-webhook", webhook_id=_NEW_ID),
+            "TestWebhook": link("test-webhook", webhook_id=_NEW_ID),
+            "GetWebhookDeliveries": link("get-webhook-deliveries", query={"webhook_id": _NEW_ID}),
+            "DeleteWebhook": link("delete-webhook", query={"webhook_id": _NEW_ID}),
+        },
     ),
     "/get-webhooks": Op(
         "List the account's webhook endpoints.",

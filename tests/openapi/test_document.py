@@ -124,3 +124,21 @@ async def test_the_document_is_built_once_per_app(client: httpx.AsyncClient) -> 
     first = await client.get("/openapi.json")
     second = await client.get("/openapi.json")
     assert first.content == second.content
+
+
+async def test_every_link_names_an_operation_of_the_document(document: dict[str, Any]) -> None:
+    operations = {
+        op["operationId"]: op for ops in document["paths"].values() for op in ops.values()
+    }
+    links = [
+        target
+        for ops in document["paths"].values()
+        for op in ops.values()
+        for target in op["responses"]["200"].get("links", {}).values()
+    ]
+    assert len(links) >= 10
+    for target in links:
+        assert target["operationId"] in operations
+        names = {p["name"] for p in operations[target["operationId"]].get("parameters", [])}
+        for qualified in target.get("parameters", {}):
+            assert qualified.split(".", 1)[1] in names, (target, qualified)
