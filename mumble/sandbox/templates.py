@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+import templates_meta
 from mumble.sandbox.http import error, json_body, sandbox_of
 from mumble.sandbox.state import Template, UploadSession, new_numeric_id
 from mumble.whatsapp.payloads import webhook_envelope
@@ -17,23 +18,16 @@ from mumble.whatsapp.payloads import webhook_envelope
 if TYPE_CHECKING:
     from mumble.sandbox.app import Sandbox
 
-try:  # TEMPLATES provides the rulebook; until it lands the sandbox approves everything.
-    import templates_meta as _rules
-except ImportError:  # pragma: no cover - depends on another package being present
-    _rules = None  # type: ignore[assignment]
 
 _URL_VARIABLE = re.compile(r"\{\{\s*1\s*\}\}")
 CATEGORIES = ("MARKETING", "UTILITY", "AUTHENTICATION")
 
 
 def check_components(template: Template) -> list[str]:
-    """Broken rules per `templates_meta.check_components`, or [] when it is not available."""
-    check = getattr(_rules, "check_components", None)
-    if check is None:
-        return []
+    """Broken rules per `templates_meta.check_components`: the same rulebook Mumble checks."""
     try:
         return list(
-            check(
+            templates_meta.check_components(
                 name=template.name,
                 language=template.language,
                 category=template.category,

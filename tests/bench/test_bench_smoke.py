@@ -1,7 +1,7 @@
 """Each benchmark runs in its tiny --quick mode and prints its figures (never a speed check).
 
 The benchmarks need PostgreSQL (and use Redis for limits when it answers), so they run in the
-PostgreSQL pass of the suite (MUMBLE_TEST_DATABASE_URL) and are skipped on SQLite.
+PostgreSQL pass of the suite (MUMBLE_TEST_DATABASE_URL); conftest.py leaves them out on SQLite.
 """
 
 from __future__ import annotations
@@ -15,15 +15,10 @@ import orjson
 import pytest
 
 from bench.__main__ import BENCHMARKS
-from tests.database import is_postgres
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVER = os.environ.get("MUMBLE_TEST_DATABASE_URL", "")
 REDIS = os.environ.get("MUMBLE_TEST_REDIS_URL", "")
-
-pytestmark = pytest.mark.skipif(
-    not is_postgres(SERVER), reason="benchmarks run on PostgreSQL (MUMBLE_TEST_DATABASE_URL)"
-)
 
 # Figures each benchmark must print in its RESULT line.
 EXPECTED = {

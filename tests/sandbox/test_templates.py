@@ -5,9 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-import pytest
 
-from mumble.sandbox import templates as sandbox_templates
 from mumble.whatsapp.payloads import template_payload
 from mumble.whatsapp.signature import verify
 from tests.conftest import TEST_APP_SECRET, SandboxHandle
@@ -173,10 +171,6 @@ async def test_templates_are_reviewed_after_the_configured_delay(
     assert received.bodies[-1]["entry"][0]["changes"][0]["value"]["event"] == "APPROVED"
 
 
-@pytest.mark.skipif(
-    getattr(sandbox_templates._rules, "check_components", None) is None,
-    reason="templates_meta is not installed",
-)
 async def test_a_template_breaking_a_rule_is_rejected_with_the_reason(
     sandbox: SandboxHandle, received: Received
 ) -> None:
