@@ -183,3 +183,24 @@ async def test_team_member_of_another_account_is_refused(
     assert run.code == 1
     assert run.json() == {"error": True, "message": f"Agent not found: {agent['id']}"}
     assert await Team.all().count() == 0
+
+
+async def test_a_phone_number_id_serves_one_account_only(
+    client: httpx.AsyncClient, database_url: str
+) -> None:
+    taken = "That WhatsApp phone number id is already used by another account"
+    first = await _ok(
+        database_url, "account", "create", "First", "--phone-number-id", "555", "--json"
+    )
+    run = await mumble(
+        database_url, "account", "create", "Second", "--phone-number-id", "555", "--json"
+    )
+    assert (run.code, run.json()) == (1, {"error": True, "message": taken})
+    assert "Traceback" not in run.stderr
+    second = await _ok(database_url, "account", "create", "Second", "--json")
+    moved = await mumble(
+        database_url, "account", "set-channel", second["id"], "--phone-number-id", "555", "--json"
+    )
+    assert (moved.code, moved.json()) == (1, {"error": True, "message": taken})
+    numbers = {str(a.id): a.phone_number_id for a in await Account.all()}
+    assert numbers == {first["id"]: "555", second["id"]: None}

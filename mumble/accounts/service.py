@@ -7,11 +7,12 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from mumble.accounts import roles
 from mumble.accounts.keys import display_prefix, generate_key, hash_key
-from mumble.errors import BadRequest, NotFound
+from mumble.errors import BadRequest, Conflict, NotFound
 from mumble.models import Account, ApiKey, Role
 from mumble.network import parse_allowlist
 from mumble.ratelimit import parse_limits
@@ -41,19 +42,27 @@ async def get_account(account_id: str | uuid.UUID) -> Account:
     return account
 
 
+# Inbound webhooks are routed by phone number id, so one number serves exactly one account.
+_NUMBER_TAKEN = "That WhatsApp phone number id is already used by another account"
+
+
 async def create_account(name: str, channel: Channel | None = None) -> Account:
     """Create an account, optionally with its WhatsApp channel."""
     name = name.strip()
     if not name or len(name) > 200:
         raise BadRequest("Account name must be 1 to 200 characters")
     channel = channel or Channel()
-    return await Account.create(
-        name=name,
-        phone_number_id=channel.phone_number_id,
-        waba_id=channel.waba_id,
-        access_token=channel.access_token,
-        display_phone=channel.display_phone,
-    )
+    try:
+        async with in_transaction():
+            return await Account.create(
+                name=name,
+                phone_number_id=channel.phone_number_id,
+                waba_id=channel.waba_id,
+                access_token=channel.access_token,
+                display_phone=channel.display_phone,
+            )
+    except IntegrityError:
+        raise Conflict(_NUMBER_TAKEN) from None
 
 
 async def set_channel(account_id: str | uuid.UUID, channel: Channel) -> Account:
@@ -63,7 +72,11 @@ async def set_channel(account_id: str | uuid.UUID, channel: Channel) -> Account:
         value = getattr(channel, field)
         if value is not None:
             setattr(account, field, value or None)
-    await account.save()
+    try:
+        async with in_transaction():
+            await account.save()
+    except IntegrityError:
+        raise Conflict(_NUMBER_TAKEN) from None
     return account
 
 
