@@ -16,7 +16,10 @@ Control API (plain JSON), under /_sandbox/:
   POST templates (seed, default APPROVED), templates/{id}/status {status, reason?, info?}
   POST templates/{id}/review (approve, or reject by templates_meta's rules)
   POST faults {target?, count?, probability?, latency?, error_code?, error_subcode?,
-               error_message?, http_status?, retry_after?, webhook?: drop|duplicate|reorder}
+               error_message?, http_status?, retry_after?, webhook?: drop|duplicate|reorder,
+               early_statuses?: [sent, delivered, read]}
+    early_statuses: the next `count` sends deliver these status webhooks (awaited) before
+    answering the POST /messages; the other auto_statuses follow in the background as usual.
   DELETE faults
   POST config {webhook_url?, app_secret?, review_delay?, status_delay?, auto_statuses?,
                enforce_window?}

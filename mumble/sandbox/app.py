@@ -79,9 +79,11 @@ class Sandbox:
     def now_ts(self) -> int:
         return int(self.clock.now().timestamp())
 
-    def schedule_statuses(self, message: SentMessage, category: str) -> None:
-        """After a send is accepted: sent, delivered, read webhooks in the background."""
-        statuses = list(self.config.auto_statuses)
+    def schedule_statuses(
+        self, message: SentMessage, category: str, statuses: Sequence[str] | None = None
+    ) -> None:
+        """After a send is accepted: `statuses` (default: auto_statuses) in the background."""
+        statuses = list(self.config.auto_statuses if statuses is None else statuses)
         if statuses:
             self.sender.spawn(self.deliver_statuses(message, statuses, category=category))
 

@@ -25,6 +25,9 @@ if TYPE_CHECKING:
     from mumble.sandbox.app import Sandbox
 
 
+_EARLY_STATUSES = ("sent", "delivered", "read")  # a tuple: `in` must not hash JSON values
+
+
 class _Bad(Exception):
     pass
 
@@ -233,9 +236,15 @@ async def faults(request: Request, sb: Sandbox) -> dict[str, Any]:
     """POST adds a fault, DELETE clears all, GET lists them."""
     if request.method == "POST":
         try:
-            sb.state.faults.append(Fault(**await _body(request)))
+            fault = Fault(**await _body(request))
         except TypeError as exc:
             raise _Bad(str(exc)) from None
+        early = fault.early_statuses
+        if early is not None and (
+            not isinstance(early, list) or not early or any(s not in _EARLY_STATUSES for s in early)
+        ):
+            raise _Bad("early_statuses must be a non-empty list of: sent, delivered, read")
+        sb.state.faults.append(fault)
     elif request.method == "DELETE":
         sb.state.faults.clear()
     return {"data": [dataclasses.asdict(f) for f in sb.state.faults]}

@@ -46,6 +46,9 @@ async def _guard(request: Request, target: str) -> Response | None:
         return None
     if fault.latency:
         await asyncio.sleep(fault.latency)
+    if fault.early_statuses is not None:
+        # Read by _send once the wamid exists: no refusal, the statuses just come first.
+        request.state.early_statuses = list(fault.early_statuses)
     headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else None
     if fault.error_code is not None:
         return error(
@@ -167,7 +170,12 @@ async def _send(request: Request, phone_number_id: str) -> Response:
         timestamp=int(now.timestamp()),
     )
     sb.state.messages.append(message)
-    sb.schedule_statuses(message, category)
+    early: list[str] = getattr(request.state, "early_statuses", None) or []
+    if early:
+        # The race Meta really has: status webhooks reach the business before the send's answer.
+        await sb.deliver_statuses(message, early, category=category, gap=0)
+    later = [s for s in sb.config.auto_statuses if s not in early]
+    sb.schedule_statuses(message, category, later)
     return JSONResponse(send_success(to, wa_id, message.id))
 
 

@@ -124,12 +124,16 @@ class Fault:
     http_status: int | None = None
     retry_after: float | None = None
     webhook: str | None = None  # drop | duplicate | reorder
+    # Statuses delivered (awaited) before a send is answered: Meta's webhook beating its answer.
+    early_statuses: list[str] | None = None
 
     def matches(self, target: str) -> bool:
         if self.count is not None and self.count <= 0:
             return False
         if self.webhook is not None:
             return target == "webhooks"
+        if self.early_statuses is not None:
+            return target == "messages"
         return self.target in ("any", target) and target != "webhooks"
 
 

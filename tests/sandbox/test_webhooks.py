@@ -75,6 +75,47 @@ async def test_webhook_faults_drop_duplicate_or_reorder(
     assert received.statuses() == expected
 
 
+async def test_early_statuses_are_delivered_before_the_send_is_answered(
+    sandbox: SandboxHandle, received: Received
+) -> None:
+    response = await sandbox.control.post(
+        "/_sandbox/faults", json={"early_statuses": ["sent", "delivered"], "count": 1}
+    )
+    assert response.status_code == 200
+    assert response.json()["data"][0]["early_statuses"] == ["sent", "delivered"]
+
+    wamid = await _send_text(sandbox)
+    # Already there when the answer came: no flush needed for these two.
+    assert received.statuses()[:2] == ["sent", "delivered"]
+    assert all(s["id"] == wamid for b in received.bodies for s in _statuses(b))
+    assert all(verify(body, sig, TEST_APP_SECRET) for body, sig in received.raw)
+    await sandbox.flush()
+    # The rest of auto_statuses follows in the background, nothing twice.
+    assert received.statuses() == ["sent", "delivered", "read"]
+
+    # The fault is used up: the next send is answered first, as usual.
+    received.raw.clear()
+    await sandbox.control.post("/_sandbox/config", json={"auto_statuses": []})
+    await _send_text(sandbox)
+    await sandbox.flush()
+    assert received.statuses() == []
+    assert (await sandbox.control.get("/_sandbox/faults")).json()["data"][0]["count"] == 0
+
+
+@pytest.mark.parametrize("early", [[], ["sent", "opened"], "sent", [{"a": 1}]])
+async def test_early_statuses_must_be_known_statuses(sandbox: SandboxHandle, early: object) -> None:
+    response = await sandbox.control.post("/_sandbox/faults", json={"early_statuses": early})
+    assert response.status_code == 400
+    assert response.json() == {
+        "error": "early_statuses must be a non-empty list of: sent, delivered, read"
+    }
+    assert (await sandbox.control.get("/_sandbox/faults")).json() == {"data": []}
+
+
+def _statuses(body: dict) -> list[dict]:
+    return [s for e in body["entry"] for c in e["changes"] for s in c["value"]["statuses"]]
+
+
 async def test_a_failed_status_carries_metas_webhook_error(
     sandbox: SandboxHandle, received: Received
 ) -> None:
