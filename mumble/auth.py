@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hmac
 import uuid
 from dataclasses import dataclass, field
@@ -19,6 +20,20 @@ from mumble.permissions import ALL_PERMISSIONS, expand
 HEADER = "mumble-api-key"
 LAST_USED_RESOLUTION = dt.timedelta(seconds=60)
 _MAX_KEY_LENGTH = 256
+# What authentication reads: the key, its account's block flag and its role's permissions.
+_KEY_COLUMNS = (
+    "id",
+    "account_id",
+    "key_hash",
+    "status",
+    "expires_at",
+    "last_used_at",
+    "rate_limit",
+    "allowed_ips",
+    "account__is_blocked",
+    "role_id",
+    "role__permissions",
+)
 
 
 @dataclass(frozen=True)
@@ -57,6 +72,18 @@ class LastUsedTracker:
         await ApiKey.filter(id=key_id).update(last_used_at=now)
 
 
+@functools.lru_cache(maxsize=256)
+def _expanded(granted: tuple[str, ...]) -> frozenset[str]:
+    # Pure function of the role's stored list, so a role edit is seen on the next request.
+    return expand(list(granted))
+
+
+@functools.lru_cache(maxsize=1024)
+def _allowlist(allowed_ips: tuple[str, ...]) -> tuple[IPNetwork, ...]:
+    # Pure function of the key's stored list (usually empty): parsed once per distinct list.
+    return parse_allowlist(allowed_ips)
+
+
 def _clock_of(request: Request) -> Clock:
     return getattr(request.app.state, "clock", None) or SystemClock()
 
@@ -71,27 +98,30 @@ async def authenticate(request: Request, tracker: LastUsedTracker | None = None)
     if not presented or len(presented) > _MAX_KEY_LENGTH:
         raise Unauthorized("Unauthorized")
     digest = hash_key(presented)
-    key = await ApiKey.get_or_none(key_hash=digest).select_related("account", "role")
+    # One query, plain values (no model instances): this runs on every request.
+    key = await ApiKey.filter(key_hash=digest).first().values(*_KEY_COLUMNS)
     # The lookup is by digest; compare again in constant time so equality never leaks timing.
-    if key is None or not hmac.compare_digest(key.key_hash, digest):
+    if key is None or not hmac.compare_digest(key["key_hash"], digest):
         raise Unauthorized("Unauthorized")
-    if key.status == "revoked":
+    if key["status"] == "revoked":
         raise Unauthorized("API usage is blocked: this key has been revoked")
-    if key.status != "active":
+    if key["status"] != "active":
         raise Unauthorized("API usage is blocked: this key is disabled")
-    if key.expires_at is not None and key.expires_at <= _clock_of(request).now():
+    expires_at = key["expires_at"]
+    if expires_at is not None and expires_at <= _clock_of(request).now():
         raise Unauthorized("API usage is blocked: this key has expired")
-    if key.account.is_blocked:
+    if key["account__is_blocked"]:
         raise Unauthorized("API usage is blocked for this account")
     if tracker is not None:
-        await tracker.touch(key.id, key.last_used_at)
+        await tracker.touch(key["id"], key["last_used_at"])
     # A key without a role predates roles: it has full access, like the built-in role.
-    permissions = ALL_PERMISSIONS if key.role is None else expand(list(key.role.permissions))
+    granted = key["role__permissions"]
+    permissions = ALL_PERMISSIONS if key["role_id"] is None else _expanded(tuple(granted or ()))
     return Principal(
-        account_id=key.account_id,  # type: ignore[attr-defined]
-        key_id=key.id,
+        account_id=key["account_id"],
+        key_id=key["id"],
         permissions=permissions,
-        rate_limit=key.rate_limit,
-        allowed_networks=parse_allowlist(tuple(key.allowed_ips)),
-        last_used_at=key.last_used_at,
+        rate_limit=key["rate_limit"],
+        allowed_networks=_allowlist(tuple(key["allowed_ips"] or ())),
+        last_used_at=key["last_used_at"],
     )
