@@ -18,7 +18,8 @@ Contract for TEMPLATES (and anything else that sends):
 
 It reads top to bottom: store the message `accepted` (committed) -> upload the file when
 `media.data` is given (the uploaded id replaces `payload[kind]["id"]`) -> call Meta outside any
-transaction -> store `sent` + wamid and record message.sent, or `failed` + reason and record
+transaction -> store `sent` + wamid, record message.sent and apply the statuses parked for that
+wamid (Meta's webhooks can beat its answer), or `failed` + reason and record
 message.failed, then raise the mapped MumbleError. The 24-hour window is NOT checked here
 (templates may go out at any time): free-form senders call `require_open_window` first.
 Idempotency-Key handling lives in `mumble.messages.idempotency.run_idempotent`.
@@ -102,7 +103,11 @@ async def _record_outcome(
         await message.save(update_fields=fields)
         data = event_data(message, customer, account, base_url=base_url)
         await record_event(account.id, event, data, customer_id=customer.id)
-    metrics.count_message("outbound", message.status)
+        if wamid is not None:
+            # Status webhooks may have beaten Meta's answer: apply what was parked for this wamid
+            # in this same transaction, so a status arriving meanwhile cannot jump the queue.
+            await statuses.apply_parked(message, base_url=base_url)
+    metrics.count_message("outbound", "sent" if wamid is not None else "failed")
 
 
 async def send_outbound(
@@ -178,8 +183,6 @@ async def send_outbound(
             )
         raise
     await _record_outcome(message, customer, account, base_url, now=now, wamid=wamid)
-    # A status webhook may have beaten us here: apply what was parked for this wamid.
-    await statuses.apply_pending(account.id, wamid, base_url=base_url)
     await message.refresh_from_db()
     return message
 

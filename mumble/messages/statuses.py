@@ -110,16 +110,30 @@ async def apply_pending(account_id: uuid.UUID, wamid: str, *, base_url: str = ""
     """Apply and drop the statuses parked for `wamid` once its message exists."""
     if not await PendingStatus.exists(account_id=account_id, wamid=wamid):
         return False
-    moved = False
     async with in_transaction():
         message = await _locked(account_id, wamid)
         if message is None:
             return False
-        parked = await PendingStatus.filter(account_id=account_id, wamid=wamid)
-        for row in sorted(parked, key=lambda p: RANK[p.status]):
-            update = StatusUpdate(
-                wamid, row.status, row.occurred_at, row.error_code, row.error_message
-            )
-            moved = await _apply(message, update, base_url) or moved
+        return await apply_parked(message, base_url=base_url)
+
+
+async def apply_parked(message: Message, *, base_url: str) -> bool:
+    """Apply and drop the statuses parked for `message.wamid`, inside the caller's transaction.
+
+    The send calls this in the transaction that records the wamid: a later status webhook then
+    either finds nothing yet (and parks) or waits behind it, so parked `delivered` is applied
+    before a `read` that arrived after it, and message.delivered is never skipped.
+    """
+    if message.wamid is None:
+        return False
+    account_id = message.account_id  # type: ignore[attr-defined]
+    parked = await PendingStatus.filter(account_id=account_id, wamid=message.wamid)
+    moved = False
+    for row in sorted(parked, key=lambda p: RANK[p.status]):
+        update = StatusUpdate(
+            message.wamid, row.status, row.occurred_at, row.error_code, row.error_message
+        )
+        moved = await _apply(message, update, base_url) or moved
+    if parked:
         await PendingStatus.filter(id__in=[row.id for row in parked]).delete()
     return moved
