@@ -13,6 +13,7 @@ from starlette.requests import Request
 from mumble.accounts.keys import hash_key
 from mumble.clock import Clock, SystemClock
 from mumble.errors import Unauthorized
+from mumble.hotsql import Prepared, text_marker
 from mumble.models import ApiKey
 from mumble.network import IPNetwork, parse_allowlist
 from mumble.permissions import ALL_PERMISSIONS, expand
@@ -33,6 +34,11 @@ _KEY_COLUMNS = (
     "account__is_blocked",
     "role_id",
     "role__permissions",
+)
+_KEY_QUERY = Prepared(
+    ApiKey,
+    lambda digest: ApiKey.filter(key_hash=digest).first().values(*_KEY_COLUMNS),
+    text_marker(),
 )
 
 
@@ -98,8 +104,8 @@ async def authenticate(request: Request, tracker: LastUsedTracker | None = None)
     if not presented or len(presented) > _MAX_KEY_LENGTH:
         raise Unauthorized("Unauthorized")
     digest = hash_key(presented)
-    # One query, plain values (no model instances): this runs on every request.
-    key = await ApiKey.filter(key_hash=digest).first().values(*_KEY_COLUMNS)
+    # One query, plain values (no model instances), its SQL built once: runs on every request.
+    key = await _KEY_QUERY.first(digest)
     # The lookup is by digest; compare again in constant time so equality never leaks timing.
     if key is None or not hmac.compare_digest(key["key_hash"], digest):
         raise Unauthorized("Unauthorized")

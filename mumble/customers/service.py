@@ -22,6 +22,7 @@ from mumble.customers.input import CustomerInput, validate_profile
 from mumble.customers.views import VIEW_COLUMNS, customer_view, customer_views
 from mumble.errors import BadRequest, Conflict, NotFound
 from mumble.events.outbox import record_event
+from mumble.hotsql import Prepared, text_marker, uuid_marker
 from mumble.models import Bot, Customer
 from mumble.paging import page_window
 from mumble.params import country_of
@@ -45,6 +46,13 @@ PER_PAGE = 250
 ADD_FAILED = "Failed to add customer due to invalid input"
 EDIT_FAILED = "Failed to update customer due to invalid input"
 BotChoice = tuple[str, uuid.UUID | None]
+# Every customer endpoint starts here: its SQL is built once (see mumble.hotsql).
+_BY_PHONE = Prepared(
+    Customer,
+    lambda account_id, phone: Customer.filter(account_id=account_id, phone=phone).first(),
+    uuid_marker(),
+    text_marker(),
+)
 
 
 def uuid_or_none(raw: object) -> uuid.UUID | None:
@@ -61,7 +69,8 @@ def uuid_or_none(raw: object) -> uuid.UUID | None:
 
 async def find_customer(account_id: uuid.UUID, phone: str) -> Customer:
     """The account's customer with this normalised phone; 404 "Customer not found"."""
-    customer = await Customer.get_or_none(account_id=account_id, phone=phone)
+    # (account, phone) is unique, so the first row is the only one.
+    customer = await _BY_PHONE.first(account_id, phone)
     if customer is None:
         raise NotFound("Customer not found")
     return customer

@@ -7,6 +7,7 @@ import uuid
 from collections import defaultdict
 from typing import Any
 
+from mumble.hotsql import Prepared, uuid_marker
 from mumble.models import Agent, Bot, Customer, CustomerLabel, Team
 from mumble.params import country_of
 
@@ -57,17 +58,32 @@ async def _names(model: type[Agent | Team | Bot], ids: set[Any]) -> dict[Any, di
     return {row["id"]: {"id": str(row["id"]), "name": row["name"]} for row in rows}
 
 
+# The labels of one customer (get-customer, event payloads): its SQL is built once.
+_LABELS_OF_ONE = Prepared(
+    CustomerLabel,
+    lambda customer_id: (
+        CustomerLabel.filter(customer_id=customer_id)
+        .order_by("created_at", "id")
+        .values("customer_id", "label__name")
+    ),
+    uuid_marker(),
+)
+
+
 async def customer_views(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Views of `.values(*VIEW_COLUMNS)` rows: labels, agents, teams and bots in one query each."""
     if not rows:
         return []
     ids = [row["id"] for row in rows]
     labels: dict[Any, list[str]] = defaultdict(list)
-    links = (
-        await CustomerLabel.filter(customer_id__in=ids)
-        .order_by("created_at", "id")
-        .values("customer_id", "label__name")
-    )
+    if len(ids) == 1:
+        links = await _LABELS_OF_ONE.rows(ids[0])
+    else:
+        links = (
+            await CustomerLabel.filter(customer_id__in=ids)
+            .order_by("created_at", "id")
+            .values("customer_id", "label__name")
+        )
     for link in links:
         labels[link["customer_id"]].append(link["label__name"])
     agents = await _names(Agent, {row["agent_id"] for row in rows if row["agent_id"]})
