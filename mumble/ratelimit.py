@@ -4,8 +4,9 @@ Each limit is a fixed window aligned to the clock: the window of `600/minute` at
 `floor(t / 60)`, counted in the `limits` storage (memory, or Redis shared by every process) under
 a key that names the window. Windows come from our injectable clock rather than the storage's own
 time, so the same code runs on memory and Redis and tests drive windows without sleeping.
-Counting is one atomic `incr` per window; a refused request gives its increments back, so
-exactly `amount` requests are admitted per window whatever the number of processes.
+Counting is one atomic `incr` per window (on Redis, one atomic script per layer: a single round
+trip); a refused request gives its increments back, so exactly `amount` requests are admitted
+per window whatever the number of processes.
 """
 
 from __future__ import annotations
@@ -39,6 +40,28 @@ _REDIS_OPTIONS = {
 }
 # Window keys outlive their window a little, so a slow request still finds its counter.
 _TTL_SLACK_SECONDS = 60
+# One layer in one round trip: KEYS are its windows in order, ARGV is (ttl, limit) per window.
+# Charges each window like limits' incr_expire (expiry set on the first increment) and stops at
+# the first full one, giving back every increment made here. Returns the counts charged.
+_LAYER_SCRIPT = """
+local counts = {}
+for i, key in ipairs(KEYS) do
+    local current = redis.call("incrby", key, 1)
+    if current == 1 then
+        redis.call("expire", key, ARGV[2 * i - 1])
+    end
+    counts[i] = current
+    if current > tonumber(ARGV[2 * i]) then
+        for j = 1, i do
+            if redis.call("incrby", KEYS[j], -1) == -1 then
+                redis.call("expire", KEYS[j], ARGV[2 * j - 1])
+            end
+        end
+        return counts
+    end
+end
+return counts
+"""
 
 
 @dataclass(frozen=True)
@@ -117,6 +140,9 @@ class RateLimiter:
         self.per_ip = parse_limits(settings.rate_limit_per_ip)
         self.per_key = parse_limits(settings.rate_limit_per_key)
         self.messaging = parse_limits(settings.rate_limit_messaging)
+        self._layer_script: Any = None
+        if isinstance(self.storage, RedisStorage):
+            self._layer_script = self.storage.bridge.get_connection().register_script(_LAYER_SCRIPT)
 
     def parse_override(self, notation: str) -> list[RateLimitItem] | None:
         """A key's own limit in place of the default (`unlimited` lifts it)."""
@@ -141,21 +167,16 @@ class RateLimiter:
     async def _hit(
         self, layer: str, identity: str, items: list[RateLimitItem], now: float
     ) -> Quota | None:
-        charged: list[tuple[str, int]] = []
-        quotas: list[Quota] = []
+        windows = []
         for item in items:
             expiry = item.get_expiry()
             window = math.floor(now / expiry)
             key = item.key_for(layer, identity, str(window))
-            ttl = expiry + _TTL_SLACK_SECONDS
-            count = await self.storage.incr(key, ttl)
-            charged.append((key, ttl))
-            reset_at = float((window + 1) * expiry)
+            windows.append((item, key, expiry + _TTL_SLACK_SECONDS, float((window + 1) * expiry)))
+        counts = await self._count(windows)
+        quotas: list[Quota] = []
+        for (item, _, _, reset_at), count in zip(windows, counts, strict=False):
             if count > item.amount:
-                # Give the increments back: a refused request uses up no window of this layer,
-                # and concurrent callers in other processes see the true count.
-                for charged_key, charged_ttl in charged:
-                    await self.storage.incr(charged_key, charged_ttl, amount=-1)
                 quota = Quota(item.amount, 0, reset_at)
                 retry_after = max(1, math.ceil(reset_at - now))
                 metrics.count_rate_limited(layer)
@@ -166,6 +187,31 @@ class RateLimiter:
                 )
             quotas.append(Quota(item.amount, item.amount - count, reset_at))
         return tightest(*quotas)
+
+    async def _count(self, windows: list[tuple[RateLimitItem, str, int, float]]) -> list[int]:
+        """Counts after charging the windows in order, up to and including the first full one.
+
+        A full window gives every increment of this call back: a refused request uses up no
+        window of the layer, and concurrent callers in other processes see the true count.
+        On Redis the whole layer is one atomic script (one round trip, whatever the windows).
+        """
+        if self._layer_script is not None:
+            storage = cast(RedisStorage, self.storage)
+            keys = [storage.bridge.prefixed_key(key) for _, key, _, _ in windows]
+            args = [value for item, _, ttl, _ in windows for value in (ttl, item.amount)]
+            try:
+                return [int(count) for count in await self._layer_script(keys, args)]
+            except storage.base_exceptions as exc:
+                raise StorageError(exc) from exc
+        counts: list[int] = []
+        for index, (item, key, ttl, _) in enumerate(windows):
+            count = await self.storage.incr(key, ttl)
+            counts.append(count)
+            if count > item.amount:
+                for _, charged_key, charged_ttl, _ in windows[: index + 1]:
+                    await self.storage.incr(charged_key, charged_ttl, amount=-1)
+                break
+        return counts
 
     async def close(self) -> None:
         """Release loop-bound resources: Redis connections, the memory expiry task."""
