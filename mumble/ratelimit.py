@@ -142,7 +142,9 @@ class RateLimiter:
         self.messaging = parse_limits(settings.rate_limit_messaging)
         self._layer_script: Any = None
         if isinstance(self.storage, RedisStorage):
-            self._layer_script = self.storage.bridge.get_connection().register_script(_LAYER_SCRIPT)
+            # Only the redis-py bridge is built (implementation="redispy" in build_storage).
+            bridge: Any = self.storage.bridge
+            self._layer_script = bridge.get_connection().register_script(_LAYER_SCRIPT)
 
     def parse_override(self, notation: str) -> list[RateLimitItem] | None:
         """A key's own limit in place of the default (`unlimited` lifts it)."""
