@@ -5,7 +5,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import inspect
 import time
+from pathlib import Path
 
 import httpx
 import orjson
@@ -149,3 +151,16 @@ async def test_only_subscribed_types_of_the_own_account_are_sent(
     await drain(worker)
     assert receiver.types == ["customer.updated"]
     assert receiver.payloads[0]["account"] == str(tenant.account.id)
+
+
+def _python_block(path: Path) -> str:
+    text = path.read_text()
+    start = text.index("```python\n") + len("```python\n")
+    return text[start : text.index("```", start)]
+
+
+def test_the_recipe_tested_here_is_the_one_the_readme_and_docs_show() -> None:
+    root = Path(__file__).resolve().parents[2]
+    tested = inspect.getsource(verify_webhook)
+    for doc in (root / "README.md", root / "docs" / "webhooks.md"):
+        assert tested in _python_block(doc), doc
