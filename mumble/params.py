@@ -143,7 +143,9 @@ def country_of(phone: str) -> str | None:
     except phonenumbers.NumberParseException:
         return None
     region = phonenumbers.region_code_for_number(parsed)
-    return region if region and region != "ZZ" else None
+    # "ZZ" is unknown and "001" marks non-geographic numbers (+800 freephone, +882/+883
+    # international networks): neither is a country.
+    return region if region and len(region) == 2 and region.isalpha() and region != "ZZ" else None
 
 
 def normalize_email(raw: str) -> str:

@@ -51,3 +51,20 @@ def test_ascii_int_takes_only_short_runs_of_ascii_digits() -> None:
     assert ascii_int("9" * 18) == int("9" * 18)
     for text in ("", "²", "\u0661", "-1", "1.0", " 1", "9" * 19, "1" * 5000):
         assert ascii_int(text) is None, text
+
+
+@pytest.mark.parametrize("phone", ["80012345678", "88213012345", "8835100123456"])
+async def test_a_non_geographic_number_is_stored_without_a_country(
+    client: httpx.AsyncClient, tenant: Tenant, phone: str
+) -> None:
+    # Found by fuzzing: phonenumbers names the region of +800/+882/+883 numbers "001", which is
+    # no ISO country (and longer than the column), so add-new-customer answered 500.
+    added = await client.post(
+        "/mumbleapi/add-new-customer", json={"customer_phone": phone}, headers=tenant.headers
+    )
+    assert added.status_code == 200, added.text
+    shown = await client.get(
+        "/mumbleapi/get-customer", params={"customer_phone": phone}, headers=tenant.headers
+    )
+    assert shown.json()["customer"]["country"] is None
+    assert (await Customer.get(account_id=tenant.account.id, phone=phone)).country is None
