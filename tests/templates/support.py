@@ -122,3 +122,89 @@ async def meta_requests(sandbox: SandboxHandle, path_part: str) -> list[dict[str
     """Graph requests the sandbox received whose path contains `path_part`."""
     response = await sandbox.control.get("/_sandbox/requests")
     return [r for r in response.json()["data"] if path_part in str(r.get("path", ""))]
+
+
+# The reference's create-template examples, word for word (media_url points at a loopback server).
+REFERENCE_EXAMPLES: list[dict[str, Any]] = [
+    {
+        "name": "welcome_message",
+        "language": "en_US",
+        "category": "MARKETING",
+        "body": "Welcome to our store! We're glad to have you.",
+    },
+    {
+        "name": "order_update",
+        "language": "en_US",
+        "category": "UTILITY",
+        "body": "Hi {{1}}! Your order {{2}} will arrive on {{3}}.",
+        "body_examples": ["John", "#12345", "Jan 30"],
+    },
+    {
+        "name": "summer_sale",
+        "language": "en_US",
+        "category": "MARKETING",
+        "header": {"format": "IMAGE"},
+        "body": "Summer Sale! Get {{1}} off.",
+        "body_examples": ["25%"],
+        "media_url": "/banner.jpg",
+    },
+    {
+        "name": "invoice",
+        "language": "en_US",
+        "category": "UTILITY",
+        "header": {"format": "DOCUMENT"},
+        "body": "Hi {{1}}, your invoice {{2}} is attached.",
+        "body_examples": ["Customer", "INV-001"],
+        "media_url": "/invoice.pdf",
+    },
+    {
+        "name": "order_received",
+        "language": "en_US",
+        "category": "UTILITY",
+        "body": "We received your order {{1}}. Confirm?",
+        "body_examples": ["#12345"],
+        "buttons": [
+            {"type": "QUICK_REPLY", "text": "Yes, Confirmed"},
+            {"type": "QUICK_REPLY", "text": "No, Cancel"},
+        ],
+    },
+    {
+        "name": "customer_support",
+        "language": "en_US",
+        "category": "UTILITY",
+        "body": "Need help with order {{1}}? Call us!",
+        "body_examples": ["#12345"],
+        "buttons": [
+            {"type": "PHONE_NUMBER", "text": "Call Support", "phone_number": "+972501234567"}
+        ],
+    },
+    {
+        "name": "order_complete",
+        "language": "en_US",
+        "category": "UTILITY",
+        "header": {"format": "IMAGE"},
+        "body": "Hi {{1}}! Order {{2}} confirmed. Total: {{3}}. Delivery: {{4}}.",
+        "body_examples": ["John", "#12345", "$99.99", "Jan 30"],
+        "footer": "Thank you for your purchase!",
+        "buttons": [{"type": "QUICK_REPLY", "text": "Contact Support"}],
+        "media_url": "/order-banner.jpg",
+    },
+    {
+        "name": "order_confirmation",
+        "language": "en_US",
+        "category": "MARKETING",
+        "header": {"format": "IMAGE"},
+        "body": "Hi {{1}}! Your order {{2}} has been confirmed. Total: {{3}}.",
+        "body_examples": ["John Doe", "#12345", "$99.99"],
+        "footer": "Thank you for shopping!",
+        "buttons": [
+            {
+                "type": "URL",
+                "text": "Track Order",
+                "url": "https://example.com/track/{{1}}",
+                "example": "order-12345",
+            }
+        ],
+        "media_url": "/banner.jpg",
+    },
+]

@@ -10,7 +10,14 @@ import pytest
 from mumble.models import Customer, Message
 from tests.conftest import SandboxHandle, Tenant
 from tests.messages.support import inject_fault, send_text, sent_to_meta
-from tests.templates.support import PHONE, approved_template, create, media_server, set_status
+from tests.templates.support import (
+    PHONE,
+    REFERENCE_EXAMPLES,
+    approved_template,
+    create,
+    media_server,
+    set_status,
+)
 
 PLAIN = {"name": "hello_again", "category": "MARKETING", "body": "Hello again, we missed you!"}
 WITH_VARIABLES = {
@@ -18,22 +25,8 @@ WITH_VARIABLES = {
     "body": "Hi {{1}}! Your order {{2}} will arrive on {{3}}.",
     "body_examples": ["John", "#12345", "Jan 30"],
 }
-CONFIRMATION = {
-    "name": "order_confirmation",
-    "category": "MARKETING",
-    "header": {"format": "IMAGE"},
-    "body": "Hi {{1}}! Your order {{2}} has been confirmed. Total: {{3}}.",
-    "body_examples": ["John Doe", "#12345", "$99.99"],
-    "footer": "Thank you for shopping!",
-    "buttons": [
-        {
-            "type": "URL",
-            "text": "Track Order",
-            "url": "https://example.com/track/{{1}}",
-            "example": "order-12345",
-        }
-    ],
-}
+# The reference's complete create-template example (its media_url is set per test).
+CONFIRMATION = {k: v for k, v in REFERENCE_EXAMPLES[-1].items() if k != "media_url"}
 
 
 async def _send(
