@@ -23,6 +23,23 @@ async def _add_customer(client: httpx.AsyncClient, tenant: Tenant, phone: str) -
     assert response.status_code == 200, response.text
 
 
+async def _fail_events_to_death(
+    client: httpx.AsyncClient,
+    tenant: Tenant,
+    worker: DeliveryWorker,
+    clock: FrozenClock,
+    *,
+    count: int,
+) -> None:
+    """`count` new customers whose events fail every attempt (the receiver answers 500)."""
+    for n in range(count):
+        await _add_customer(client, tenant, f"97250100{n:04d}")
+    await drain(worker)
+    for delay in RETRY_DELAYS:
+        clock.current += _step(delay)
+        await drain(worker)
+
+
 def _step(delay: dt.timedelta) -> dt.timedelta:
     """Enough clock time for a retry whatever its jitter (at most +20%)."""
     return delay * 1.2 + dt.timedelta(seconds=1)
@@ -194,12 +211,7 @@ async def test_ten_dead_events_disable_the_endpoint_and_enabling_resumes_the_que
 ) -> None:
     hook = await add_webhook(client, tenant.headers, receiver.url, ["customer.created"])
     receiver.status = 500
-    for n in range(10):
-        await _add_customer(client, tenant, f"97250100{n:04d}")
-    await drain(worker)
-    for delay in RETRY_DELAYS:
-        clock.current += _step(delay)
-        await drain(worker)
+    await _fail_events_to_death(client, tenant, worker, clock, count=10)
     assert len(receiver.received) == 10 * MAX_ATTEMPTS
     assert await WebhookDelivery.filter(status="dead").count() == 10
 
@@ -243,12 +255,7 @@ async def test_a_success_resets_the_failed_event_count(
 ) -> None:
     hook = await add_webhook(client, tenant.headers, receiver.url, ["customer.created"])
     receiver.status = 500
-    for n in range(9):
-        await _add_customer(client, tenant, f"97250100{n:04d}")
-    await drain(worker)
-    for delay in RETRY_DELAYS:
-        clock.current += _step(delay)
-        await drain(worker)
+    await _fail_events_to_death(client, tenant, worker, clock, count=9)
     assert (await WebhookEndpoint.get(id=hook["id"])).consecutive_failures == 9
     receiver.status = 200
     await _add_customer(client, tenant, "972503000001")
