@@ -14,7 +14,14 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-__all__ = ["Rulebook", "RulebookError", "check_components", "load", "normalize_language"]
+__all__ = [
+    "MediaFormat",
+    "Rulebook",
+    "RulebookError",
+    "check_components",
+    "load",
+    "normalize_language",
+]
 
 
 class RulebookError(ValueError):
@@ -82,9 +89,19 @@ def _check_schema(raw: dict[str, Any]) -> None:
             raise _fail(f"header format {fmt} names an unknown media kind {kind}")
         if not set(spec.get("categories", [])) <= set(raw["categories"]):
             raise _fail(f"header format {fmt} names an unknown category")
+    seen: set[str] = set()
     for kind, spec in raw["media"].items():
-        if not spec.get("mime_types") or not isinstance(spec.get("max_bytes"), int):
-            raise _fail(f"media.{kind} needs mime_types and max_bytes")
+        mime_types = spec.get("mime_types")
+        if not isinstance(mime_types, dict) or not mime_types:
+            raise _fail(f"media.{kind}.mime_types must map MIME types to their extensions")
+        if not isinstance(spec.get("max_bytes"), int):
+            raise _fail(f"media.{kind} needs max_bytes")
+        for mime, extensions in mime_types.items():
+            if not isinstance(extensions, list) or not all(isinstance(e, str) for e in extensions):
+                raise _fail(f"media.{kind}.mime_types.{mime} must list extensions")
+            if seen & set(extensions):
+                raise _fail(f"media.{kind}.mime_types.{mime} repeats an extension")
+            seen |= set(extensions)
     for btype, spec in raw["button_types"].items():
         if not isinstance(spec.get("max"), int) or not isinstance(spec.get("needs"), list):
             raise _fail(f"button_types.{btype} needs max and needs")
@@ -106,6 +123,16 @@ def _check_schema(raw: dict[str, Any]) -> None:
     for key, text in raw["details"].items():
         if not isinstance(text, str) or not text:
             raise _fail(f"details.{key} must be a message")
+
+
+@dataclass(frozen=True)
+class MediaFormat:
+    """One media format Meta takes: its kind (image, video, ...), MIME type, extensions, limit."""
+
+    kind: str
+    mime_type: str
+    extensions: tuple[str, ...]
+    max_bytes: int
 
 
 @dataclass(frozen=True)
@@ -137,6 +164,33 @@ class Rulebook:
     @property
     def media(self) -> dict[str, Any]:
         return dict(self.raw["media"])
+
+    @functools.cached_property
+    def media_formats(self) -> tuple[MediaFormat, ...]:
+        """Every MIME type Meta accepts for messages and headers, with its kind and limit."""
+        return tuple(
+            MediaFormat(kind, mime, tuple(extensions), int(spec["max_bytes"]))
+            for kind, spec in self.raw["media"].items()
+            for mime, extensions in spec["mime_types"].items()
+        )
+
+    def media_format(self, mime_type: str) -> MediaFormat | None:
+        """The format of a MIME type (parameters such as `; codecs=opus` ignored), or None."""
+        base = mime_type.split(";", 1)[0].strip().lower()
+        return next((f for f in self.media_formats if f.mime_type == base), None)
+
+    def media_for_extension(self, extension: str) -> MediaFormat | None:
+        """The format a file extension ("jpg", no dot) stands for, or None."""
+        ext = extension.lower().lstrip(".")
+        return next((f for f in self.media_formats if ext in f.extensions), None)
+
+    def media_mime_types(self, kind: str) -> tuple[str, ...]:
+        """The MIME types Meta accepts for a media kind."""
+        return tuple(f.mime_type for f in self.media_formats if f.kind == kind)
+
+    def media_max_bytes(self, kind: str) -> int:
+        """Meta's size limit for a media kind (animated stickers for `sticker`)."""
+        return int(self.raw["media"][kind]["max_bytes"])
 
     def is_sendable(self, status: str) -> bool:
         """Only APPROVED templates can be sent (Meta: 132001/132015/132016 otherwise)."""

@@ -258,3 +258,18 @@ def test_a_malformed_rules_file_is_refused_at_load(monkeypatch: pytest.MonkeyPat
     raw["version"] = "recent"
     with pytest.raises(templates_meta.RulebookError, match="version"):
         templates_meta._check_schema(raw)
+
+
+def test_media_table_names_each_format_once_with_its_kind_and_limit() -> None:
+    jpeg = BOOK.media_format("image/jpeg")
+    assert jpeg is not None
+    assert (jpeg.kind, jpeg.extensions, jpeg.max_bytes) == (
+        "image",
+        ("jpg", "jpeg"),
+        5 * 1024 * 1024,
+    )
+    assert BOOK.media_format("audio/ogg; codecs=opus") == BOOK.media_for_extension("opus")
+    assert BOOK.media_format("image/gif") is None
+    assert BOOK.media_for_extension("mov") is None
+    assert BOOK.media_mime_types("sticker") == ("image/webp",)
+    assert BOOK.media_max_bytes("document") == 100 * 1024 * 1024
