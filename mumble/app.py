@@ -13,7 +13,6 @@ from starlette.routing import BaseRoute, Mount
 import mumble.bots.routes as bots_routes
 import mumble.conversations.routes as conversations_routes
 import mumble.customers.routes as customers_routes
-import mumble.inbound.media as inbound_media
 import mumble.inbound.routes as inbound_routes
 import mumble.labels.routes as labels_routes
 import mumble.messages.routes as messages_routes
@@ -23,16 +22,19 @@ import mumble.team.routes as team_routes
 import mumble.templates.routes as templates_routes
 import mumble.templates.sync as template_sync
 import mumble.webhooks.routes as webhooks_routes
+from mumble import tasks
 from mumble.auth import LastUsedTracker
 from mumble.clock import Clock, SystemClock
 from mumble.db import open_database
-from mumble.endpoint import Guard
 from mumble.errors import EXCEPTION_HANDLERS
 from mumble.events.worker import embedded_worker
-from mumble.middleware import RequestIdMiddleware
+from mumble.inbound.media import MediaFetcher
+from mumble.middleware import AccessMiddleware
 from mumble.observability import metrics
 from mumble.ratelimit import RateLimiter
+from mumble.services import Services
 from mumble.settings import Settings
+from mumble.wakeup import Wakeup
 from mumble.whatsapp.client import GraphClient
 
 HTTP_TIMEOUT = aiohttp.ClientTimeout(total=30, connect=5, sock_read=20)
@@ -57,29 +59,33 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
     app_clock = clock or SystemClock()
 
     @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Services]]:
         async with (
             open_database(settings.database_url),
             # One pooled HTTP client per process, for the Graph API and every outbound call.
             aiohttp.ClientSession(timeout=HTTP_TIMEOUT) as http,
         ):
             # Storages bind to the running loop, so they are built here, never at import time.
-            limiter = RateLimiter(settings, clock=app_clock)
-            app.state.settings = settings
-            app.state.clock = app_clock
-            app.state.http = http
-            app.state.graph = GraphClient(
-                http, settings.graph_api_url, settings.whatsapp_api_version
+            limiter = RateLimiter(settings, app_clock)
+            services = Services(
+                settings=settings,
+                clock=app_clock,
+                http=http,
+                graph=GraphClient(http, settings.graph_api_url, settings.whatsapp_api_version),
+                limiter=limiter,
+                key_usage=LastUsedTracker(app_clock),
+                media_wakeup=Wakeup(),
             )
-            app.state.guard = Guard(settings, limiter, LastUsedTracker(app_clock))
-            sync_task = template_sync.start(app.state.graph, settings.template_sync_seconds)
-            media_task = inbound_media.start(app.state)
+            sync_task = template_sync.start(services.graph, app_clock, settings)
+            fetcher = MediaFetcher(services.graph, app_clock, services.media_wakeup)
+            media_task = tasks.start(fetcher.run(), "mumble-media-fetcher")
             try:
                 async with embedded_worker(settings, http, app_clock):
-                    yield
+                    # Starlette hands this state to every request: `request.state.services`.
+                    yield {"services": services}
             finally:
-                await inbound_media.stop(media_task)
-                await template_sync.stop(sync_task)
+                await tasks.stop(media_task)
+                await tasks.stop(sync_task)
                 await limiter.close()
                 metrics.process_stopped()
 
@@ -90,7 +96,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
             *openapi_routes.routes,
             *observability_routes.routes,
         ],
-        middleware=[Middleware(RequestIdMiddleware)],
+        middleware=[Middleware(AccessMiddleware)],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         lifespan=lifespan,
     )

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from starlette.requests import Request
 
 from mumble.accounts.keys import hash_key
-from mumble.clock import Clock, SystemClock
+from mumble.clock import Clock
 from mumble.errors import Unauthorized
 from mumble.hotsql import Prepared, text_marker
 from mumble.models import ApiKey
@@ -62,8 +62,8 @@ class LastUsedTracker:
     that all read the old value from each writing it.
     """
 
-    def __init__(self, clock: Clock | None = None) -> None:
-        self._clock = clock or SystemClock()
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
         self._written: dict[uuid.UUID, dt.datetime] = {}
 
     async def touch(self, key_id: uuid.UUID, stored: dt.datetime | None = None) -> None:
@@ -84,22 +84,8 @@ def _expanded(granted: tuple[str, ...]) -> frozenset[str]:
     return expand(list(granted))
 
 
-@functools.lru_cache(maxsize=1024)
-def _allowlist(allowed_ips: tuple[str, ...]) -> tuple[IPNetwork, ...]:
-    # Pure function of the key's stored list (usually empty): parsed once per distinct list.
-    return parse_allowlist(allowed_ips)
-
-
-def _clock_of(request: Request) -> Clock:
-    return getattr(request.app.state, "clock", None) or SystemClock()
-
-
-async def authenticate(request: Request, tracker: LastUsedTracker | None = None) -> Principal:
-    """The caller's principal, or 401: missing/unknown key, or blocked/revoked/expired usage.
-
-    With a tracker the use is recorded here; the API guard records it itself, after the
-    IP allowlist admitted the call.
-    """
+async def authenticate(request: Request, now: dt.datetime) -> Principal:
+    """The caller's principal, or 401: missing/unknown key, or blocked/revoked/expired usage."""
     presented = request.headers.get(HEADER, "")
     if not presented or len(presented) > _MAX_KEY_LENGTH:
         raise Unauthorized("Unauthorized")
@@ -114,12 +100,10 @@ async def authenticate(request: Request, tracker: LastUsedTracker | None = None)
     if key["status"] != "active":
         raise Unauthorized("API usage is blocked: this key is disabled")
     expires_at = key["expires_at"]
-    if expires_at is not None and expires_at <= _clock_of(request).now():
+    if expires_at is not None and expires_at <= now:
         raise Unauthorized("API usage is blocked: this key has expired")
     if key["account__is_blocked"]:
         raise Unauthorized("API usage is blocked for this account")
-    if tracker is not None:
-        await tracker.touch(key["id"], key["last_used_at"])
     # A key without a role predates roles: it has full access, like the built-in role.
     granted = key["role__permissions"]
     permissions = ALL_PERMISSIONS if key["role_id"] is None else _expanded(tuple(granted or ()))
@@ -128,6 +112,6 @@ async def authenticate(request: Request, tracker: LastUsedTracker | None = None)
         key_id=key["id"],
         permissions=permissions,
         rate_limit=key["rate_limit"],
-        allowed_networks=_allowlist(tuple(key["allowed_ips"] or ())),
+        allowed_networks=parse_allowlist(tuple(key["allowed_ips"] or ())),
         last_used_at=key["last_used_at"],
     )

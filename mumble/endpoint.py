@@ -1,87 +1,198 @@
-"""Builds API routes: every endpoint passes the same guard before its handler runs.
+"""API endpoints: each declared once as an `Endpoint`, served through the same guard.
 
-Order: per-IP limit (counts failed authentication too) -> authenticate -> IP allowlist ->
-per-key limit -> messaging limit -> permission -> read parameters -> handler. Nothing of the
+The declaration names the permission, the parameters (`mumble.params.Param`), the refusals the
+handler may raise, whether it is idempotent or sends messages, and its documentation; the route
+built from it enforces the guard, reads the body, runs the Idempotency-Key protocol, and the
+OpenAPI document is derived from the same object.
+
+Guard order: per-IP limit (counts failed authentication too) -> authenticate -> IP allowlist ->
+per-key limit -> messaging limit -> permission -> read the body -> handler. Nothing of the
 endpoint's own work (not even reading the body) happens before the guard has passed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
-from typing import Any
+import datetime as dt
+import hashlib
+import logging
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypeVar
 
+import orjson
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from mumble.auth import LastUsedTracker, Principal, authenticate
-from mumble.errors import JsonResponse, Unauthorized
+from mumble import idempotency
+from mumble.auth import Principal, authenticate
+from mumble.body import is_multipart, read_params
+from mumble.errors import JsonResponse, MumbleError, Refusal, Unauthorized
+from mumble.forms import FormReader
 from mumble.network import client_ip, ip_allowed, rate_limit_identity
-from mumble.params import read_params
+from mumble.observability import metrics
+from mumble.openapi.schema import Schema
+from mumble.params import Param
 from mumble.permissions import PERMISSIONS
-from mumble.ratelimit import Quota, RateLimiter, tightest
+from mumble.ratelimit import Quota, parse_limits, tightest
+from mumble.services import Services
 from mumble.settings import Settings
+
+log = logging.getLogger("mumble.endpoint")
+
+T = TypeVar("T")
+Method = Literal["GET", "POST", "DELETE"]
+# What the guard itself can answer on every endpoint: a bad body (400), authentication (401),
+# a body too large (413), an unreadable content type (415), a limit (429), the limiter's
+# storage down (503), and a bug (500).
+GUARD_STATUSES = frozenset({400, 401, 413, 415, 429, 500, 503})
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A multipart/form-data body: one file in `file_field` beside the declared parameters."""
+
+    file_field: str = "file"
+    description: str = "The file."
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One /mumbleapi operation: what it needs, what it reads, what it may answer."""
+
+    method: Method
+    path: str
+    permission: str
+    summary: str
+    tag: str
+    # The schema of the 200 answer.
+    ok: Schema
+    params: tuple[Param[Any], ...] = ()
+    # Errors the handler's services may raise beyond its parameters' own 400s.
+    errors: tuple[Refusal, ...] = ()
+    # Completes "User not authorized to ..." (default: the permission's own wording).
+    action: str | None = None
+    description: str = ""
+    # Adds the messaging rate limit (the send endpoints).
+    messaging: bool = False
+    # Runs the Idempotency-Key protocol around the handler.
+    idempotent: bool = False
+    # Keys beyond `params` are taken (custom fields): the schema of their values.
+    extra_body: Schema | None = None
+    upload: Upload | None = None
+    # The media type of the 200 answer (`*/*` for a file of any type).
+    ok_media: str = "application/json"
+    # OpenAPI links from the 200 answer: how its values feed other operations.
+    links: Mapping[str, Schema] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.permission not in PERMISSIONS:
+            raise ValueError(f"unknown permission {self.permission!r} for {self.path}")
+
+    @property
+    def denial(self) -> str:
+        return f"User not authorized to {self.action or PERMISSIONS[self.permission]}."
+
+    @property
+    def operation_id(self) -> str:
+        return self.path.strip("/").split("/")[0]
+
+    def refusals(self) -> tuple[Refusal, ...]:
+        """Every declared refusal, the Idempotency-Key protocol's included."""
+        return self.errors + (idempotency.REFUSALS if self.idempotent else ())
+
+    def answers(self) -> dict[int, tuple[str, ...]]:
+        """Every status this endpoint can answer, with the contract messages quoted for it."""
+        messages: dict[int, list[str]] = {status: [] for status in GUARD_STATUSES}
+        for param in self.params:
+            messages[400].extend(param.messages)
+        for refusal in self.refusals():
+            messages.setdefault(refusal.status, []).append(refusal.message)
+        return {status: tuple(dict.fromkeys(found)) for status, found in sorted(messages.items())}
 
 
 @dataclass(frozen=True)
 class Call:
-    """What a handler gets: the request, the authenticated caller and the merged parameters."""
+    """What a handler gets: the request, the caller, the parameters and the app's services."""
 
     request: Request
     principal: Principal
     params: dict[str, Any]
-    settings: Settings
+    services: Services
+    contract: Endpoint
+    upload: UploadFile | None = None
+
+    @property
+    def settings(self) -> Settings:
+        return self.services.settings
+
+    @property
+    def account_id(self) -> uuid.UUID:
+        return self.principal.account_id
+
+    def now(self) -> dt.datetime:
+        return self.services.clock.now()
+
+    @property
+    def media_base_url(self) -> str:
+        """Where our media URLs point: the configured public URL, else the URL the client used."""
+        return self.settings.public_base_url or str(self.request.base_url)
+
+    def arg(self, param: Param[T]) -> T:
+        """The parameter's value, read now; only declared parameters can be read."""
+        if not any(declared is param for declared in self.contract.params):
+            raise RuntimeError(f"{param.name!r} is not declared for {self.contract.path}")
+        return param.read(self.params)
 
 
 Handler = Callable[[Call], Awaitable[dict[str, Any] | Response]]
 
 
-@dataclass(frozen=True)
-class Guard:
-    """Per-app collaborators of the guard, kept on `app.state.guard` by the lifespan."""
-
-    settings: Settings
-    limiter: RateLimiter
-    tracker: LastUsedTracker
-
-
 class ApiRoute(Route):
-    """A guarded route; knows its permission, its denial message and whether it sends messages."""
+    """A guarded route; `contract` is the declaration it was built from."""
 
-    permission: str
-    denial: str
-    messaging: bool
+    contract: Endpoint
+
+
+def services_of(request: Request) -> Services:
+    """The services the lifespan built (Starlette hands its state to every request)."""
+    services: Services = request.state.services
+    return services
 
 
 def _response_headers(request: Request) -> dict[str, str]:
-    # Read by RequestIdMiddleware: the quota headers reach every response, errors included.
-    return request.scope.setdefault("state", {}).setdefault("response_headers", {})
+    # Read by the access middleware: the quota headers reach every response, errors included.
+    headers: dict[str, str] = request.scope.setdefault("state", {}).setdefault(
+        "response_headers", {}
+    )
+    return headers
 
 
-async def _guard(request: Request, route: ApiRoute) -> Principal:
+async def _guard(request: Request, contract: Endpoint, services: Services) -> Principal:
     """Limits, authentication, allowlist and permission: the caller, or the error to answer."""
-    guard: Guard = request.app.state.guard
-    limiter = guard.limiter
+    limiter = services.limiter
     headers = _response_headers(request)
-    ip = client_ip(request, guard.settings.trusted_proxies)
+    ip = client_ip(request, services.settings.trusted_proxies)
     ip_quota = await limiter.hit("ip", rate_limit_identity(ip), limiter.per_ip)
     _publish(headers, ip_quota)
-    principal = await authenticate(request)
+    principal = await authenticate(request, services.clock.now())
     request.state.principal = principal
     if not ip_allowed(ip, principal.allowed_networks):
         raise Unauthorized("API usage is blocked from this IP address")
-    await guard.tracker.touch(principal.key_id, principal.last_used_at)
+    await services.key_usage.touch(principal.key_id, principal.last_used_at)
     key_limits = limiter.per_key
     if principal.rate_limit is not None:
-        key_limits = limiter.parse_override(principal.rate_limit)
+        key_limits = parse_limits(principal.rate_limit)
     key_quota = await limiter.hit("key", str(principal.key_id), key_limits)
     _publish(headers, tightest(ip_quota, key_quota))
-    if route.messaging:
+    if contract.messaging:
         msg_quota = await limiter.hit("messaging", str(principal.key_id), limiter.messaging)
         _publish(headers, tightest(ip_quota, key_quota, msg_quota))
-    if route.permission not in principal.permissions:
-        raise Unauthorized(route.denial)
+    if contract.permission not in principal.permissions:
+        raise Unauthorized(contract.denial)
     return principal
 
 
@@ -90,31 +201,75 @@ def _publish(headers: dict[str, str], quota: Quota | None) -> None:
         headers.update(quota.headers())
 
 
-def api_route(
-    path: str,
-    handler: Handler,
-    *,
-    methods: Sequence[str],
-    permission: str,
-    action: str | None = None,
-    messaging: bool = False,
-) -> ApiRoute:
-    """A guarded API route. `action` completes "User not authorized to …" when it is missing.
+async def _run(call: Call, handler: Handler, extra: bytes) -> dict[str, Any] | Response:
+    """The handler, once per Idempotency-Key when the endpoint is idempotent."""
+    key = idempotency.key_of(call.request.headers) if call.contract.idempotent else None
+    if key is None:
+        return await handler(call)
 
-    `permission` must be one of `mumble.permissions.PERMISSIONS` (checked here, at import time);
-    `messaging=True` adds the messaging rate limit (the send endpoints).
-    """
-    if permission not in PERMISSIONS:
-        raise ValueError(f"unknown permission {permission!r} for {path}")
+    async def operation() -> dict[str, Any]:
+        result = await handler(call)
+        if not isinstance(result, dict):
+            raise TypeError(f"idempotent {call.contract.path} must answer a JSON object")
+        return result
+
+    print_ = idempotency.fingerprint(call.request.method, call.request.url.path, call.params, extra)
+    return await idempotency.run_once(call.account_id, key, print_, call.now(), operation)
+
+
+async def _file_digest(upload: UploadFile) -> bytes:
+    """SHA-256 of an uploaded file, read in chunks (the file is left rewound)."""
+    digest = hashlib.sha256()
+    await upload.seek(0)
+    while chunk := await upload.read(1024 * 1024):
+        digest.update(chunk)
+    await upload.seek(0)
+    return f"{upload.filename}\n".encode() + digest.hexdigest().encode()
+
+
+def _check_documented(contract: Endpoint, status: int) -> None:
+    """Count and log an answer the document does not declare (tests fail on any)."""
+    if status not in contract.answers():
+        metrics.count_undocumented(contract.path, status)
+        log.error("undocumented status %s answered by %s", status, contract.path)
+
+
+def api_route(contract: Endpoint, handler: Handler) -> ApiRoute:
+    """The guarded route of a declared endpoint."""
 
     async def endpoint(request: Request) -> Response:
-        principal = await _guard(request, route)
-        params = await read_params(request, request.app.state.guard.settings.max_body_bytes)
-        result = await handler(Call(request, principal, params, request.app.state.guard.settings))
+        try:
+            result = await _serve(request)
+        except MumbleError as exc:
+            _check_documented(contract, exc.status)
+            raise
+        except HTTPException as exc:
+            _check_documented(contract, exc.status_code)
+            raise
         return result if isinstance(result, Response) else JsonResponse(result)
 
-    route = ApiRoute(path, endpoint, methods=list(methods))
-    route.permission = permission
-    route.denial = f"User not authorized to {action or PERMISSIONS[permission]}."
-    route.messaging = messaging
+    async def _serve(request: Request) -> dict[str, Any] | Response:
+        services = services_of(request)
+        principal = await _guard(request, contract, services)
+        params = await read_params(request, services.settings.max_body_bytes)
+        if contract.upload is None or not is_multipart(request):
+            call = Call(request, principal, params, services, contract)
+            return await _run(call, handler, b"")
+        reader = FormReader(
+            request,
+            services.settings.max_upload_bytes,
+            file_field=contract.upload.file_field,
+            field_names=[param.name for param in contract.params],
+        )
+        async with reader as form:
+            merged = {**params, **form.fields}
+            call = Call(request, principal, merged, services, contract, form.file)
+            extra = orjson.dumps(form.fields, option=orjson.OPT_SORT_KEYS)
+            if form.file is not None and contract.idempotent:
+                # The file's digest goes into the fingerprint: same key + another file is a 409.
+                extra += b"\n" + await _file_digest(form.file)
+            return await _run(call, handler, extra)
+
+    route = ApiRoute(contract.path, endpoint, methods=[contract.method])
+    route.contract = contract
     return route

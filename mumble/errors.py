@@ -1,9 +1,15 @@
-"""The MumbleError family and the one renderer of the error envelope."""
+"""The MumbleError family, the contract's declared refusals, and the one renderer of the envelope.
+
+A `Refusal` is an error the API reference (or our own extension of it) fixes: its class, hence
+its HTTP status, and its exact message, declared once. Services raise it, endpoint declarations
+list it, and the OpenAPI document quotes it, all from the same constant.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -34,14 +40,11 @@ class MumbleError(Exception):
         *,
         details: Sequence[str] | None = None,
         headers: Mapping[str, str] | None = None,
-        status: int | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.details = list(details) if details else None
         self.headers = dict(headers) if headers else {}
-        if status is not None:
-            self.status = status
 
 
 class BadRequest(MumbleError):
@@ -64,6 +67,10 @@ class PayloadTooLarge(MumbleError):
     status = 413
 
 
+class UnsupportedMediaType(MumbleError):
+    status = 415
+
+
 class TooManyRequests(MumbleError):
     status = 429
 
@@ -76,6 +83,40 @@ class ServiceUnavailable(MumbleError):
     status = 503
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """A declared error: `raise WINDOW_CLOSED()`, and endpoints list it among what they answer.
+
+    `message` may hold `{name}` fields, filled by `raise REFUSAL(name=...)`; the document quotes
+    it with the fields as written.
+    """
+
+    kind: type[MumbleError]
+    message: str
+
+    @property
+    def status(self) -> int:
+        return self.kind.status
+
+    def __call__(
+        self,
+        *,
+        details: Sequence[str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        **fields: object,
+    ) -> MumbleError:
+        message = self.message.format(**fields) if fields else self.message
+        return self.kind(message, details=details, headers=headers)
+
+
+def error_body(message: str, details: Sequence[str] | None = None) -> dict[str, Any]:
+    """The `{"error": true, "message": ..., "details": [...]}` envelope, written only here."""
+    body: dict[str, Any] = {"error": True, "message": message}
+    if details:
+        body["details"] = list(details)
+    return body
+
+
 def error_response(
     status: int,
     message: str,
@@ -83,11 +124,10 @@ def error_response(
     details: Sequence[str] | None = None,
     headers: Mapping[str, str] | None = None,
 ) -> Response:
-    """The one place the `{"error": true, "message": ...}` envelope is written."""
-    body: dict[str, Any] = {"error": True, "message": message}
-    if details:
-        body["details"] = list(details)
-    return JsonResponse(body, status_code=status, headers=dict(headers or {}))
+    """The envelope as an HTTP response."""
+    return JsonResponse(
+        error_body(message, details), status_code=status, headers=dict(headers or {})
+    )
 
 
 _HTTP_MESSAGES = {

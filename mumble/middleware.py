@@ -1,4 +1,4 @@
-"""Pure ASGI middleware: request ids, request metrics and the one access-log line per request."""
+"""The access middleware (pure ASGI): request ids, quota headers, metrics, the access-log line."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from starlette.routing import Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mumble.observability import metrics
-from mumble.observability.routes import PROBE_PATHS
 
 access_log = logging.getLogger("mumble.access")
 
@@ -39,9 +38,13 @@ def route_template(scope: Scope, entry_root_path: str) -> str:
     return prefix + path if isinstance(path, str) else UNMATCHED
 
 
-class RequestIdMiddleware:
-    """Accept a sane inbound X-Request-ID or mint one; echo it on every response; count and log
-    each request (route template, status, latency, account) once it is over."""
+class AccessMiddleware:
+    """Everything every request gets on its way in and out, whatever route answers it.
+
+    Accepts a sane inbound X-Request-ID or mints one and echoes it on the response; adds the
+    rate-limit headers the guard decided (errors included); counts the request in the metrics
+    and writes its one access-log line (route template, status, latency, account).
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -84,7 +87,7 @@ class RequestIdMiddleware:
             status = status_holder[0] or 500
             route = route_template(scope, entry_root_path)
             metrics.observe_request(scope["method"], route, status, seconds)
-            level = logging.DEBUG if scope["path"] in PROBE_PATHS else logging.INFO
+            level = logging.DEBUG if scope["path"] in metrics.PROBE_PATHS else logging.INFO
             if access_log.isEnabledFor(level):
                 _log_request(scope, state, request_id, route, status, seconds, level)
 

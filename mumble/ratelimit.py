@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import functools
 import math
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -120,22 +118,14 @@ def build_storage(url: str, key_prefix: str = "mumble") -> Storage:
     raise ValueError(f"unsupported rate limit storage: {url!r} (memory:// or redis://)")
 
 
-def _wall_clock() -> float:
-    return time.time()
-
-
 class RateLimiter:
     """Checks one layer at a time; whichever layer trips first answers 429."""
 
-    def __init__(
-        self, settings: Settings, storage: Storage | None = None, *, clock: Clock | None = None
-    ) -> None:
+    def __init__(self, settings: Settings, clock: Clock, storage: Storage | None = None) -> None:
         self.storage = storage or build_storage(
             settings.rate_limit_storage, settings.rate_limit_key_prefix
         )
-        self._now: Callable[[], float] = (
-            _wall_clock if clock is None else (lambda: clock.now().timestamp())
-        )
+        self._clock = clock
         self._fail_open = settings.rate_limit_fail_open
         self.per_ip = parse_limits(settings.rate_limit_per_ip)
         self.per_key = parse_limits(settings.rate_limit_per_key)
@@ -145,10 +135,6 @@ class RateLimiter:
             # Only the redis-py bridge is built (implementation="redispy" in build_storage).
             bridge: Any = self.storage.bridge
             self._layer_script = bridge.get_connection().register_script(_LAYER_SCRIPT)
-
-    def parse_override(self, notation: str) -> list[RateLimitItem] | None:
-        """A key's own limit in place of the default (`unlimited` lifts it)."""
-        return parse_limits(notation)
 
     async def hit(
         self, layer: str, identity: str, items: list[RateLimitItem] | None
@@ -160,7 +146,7 @@ class RateLimiter:
         if not items:
             return None
         try:
-            return await self._hit(layer, identity, items, self._now())
+            return await self._hit(layer, identity, items, self._clock.now().timestamp())
         except StorageError:
             if self._fail_open:
                 return None

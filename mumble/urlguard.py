@@ -15,6 +15,7 @@ import ipaddress
 import socket
 from collections.abc import AsyncIterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 from yarl import URL
@@ -43,6 +44,15 @@ def _address_allowed(address: IPAddress, allow_private: bool) -> bool:
         return True
     # Even with private addresses allowed, multicast and 0.0.0.0 / :: are never a web server.
     return allow_private and not (address.is_multicast or address.is_unspecified)
+
+
+def is_http_url(raw: str) -> bool:
+    """Whether `raw` is an absolute http(s) URL with a host (nothing resolved, nothing fetched)."""
+    try:
+        parts = urlsplit(raw)
+    except ValueError:  # "http://[::1/a.jpg": an unclosed IPv6 bracket
+        return False
+    return parts.scheme in _SCHEMES and bool(parts.hostname)
 
 
 def parse_url(url: str) -> URL:

@@ -10,7 +10,7 @@ from starlette.routing import Mount
 
 from mumble.accounts import service as accounts
 from mumble.accounts.roles import create_role
-from mumble.endpoint import Call, api_route
+from mumble.endpoint import Call, Endpoint, api_route
 from mumble.models import Account
 
 PROBE = "/probe"
@@ -31,14 +31,19 @@ def add_probe_routes(app: Starlette) -> None:
         Mount(
             PROBE,
             routes=[
-                api_route("/read", _ok, methods=["GET"], permission="labels:read"),
+                api_route(Endpoint("GET", "/read", "labels:read", "Probe.", "Probe", {}), _ok),
                 api_route(
-                    "/send",
+                    Endpoint(
+                        "POST",
+                        "/send",
+                        "messages:send",
+                        "Probe.",
+                        "Probe",
+                        {},
+                        action="send text messages",
+                        messaging=True,
+                    ),
                     _ok,
-                    methods=["POST"],
-                    permission="messages:send",
-                    action="send text messages",
-                    messaging=True,
                 ),
             ],
         ),

@@ -39,20 +39,17 @@ def _call(route: ApiRoute) -> tuple[str, str]:
 
 def test_every_route_declares_a_known_permission_and_the_send_routes_are_messaging() -> None:
     for route in _routes():
-        assert route.permission in PERMISSIONS, route.path
-        assert route.denial.startswith("User not authorized to "), route.path
-        assert route.denial.endswith("."), route.path
-        assert route.messaging == (route.path in MESSAGING_PATHS), route.path
+        assert route.contract.permission in PERMISSIONS, route.path
+        assert route.contract.denial.startswith("User not authorized to "), route.path
+        assert route.contract.denial.endswith("."), route.path
+        assert route.contract.messaging == (route.path in MESSAGING_PATHS), route.path
 
 
 def test_an_unknown_permission_is_refused_when_the_route_is_declared() -> None:
-    from mumble.endpoint import api_route
-
-    async def handler(call: Any) -> dict[str, Any]:
-        return {}
+    from mumble.endpoint import Endpoint
 
     with pytest.raises(ValueError, match="unknown permission 'customers:fly'"):
-        api_route("/x", handler, methods=["GET"], permission="customers:fly")
+        Endpoint("GET", "/x", "customers:fly", "X.", "Customers", {})
 
 
 async def test_every_route_refuses_a_role_without_its_permission(
@@ -60,14 +57,16 @@ async def test_every_route_refuses_a_role_without_its_permission(
 ) -> None:
     keys: dict[str, dict[str, str]] = {}
     for route in _routes():
-        if route.permission not in keys:
-            others = sorted(set(PERMISSIONS) - {route.permission})
-            name = "all-but-" + route.permission.replace(":", "-")
-            keys[route.permission] = await key_with_permissions(tenant.account, name, others)
+        if route.contract.permission not in keys:
+            others = sorted(set(PERMISSIONS) - {route.contract.permission})
+            name = "all-but-" + route.contract.permission.replace(":", "-")
+            keys[route.contract.permission] = await key_with_permissions(
+                tenant.account, name, others
+            )
         method, path = _call(route)
-        response = await client.request(method, path, headers=keys[route.permission])
+        response = await client.request(method, path, headers=keys[route.contract.permission])
         assert response.status_code == 401, (path, response.text)
-        assert response.json() == {"error": True, "message": route.denial}, path
+        assert response.json() == {"error": True, "message": route.contract.denial}, path
 
 
 async def test_every_permission_admits_its_routes(
@@ -75,13 +74,13 @@ async def test_every_permission_admits_its_routes(
 ) -> None:
     keys: dict[str, dict[str, str]] = {}
     for route in _routes():
-        if route.permission not in keys:
-            name = "only-" + route.permission.replace(":", "-")
-            keys[route.permission] = await key_with_permissions(
-                tenant.account, name, [route.permission]
+        if route.contract.permission not in keys:
+            name = "only-" + route.contract.permission.replace(":", "-")
+            keys[route.contract.permission] = await key_with_permissions(
+                tenant.account, name, [route.contract.permission]
             )
         method, path = _call(route)
-        response = await client.request(method, path, headers=keys[route.permission])
+        response = await client.request(method, path, headers=keys[route.contract.permission])
         # Without parameters most endpoints answer 400/404, but never a permission refusal.
         assert response.status_code != 401, (path, response.text)
 

@@ -12,8 +12,8 @@ import uuid
 from tortoise.transactions import in_transaction
 
 from mumble.accounts.service import get_account
-from mumble.customers.service import customer_view, find_customer, resolve_bot
-from mumble.errors import BadRequest, NotFound
+from mumble.customers.service import CUSTOMER_NOT_FOUND, customer_view, find_customer, resolve_bot
+from mumble.errors import BadRequest
 from mumble.events.outbox import record_event
 from mumble.models import Bot, Customer
 
@@ -49,7 +49,7 @@ async def assign_bot(account_id: uuid.UUID, phone: str, token: str) -> Customer:
             .first()
         )
         if current is None:
-            raise NotFound("Customer not found")
+            raise CUSTOMER_NOT_FOUND()
         if (current.bot_mode, current.bot_id) == (mode, bot_id):  # type: ignore[attr-defined]
             return current
         current.bot_mode = mode

@@ -7,7 +7,7 @@ import sys
 
 import uvicorn
 
-from mumble.middleware import RequestIdMiddleware
+from mumble.middleware import AccessMiddleware
 from mumble.sandbox import Sandbox, SandboxConfig
 from mumble.settings import Settings
 
@@ -42,7 +42,7 @@ def run_sandbox(args: argparse.Namespace) -> None:
     sys.stdout.flush()
     uvicorn.run(
         # One JSON access line per request, as the API writes them (uvicorn's is off).
-        RequestIdMiddleware(sandbox.app),
+        AccessMiddleware(sandbox.app),
         host=host,
         port=port,
         log_level=settings.log_level,

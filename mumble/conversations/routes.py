@@ -1,48 +1,79 @@
-"""HTTP routes of the conversations API: get-conversation, is-active-conv."""
+"""The conversations API: get-conversation and is-active-conv."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from mumble.conversations import service
-from mumble.endpoint import Call, api_route
-from mumble.messages.routes import base_url
-from mumble.params import optional_str, page_number, required_phone
+from mumble.customers.service import CUSTOMER_NOT_FOUND
+from mumble.endpoint import Call, Endpoint, api_route
+from mumble.messages.schemas import MESSAGES
+from mumble.models.customers import BSUID_MAX
+from mumble.openapi.schema import boolean, integer, success
+from mumble.params import page, phone, text
+
+TAG = "Conversations"
+# Not required when `customer_bsuid` names the customer instead.
+PHONE = dataclasses.replace(phone(), required=False)
+PAGE = page()
+BSUID = text(
+    "customer_bsuid",
+    max_length=BSUID_MAX,
+    description="Names a user known only by a business-scoped id (no phone).",
+)
+
+GET_CONVERSATION = Endpoint(
+    "GET",
+    "/get-conversation",
+    "conversations:read",
+    "Paginated conversation history for a customer.",
+    TAG,
+    success(
+        {
+            "messages": MESSAGES,
+            "total": integer(minimum=0),
+            "pages": integer(minimum=0),
+            "current_page": integer(minimum=1),
+        },
+        ("messages", "total", "pages", "current_page"),
+    ),
+    params=(PHONE, BSUID, PAGE),
+    errors=(CUSTOMER_NOT_FOUND,),
+    action="read conversations",
+    description="Give `customer_phone`, or `customer_bsuid` for a user without one.",
+)
 
 
 async def get_conversation(call: Call) -> dict[str, Any]:
     # A user who wrote in with a WhatsApp username has no phone: `customer_bsuid` names them.
-    bsuid = optional_str(call.params, "customer_bsuid", max_length=160, allow_empty=False)
-    phone = None if bsuid and not call.params.get("customer_phone") else required_phone(call.params)
-    page = page_number(call.params)
+    bsuid = call.arg(BSUID)
+    number = None if bsuid and not call.params.get("customer_phone") else call.arg(PHONE)
     result = await service.conversation_page(
-        call.principal.account_id, phone, page, base_url=base_url(call), bsuid=bsuid
+        call.account_id, number, call.arg(PAGE), base_url=call.media_base_url, bsuid=bsuid
     )
     return {"success": True, **result}
 
 
+IS_ACTIVE = Endpoint(
+    "GET",
+    "/is-active-conv",
+    "conversations:read",
+    "Check whether a customer's 24-hour conversation window is open.",
+    TAG,
+    success({"is_active": boolean()}, ("is_active",)),
+    params=(PHONE,),
+    errors=(CUSTOMER_NOT_FOUND,),
+    action="read conversations",
+)
+
+
 async def is_active_conv(call: Call) -> dict[str, Any]:
-    phone = required_phone(call.params)
-    now = call.request.app.state.clock.now()
-    return {
-        "success": True,
-        "is_active": await service.is_active(call.principal.account_id, phone, now),
-    }
+    active = await service.is_active(call.account_id, call.arg(PHONE), call.now())
+    return {"success": True, "is_active": active}
 
 
 routes = [
-    api_route(
-        "/get-conversation",
-        get_conversation,
-        methods=["GET"],
-        permission="conversations:read",
-        action="read conversations",
-    ),
-    api_route(
-        "/is-active-conv",
-        is_active_conv,
-        methods=["GET"],
-        permission="conversations:read",
-        action="read conversations",
-    ),
+    api_route(GET_CONVERSATION, get_conversation),
+    api_route(IS_ACTIVE, is_active_conv),
 ]

@@ -9,9 +9,8 @@ from typing import Any
 
 from tortoise.expressions import Subquery
 
-from mumble.conversations.window import is_window_open
-from mumble.customers.service import find_customer
-from mumble.errors import NotFound
+from mumble.customers.service import CUSTOMER_NOT_FOUND, find_customer
+from mumble.customers.window import is_window_open
 from mumble.messages.views import message_view
 from mumble.models import Account, Customer, Message
 from mumble.paging import page_window
@@ -23,7 +22,7 @@ async def find_by_bsuid(account_id: uuid.UUID, bsuid: str) -> Customer:
     """A customer known by its business-scoped user id (users who write with no phone number)."""
     customer = await Customer.get_or_none(account_id=account_id, bsuid=bsuid)
     if customer is None:
-        raise NotFound("Customer not found")
+        raise CUSTOMER_NOT_FOUND()
     return customer
 
 

@@ -7,13 +7,16 @@ import uuid
 from tortoise.transactions import in_transaction
 
 from mumble.customers.service import customer_view, find_customer, locked_customer, uuid_or_none
-from mumble.errors import NotFound
+from mumble.errors import NotFound, Refusal
 from mumble.events.outbox import record_event
 from mumble.models import Agent, Team
 
+AGENT_NOT_FOUND = Refusal(NotFound, "Agent not found")
+TEAM_NOT_FOUND = Refusal(NotFound, "Team not found")
+
 
 async def _assign(
-    account_id: uuid.UUID, phone: str, model: type[Agent | Team], raw_id: object, missing: str
+    account_id: uuid.UUID, phone: str, model: type[Agent | Team], raw_id: object, missing: Refusal
 ) -> None:
     """Point the customer's agent or team at a row of the same account (404 otherwise).
 
@@ -25,7 +28,7 @@ async def _assign(
     if target_id is not None:
         row = await model.get_or_none(id=target_id, account_id=account_id)
     if row is None:
-        raise NotFound(missing)
+        raise missing()
     kind = "agent" if model is Agent else "team"
     async with in_transaction():
         customer = await locked_customer(account_id, customer.phone or phone)
@@ -44,9 +47,9 @@ async def _assign(
 
 async def assign_agent(account_id: uuid.UUID, phone: str, agent_id: object) -> None:
     """assign-customer-to-agent: 404 "Customer not found" / "Agent not found"."""
-    await _assign(account_id, phone, Agent, agent_id, "Agent not found")
+    await _assign(account_id, phone, Agent, agent_id, AGENT_NOT_FOUND)
 
 
 async def assign_team(account_id: uuid.UUID, phone: str, team_id: object) -> None:
     """assign-customer-to-team: 404 "Customer not found" / "Team not found"."""
-    await _assign(account_id, phone, Team, team_id, "Team not found")
+    await _assign(account_id, phone, Team, team_id, TEAM_NOT_FOUND)

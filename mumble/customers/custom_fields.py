@@ -9,10 +9,12 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from mumble.customers.fields import MAX_CUSTOM_FIELDS
-from mumble.errors import BadRequest
+from mumble.errors import BadRequest, Refusal
 from mumble.models import Account, CustomFieldDefinition
 
-TOO_MANY = f"Cannot add more than {MAX_CUSTOM_FIELDS} custom fields per account"
+TOO_MANY = Refusal(
+    BadRequest, f"Cannot add more than {MAX_CUSTOM_FIELDS} custom fields per account"
+)
 
 
 async def _defined(account_id: uuid.UUID) -> set[str]:
@@ -31,7 +33,7 @@ async def register_custom_fields(account_id: uuid.UUID, names: Iterable[str]) ->
     defined = await _defined(account_id)
     new = sorted(wanted - defined)
     if len(defined) + len(new) > MAX_CUSTOM_FIELDS:
-        raise BadRequest(TOO_MANY)
+        raise TOO_MANY()
     for name in new:
         try:
             # A savepoint, so a lost race on the unique (account, name) pair leaves the caller's
@@ -40,13 +42,3 @@ async def register_custom_fields(account_id: uuid.UUID, names: Iterable[str]) ->
                 await CustomFieldDefinition.create(account_id=account_id, name=name)
         except IntegrityError:
             pass  # defined concurrently under the same name: it exists, which is all we need
-
-
-async def custom_field_names(account_id: uuid.UUID) -> list[str]:
-    """The account's custom field names, oldest first."""
-    rows = (
-        await CustomFieldDefinition.filter(account_id=account_id)
-        .order_by("created_at", "id")
-        .values_list("name", flat=True)
-    )
-    return [str(name) for name in rows]

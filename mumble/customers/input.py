@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Mapping
 from typing import Any
 
 from mumble.customers import fields as f
-from mumble.errors import BadRequest, MumbleError
-from mumble.params import normalize_email, normalize_phone
+from mumble.errors import BadRequest, MumbleError, Refusal
+from mumble.params import PHONE_REQUIRED, normalize_email
+from mumble.phones import normalize_phone
+from mumble.text import NUL
 
 CustomValue = str | int | float | bool
 MAX_DETAILS = 20
@@ -36,11 +39,19 @@ def _text(name: str, value: Any, cap: int, details: list[str]) -> str | None:
         details.append(f"{name}: must be a string")
         return None
     text = value.strip()
-    if "\x00" in text:
-        details.append(f"{name}: must not contain NUL characters")
-    elif len(text) > cap:
-        details.append(f"{name}: too long (at most {cap} characters)")
+    problem = _problem(name, text, cap)
+    if problem is not None:
+        details.append(problem)
     return text or None
+
+
+def _problem(name: str, text: str, cap: int) -> str | None:
+    """Why `text` cannot be stored, in the `name: reason` style of the details list."""
+    if NUL in text:
+        return f"{name}: must not contain NUL characters"
+    if len(text) > cap:
+        return f"{name}: too long (at most {cap} characters)"
+    return None
 
 
 def _attribution(name: str, value: Any, details: list[str]) -> str | None:
@@ -68,19 +79,18 @@ def _custom(name: str, value: Any, details: list[str]) -> CustomValue | None:
             details.append(f"{name}: must be a finite number")
         return value
     if isinstance(value, str):
-        if "\x00" in value:
-            details.append(f"{name}: must not contain NUL characters")
-        elif len(value) > f.CUSTOM_FIELD_VALUE_MAX:
-            details.append(f"{name}: too long (at most {f.CUSTOM_FIELD_VALUE_MAX} characters)")
+        problem = _problem(name, value, f.CUSTOM_FIELD_VALUE_MAX)
+        if problem is not None:
+            details.append(problem)
         return value
     details.append(f"{name}: custom field values must be a string, number or boolean")
     return None
 
 
-def _phone(params: dict[str, Any], details: list[str]) -> str:
+def _phone(params: Mapping[str, Any], details: list[str]) -> str:
     raw = params.get("customer_phone")
     if raw is None or (isinstance(raw, str) and not raw.strip()):
-        raise BadRequest("Phone number is required.")
+        raise BadRequest(PHONE_REQUIRED)
     try:
         return normalize_phone(raw)
     except MumbleError as exc:
@@ -95,7 +105,7 @@ def _capped(details: list[str]) -> list[str]:
     return [*details[:MAX_DETAILS], f"... and {len(details) - MAX_DETAILS} more"]
 
 
-def parse_customer_input(params: dict[str, Any], failure: str) -> CustomerInput:
+def parse_customer_input(params: Mapping[str, Any], failure: Refusal) -> CustomerInput:
     """Split and validate a customer body; 400 `failure` with every problem in `details`."""
     details: list[str] = []
     phone = _phone(params, details)
@@ -120,12 +130,12 @@ def parse_customer_input(params: dict[str, Any], failure: str) -> CustomerInput:
         else:
             custom[key] = _custom(key, value, details)
     if details:
-        raise BadRequest(failure, details=_capped(details))
+        raise failure(details=_capped(details))
     return CustomerInput(phone, profile, bot_token, attribution, custom)
 
 
 def validate_profile(
-    failure: str, *, name: str | None, email: str | None, source: str | None
+    failure: Refusal, *, name: str | None, email: str | None, source: str | None
 ) -> dict[str, str | None]:
     """The non-None profile fields, validated like add-new-customer (400 `failure` otherwise)."""
     details: list[str] = []
@@ -139,6 +149,6 @@ def validate_profile(
         except MumbleError as exc:
             details.append(f"email: {exc.message}")
     if details:
-        raise BadRequest(failure, details=details)
+        raise failure(details=details)
     # For find-or-create callers an empty value means "not given", never "clear".
     return {key: value for key, value in profile.items() if value is not None}

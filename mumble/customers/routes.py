@@ -1,35 +1,85 @@
-"""HTTP routes of the customers API."""
+"""The customers API: each endpoint's declaration, then its handler."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from mumble.customers import assignment, service
+from mumble.customers import assignment, fields, service
+from mumble.customers.custom_fields import TOO_MANY
 from mumble.customers.input import parse_customer_input
-from mumble.endpoint import Call, api_route
-from mumble.errors import BadRequest
-from mumble.params import page_number, required_phone
+from mumble.customers.schemas import BODY_FIELDS, CUSTOM_VALUE, CUSTOMER
+from mumble.endpoint import Call, Endpoint, api_route
+from mumble.openapi.schema import array, integer, link, message_only, string, success
+from mumble.params import page, phone, raw_id, value
 
+TAG = "Customers"
+PHONE = phone()
+PAGE = page()
+STATUS = value("status", string(enum=list(fields.CONVERSATION_STATUSES)), required=True)
+AGENT_ID = raw_id("agent_id", "Agent ID is required.", description="From get-agents.")
+TEAM_ID = raw_id("team_id", "Team ID is required.", description="From get-teams.")
+# The body of add-new-customer / edit-customer, read whole by `parse_customer_input`.
+_BODY = tuple(
+    phone() if name == "customer_phone" else value(name, schema)
+    for name, schema in BODY_FIELDS.items()
+)
+_SENT_PHONE = "$request.body#/customer_phone"
+_CUSTOMER_LINKS = {
+    "GetCustomer": link("get-customer", query={"customer_phone": _SENT_PHONE}),
+    "EditCustomer": link("edit-customer", customer_phone=_SENT_PHONE),
+    "IsActiveConv": link("is-active-conv", query={"customer_phone": _SENT_PHONE}),
+    "GetConversation": link("get-conversation", query={"customer_phone": _SENT_PHONE}),
+    "DeleteCustomer": link("delete-customer", query={"customer_phone": _SENT_PHONE}),
+}
 
-def _required_id(params: dict[str, Any], name: str, missing: str) -> object:
-    """The raw id; any format is passed on (an id naming no row is a 404, not a 400)."""
-    raw = params.get(name)
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
-        raise BadRequest(missing)
-    return raw
+ADD = Endpoint(
+    "POST",
+    "/add-new-customer",
+    "customers:write",
+    "Create a new customer.",
+    TAG,
+    message_only("added successfully"),
+    params=_BODY,
+    errors=(service.ADD_FAILED, service.BOT_NOT_FOUND, service.CUSTOMER_EXISTS, TOO_MANY),
+    action="add customers",
+    description="Marketing attribution fields can be attached at creation; other keys become "
+    "custom fields.",
+    extra_body=CUSTOM_VALUE,
+    links=_CUSTOMER_LINKS,
+)
 
 
 async def add_new_customer(call: Call) -> dict[str, Any]:
-    """POST add-new-customer: create a customer (409 when the phone exists)."""
     data = parse_customer_input(call.params, service.ADD_FAILED)
-    await service.add_customer(call.principal.account_id, data)
+    await service.add_customer(call.account_id, data)
     return {"success": True, "message": "added successfully"}
 
 
+EDIT = Endpoint(
+    "POST",
+    "/edit-customer",
+    "customers:write",
+    "Update an existing customer.",
+    TAG,
+    success(
+        {
+            "message": string(examples=["Customer updated successfully"]),
+            "custom_fields_processed": array(string()),
+        },
+        ("message", "custom_fields_processed"),
+    ),
+    params=_BODY,
+    errors=(service.EDIT_FAILED, TOO_MANY, service.CUSTOMER_NOT_FOUND, service.BOT_NOT_FOUND),
+    action="edit customers",
+    description="Fields not sent are unchanged; extra keys become custom fields (max "
+    f"{fields.MAX_CUSTOM_FIELDS} per account).",
+    extra_body=CUSTOM_VALUE,
+)
+
+
 async def edit_customer(call: Call) -> dict[str, Any]:
-    """POST edit-customer: update the sent fields, report the custom fields processed."""
     data = parse_customer_input(call.params, service.EDIT_FAILED)
-    processed = await service.edit_customer(call.principal.account_id, data)
+    processed = await service.edit_customer(call.account_id, data)
     return {
         "success": True,
         "message": "Customer updated successfully",
@@ -37,104 +87,132 @@ async def edit_customer(call: Call) -> dict[str, Any]:
     }
 
 
+DELETE = Endpoint(
+    "DELETE",
+    "/delete-customer",
+    "customers:write",
+    "Permanently delete a customer.",
+    TAG,
+    message_only("Customer deleted successfully"),
+    params=(PHONE,),
+    errors=(service.CUSTOMER_NOT_FOUND,),
+    action="delete customers",
+)
+
+
 async def delete_customer(call: Call) -> dict[str, Any]:
-    """DELETE delete-customer: remove the customer with its label links and messages."""
-    await service.delete_customer(call.principal.account_id, required_phone(call.params))
+    await service.delete_customer(call.account_id, call.arg(PHONE))
     return {"success": True, "message": "Customer deleted successfully"}
 
 
+GET = Endpoint(
+    "GET",
+    "/get-customer",
+    "customers:read",
+    "Get a single customer record including custom fields.",
+    TAG,
+    success({"customer": CUSTOMER}, ("customer",)),
+    params=(PHONE,),
+    errors=(service.CUSTOMER_NOT_FOUND,),
+    action="read customers",
+)
+
+
 async def get_customer(call: Call) -> dict[str, Any]:
-    """GET get-customer: the customer object."""
-    customer = await service.find_customer(call.principal.account_id, required_phone(call.params))
+    customer = await service.find_customer(call.account_id, call.arg(PHONE))
     return {"success": True, "customer": await service.customer_view(customer)}
 
 
+GET_ALL = Endpoint(
+    "GET",
+    "/get-all-customers",
+    "customers:read",
+    f"Paginated list of all customers ({service.PER_PAGE} per page).",
+    TAG,
+    success(
+        {
+            "customers": array(CUSTOMER),
+            "total": integer(minimum=0),
+            "pages": integer(minimum=0),
+            "current_page": integer(minimum=1),
+            "per_page": integer(const=service.PER_PAGE),
+            "total_pages": integer(minimum=0),
+        },
+        ("customers", "total", "pages", "current_page", "per_page", "total_pages"),
+    ),
+    params=(PAGE,),
+    action="read customers",
+)
+
+
 async def get_all_customers(call: Call) -> dict[str, Any]:
-    """GET get-all-customers: one page of 250."""
-    page = page_number(call.params)
-    return {"success": True, **await service.list_customers(call.principal.account_id, page)}
+    return {"success": True, **await service.list_customers(call.account_id, call.arg(PAGE))}
+
+
+SET_STATUS = Endpoint(
+    "POST",
+    "/edit-customer-conv-status",
+    "customers:write",
+    "Update a customer's conversation status.",
+    TAG,
+    message_only("Customer conversation status updated successfully"),
+    params=(PHONE, STATUS),
+    errors=(service.INVALID_STATUS, service.CUSTOMER_NOT_FOUND),
+    action="edit customer conversation status",
+)
 
 
 async def edit_customer_conv_status(call: Call) -> dict[str, Any]:
-    """POST edit-customer-conv-status: one of the 18 canonical keys."""
-    phone = required_phone(call.params)
-    await service.set_conversation_status(
-        call.principal.account_id, phone, call.params.get("status")
-    )
+    number = call.arg(PHONE)
+    await service.set_conversation_status(call.account_id, number, call.arg(STATUS))
     return {"success": True, "message": "Customer conversation status updated successfully"}
 
 
+ASSIGN_AGENT = Endpoint(
+    "POST",
+    "/assign-customer-to-agent",
+    "customers:assign",
+    "Route a customer's conversations to a specific agent.",
+    TAG,
+    message_only("Customer assigned to agent successfully"),
+    params=(PHONE, AGENT_ID),
+    errors=(service.CUSTOMER_NOT_FOUND, assignment.AGENT_NOT_FOUND),
+    action="assign customers to agents",
+)
+
+
 async def assign_customer_to_agent(call: Call) -> dict[str, Any]:
-    """POST assign-customer-to-agent: an agent of the same account."""
-    phone = required_phone(call.params)
-    agent_id = _required_id(call.params, "agent_id", "Agent ID is required.")
-    await assignment.assign_agent(call.principal.account_id, phone, agent_id)
+    number = call.arg(PHONE)
+    await assignment.assign_agent(call.account_id, number, call.arg(AGENT_ID))
     return {"success": True, "message": "Customer assigned to agent successfully"}
 
 
+ASSIGN_TEAM = Endpoint(
+    "POST",
+    "/assign-customer-to-team",
+    "customers:assign",
+    "Route a customer's conversations to a team.",
+    TAG,
+    message_only("Customer assigned to team successfully"),
+    params=(PHONE, TEAM_ID),
+    errors=(service.CUSTOMER_NOT_FOUND, assignment.TEAM_NOT_FOUND),
+    action="assign customers to teams",
+)
+
+
 async def assign_customer_to_team(call: Call) -> dict[str, Any]:
-    """POST assign-customer-to-team: a team of the same account."""
-    phone = required_phone(call.params)
-    team_id = _required_id(call.params, "team_id", "Team ID is required.")
-    await assignment.assign_team(call.principal.account_id, phone, team_id)
+    number = call.arg(PHONE)
+    await assignment.assign_team(call.account_id, number, call.arg(TEAM_ID))
     return {"success": True, "message": "Customer assigned to team successfully"}
 
 
 routes = [
-    api_route(
-        "/add-new-customer",
-        add_new_customer,
-        methods=["POST"],
-        permission="customers:write",
-        action="add customers",
-    ),
-    api_route(
-        "/edit-customer",
-        edit_customer,
-        methods=["POST"],
-        permission="customers:write",
-        action="edit customers",
-    ),
-    api_route(
-        "/delete-customer",
-        delete_customer,
-        methods=["DELETE"],
-        permission="customers:write",
-        action="delete customers",
-    ),
-    api_route(
-        "/get-customer",
-        get_customer,
-        methods=["GET"],
-        permission="customers:read",
-        action="read customers",
-    ),
-    api_route(
-        "/get-all-customers",
-        get_all_customers,
-        methods=["GET"],
-        permission="customers:read",
-        action="read customers",
-    ),
-    api_route(
-        "/edit-customer-conv-status",
-        edit_customer_conv_status,
-        methods=["POST"],
-        permission="customers:write",
-        action="edit customer conversation status",
-    ),
-    api_route(
-        "/assign-customer-to-agent",
-        assign_customer_to_agent,
-        methods=["POST"],
-        permission="customers:assign",
-        action="assign customers to agents",
-    ),
-    api_route(
-        "/assign-customer-to-team",
-        assign_customer_to_team,
-        methods=["POST"],
-        permission="customers:assign",
-        action="assign customers to teams",
-    ),
+    api_route(ADD, add_new_customer),
+    api_route(EDIT, edit_customer),
+    api_route(DELETE, delete_customer),
+    api_route(GET, get_customer),
+    api_route(GET_ALL, get_all_customers),
+    api_route(SET_STATUS, edit_customer_conv_status),
+    api_route(ASSIGN_AGENT, assign_customer_to_agent),
+    api_route(ASSIGN_TEAM, assign_customer_to_team),
 ]

@@ -20,12 +20,12 @@ from mumble.customers.custom_fields import register_custom_fields
 from mumble.customers.fields import CONVERSATION_STATUS_SET
 from mumble.customers.input import CustomerInput, validate_profile
 from mumble.customers.views import VIEW_COLUMNS, customer_view, customer_views
-from mumble.errors import BadRequest, Conflict, NotFound
+from mumble.errors import BadRequest, Conflict, NotFound, Refusal
 from mumble.events.outbox import record_event
 from mumble.hotsql import Prepared, text_marker, uuid_marker
 from mumble.models import Bot, Customer
 from mumble.paging import page_window
-from mumble.params import country_of
+from mumble.phones import country_of
 
 __all__ = [
     "PER_PAGE",
@@ -43,8 +43,12 @@ __all__ = [
 ]
 
 PER_PAGE = 250
-ADD_FAILED = "Failed to add customer due to invalid input"
-EDIT_FAILED = "Failed to update customer due to invalid input"
+ADD_FAILED = Refusal(BadRequest, "Failed to add customer due to invalid input")
+EDIT_FAILED = Refusal(BadRequest, "Failed to update customer due to invalid input")
+CUSTOMER_NOT_FOUND = Refusal(NotFound, "Customer not found")
+CUSTOMER_EXISTS = Refusal(Conflict, "Customer already exists")
+BOT_NOT_FOUND = Refusal(NotFound, "Bot not found.")
+INVALID_STATUS = Refusal(BadRequest, "Invalid conversation status.")
 BotChoice = tuple[str, uuid.UUID | None]
 # Every customer endpoint starts here: its SQL is built once (see mumble.hotsql).
 _BY_PHONE = Prepared(
@@ -72,7 +76,7 @@ async def find_customer(account_id: uuid.UUID, phone: str) -> Customer:
     # (account, phone) is unique, so the first row is the only one.
     customer = await _BY_PHONE.first(account_id, phone)
     if customer is None:
-        raise NotFound("Customer not found")
+        raise CUSTOMER_NOT_FOUND()
     return customer
 
 
@@ -84,7 +88,7 @@ async def locked_customer(account_id: uuid.UUID, phone: str) -> Customer:
         .first()
     )
     if customer is None:
-        raise NotFound("Customer not found")
+        raise CUSTOMER_NOT_FOUND()
     return customer
 
 
@@ -97,7 +101,7 @@ async def resolve_bot(account_id: uuid.UUID, token: str) -> BotChoice:
         return "off", None
     bot_id = uuid_or_none(word)
     if bot_id is None or not await Bot.exists(id=bot_id, account_id=account_id):
-        raise NotFound("Bot not found.")
+        raise BOT_NOT_FOUND()
     return "bot", bot_id
 
 
@@ -142,7 +146,7 @@ async def _create(
 async def add_customer(account_id: uuid.UUID, data: CustomerInput) -> Customer:
     """add-new-customer: 409 when the phone exists, 404 for an unknown bot, 400 past 15 fields."""
     if await Customer.exists(account_id=account_id, phone=data.phone):
-        raise Conflict("Customer already exists")
+        raise CUSTOMER_EXISTS()
     bot = await resolve_bot(account_id, data.bot_token) if data.bot_token else None
     profile = {key: value for key, value in data.profile.items() if value is not None}
     attribution = {key: value for key, value in data.attribution.items() if value is not None}
@@ -154,9 +158,9 @@ async def add_customer(account_id: uuid.UUID, data: CustomerInput) -> Customer:
     except IntegrityError:
         # Lost a race with a concurrent add of the same phone: the unique pair decides.
         if await Customer.exists(account_id=account_id, phone=data.phone):
-            raise Conflict("Customer already exists") from None
+            raise CUSTOMER_EXISTS() from None
         if bot is not None and bot[1] is not None:
-            raise NotFound("Bot not found.") from None  # the bot was deleted meanwhile
+            raise BOT_NOT_FOUND() from None  # the bot was deleted meanwhile
         raise
 
 
@@ -226,7 +230,7 @@ async def delete_customer(account_id: uuid.UUID, phone: str) -> None:
 async def set_conversation_status(account_id: uuid.UUID, phone: str, status: object) -> None:
     """One of the 18 canonical keys, else 400 "Invalid conversation status."."""
     if not isinstance(status, str) or status.strip() not in CONVERSATION_STATUS_SET:
-        raise BadRequest("Invalid conversation status.")
+        raise INVALID_STATUS()
     status = status.strip()
     async with in_transaction():
         customer = await locked_customer(account_id, phone)

@@ -9,7 +9,7 @@ from typing import Any
 
 from mumble.hotsql import Prepared, uuid_marker
 from mumble.models import Agent, Bot, Customer, CustomerLabel, Team
-from mumble.params import country_of
+from mumble.phones import country_of
 
 # Columns read for a view; list queries use `.values(*VIEW_COLUMNS)`.
 VIEW_COLUMNS = (

@@ -19,7 +19,7 @@ from mumble.customers.service import customer_view, ensure_customer, save_change
 from mumble.errors import MumbleError
 from mumble.events.outbox import record_event
 from mumble.models import Customer
-from mumble.params import normalize_phone
+from mumble.phones import normalize_phone
 
 log = logging.getLogger("mumble.inbound")
 

@@ -10,17 +10,18 @@ ids for 7 days, so retrying stops after MAX_ATTEMPTS.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import logging
-from typing import Any
 
 from tortoise.transactions import in_transaction
 
+from mumble.channels.lookup import channel_of
+from mumble.clock import Clock
 from mumble.errors import MumbleError
 from mumble.messages.housekeeping import purge_expired
 from mumble.models import Account, MediaBlob, Message
-from mumble.whatsapp.client import Channel
+from mumble.wakeup import Wakeup
+from mumble.whatsapp.client import GraphClient
 from mumble.whatsapp.errors import WhatsAppError
 
 log = logging.getLogger("mumble.inbound.media")
@@ -44,15 +45,13 @@ def backoff(attempts: int) -> dt.timedelta:
 
 
 class MediaFetcher:
-    """Downloads pending inbound media; `kick()` makes it look right away."""
+    """Downloads pending inbound media; a kick of `wakeup` makes it look right away."""
 
-    def __init__(self, state: Any) -> None:
-        self.state = state
-        self._wake = asyncio.Event()
+    def __init__(self, graph: GraphClient, clock: Clock, wakeup: Wakeup) -> None:
+        self.graph = graph
+        self.clock = clock
+        self.wakeup = wakeup
         self._housekept_at: dt.datetime | None = None
-
-    def kick(self) -> None:
-        self._wake.set()
 
     async def run(self) -> None:
         while True:
@@ -64,19 +63,17 @@ class MediaFetcher:
             except Exception:
                 # A database hiccup must not kill the worker; the next round tries again.
                 log.exception("media worker round failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), POLL_SECONDS)
-            self._wake.clear()
+            await self.wakeup.wait(POLL_SECONDS)
 
     async def _housekeeping(self) -> None:
-        now = self.state.clock.now()
+        now = self.clock.now()
         if self._housekept_at is None or now - self._housekept_at >= HOUSEKEEPING_EVERY:
             self._housekept_at = now
             await purge_expired(now)
 
     async def drain(self) -> int:
         """Try every due download once; returns how many files were stored."""
-        now = self.state.clock.now()
+        now = self.clock.now()
         due = (
             await Message.filter(media_state="pending", media_next_attempt_at__lte=now)
             .order_by("media_next_attempt_at", "id")
@@ -97,10 +94,10 @@ class MediaFetcher:
     async def _fetch(self, message: Message, now: dt.datetime) -> int:
         account = await Account.get(id=message.account_id)  # type: ignore[attr-defined]
         try:
-            channel = Channel.of(account)
+            channel = channel_of(account)
             assert message.media_id is not None
-            info = await self.state.graph.media_info(channel, message.media_id)
-            data = await self.state.graph.download_media(channel, str(info["url"]))
+            info = await self.graph.media_info(channel, message.media_id)
+            data = await self.graph.download_media(channel, str(info["url"]))
             if len(data) > MAX_BYTES:
                 raise ValueError("media larger than WhatsApp allows")
         except (WhatsAppError, MumbleError, KeyError, TypeError, ValueError) as exc:
@@ -133,17 +130,3 @@ class MediaFetcher:
             media_state="failed" if gave_up else "pending",
             media_next_attempt_at=None if gave_up else now + backoff(attempts),
         )
-
-
-def start(state: Any) -> asyncio.Task[None]:
-    """Start the worker for this app (from the lifespan); it is kept on `state.media_fetcher`."""
-    fetcher = MediaFetcher(state)
-    state.media_fetcher = fetcher
-    return asyncio.create_task(fetcher.run(), name="mumble-media-fetcher")
-
-
-async def stop(task: asyncio.Task[None]) -> None:
-    """Cancel the worker and wait for it (from the lifespan's shutdown)."""
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task

@@ -15,10 +15,11 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+from mumble.body import read_body
+from mumble.endpoint import services_of
 from mumble.errors import error_response
 from mumble.inbound import service
 from mumble.observability import metrics
-from mumble.params import read_body
 from mumble.whatsapp import signature
 
 log = logging.getLogger("mumble.inbound")
@@ -29,7 +30,7 @@ MAX_WEBHOOK_BYTES = 3 * 1024 * 1024 + 64 * 1024
 
 async def verify_subscription(request: Request) -> Response:
     """200 with hub.challenge when the verify token matches, else 403."""
-    settings = request.app.state.settings
+    settings = services_of(request).settings
     params = request.query_params
     token = params.get("hub.verify_token") or ""
     expected = settings.whatsapp_verify_token
@@ -44,7 +45,8 @@ async def verify_subscription(request: Request) -> Response:
 
 async def receive(request: Request) -> Response:
     """Verify X-Hub-Signature-256 on the raw body, then store the batch; 200 once handled."""
-    settings = request.app.state.settings
+    services = services_of(request)
+    settings = services.settings
     raw = await read_body(request, MAX_WEBHOOK_BYTES)
     header = request.headers.get(signature.HEADER)
     if header is None:
@@ -61,11 +63,12 @@ async def receive(request: Request) -> Response:
         log.warning("signed webhook with a malformed JSON body dropped")
         metrics.count_inbound_batch("malformed")
         return PlainTextResponse("ok")
-    media = await service.handle_payload(request.app.state, body)
+    media = await service.handle_payload(
+        body, clock=services.clock, base_url=settings.public_base_url
+    )
     metrics.count_inbound_batch("processed")
-    fetcher = getattr(request.app.state, "media_fetcher", None)
-    if media and fetcher is not None:
-        fetcher.kick()
+    if media:
+        services.media_wakeup.kick()
     return PlainTextResponse("ok")
 
 

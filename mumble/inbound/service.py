@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from mumble.clock import Clock
 from mumble.events.outbox import record_event
 from mumble.inbound import identity
 from mumble.inbound.content import meta_time, parse_content
@@ -37,6 +39,14 @@ TEMPLATE_FIELDS = frozenset(
 MALFORMED = (KeyError, TypeError, ValueError, AttributeError)
 
 
+@dataclass(frozen=True)
+class _Context:
+    """What handling one webhook body needs besides the body."""
+
+    clock: Clock
+    base_url: str
+
+
 class _Accounts:
     """Per-request cache of phone_number_id -> Account (a batch names the same number often)."""
 
@@ -51,8 +61,12 @@ class _Accounts:
         return self._by_number[phone_number_id]
 
 
-async def handle_payload(state: Any, body: Any) -> int:
-    """Process one webhook body; returns how many media files await download."""
+async def handle_payload(body: Any, *, clock: Clock, base_url: str) -> int:
+    """Process one webhook body; returns how many media files await download.
+
+    `base_url` prefixes the media URLs of the events recorded (empty: relative URLs).
+    """
+    context = _Context(clock, base_url)
     if not isinstance(body, dict) or not isinstance(body.get("entry"), list):
         log.warning("webhook without entries ignored")
         return 0
@@ -62,14 +76,14 @@ async def handle_payload(state: Any, body: Any) -> int:
         changes = entry.get("changes") if isinstance(entry, dict) else None
         for change in changes if isinstance(changes, list) else []:
             try:
-                media += await _handle_change(state, accounts, entry, change)
+                media += await _handle_change(context, accounts, entry, change)
             except MALFORMED as exc:
                 log.warning("malformed webhook change skipped: %s", type(exc).__name__)
     return media
 
 
 async def _handle_change(
-    state: Any, accounts: _Accounts, entry: dict[str, Any], change: dict[str, Any]
+    context: _Context, accounts: _Accounts, entry: dict[str, Any], change: dict[str, Any]
 ) -> int:
     field = change["field"]
     value = change["value"]
@@ -89,12 +103,12 @@ async def _handle_change(
     media = 0
     for message in value.get("messages") or []:
         try:
-            media += await _store_inbound(state, account, message, contacts)
+            media += await _store_inbound(context, account, message, contacts)
         except MALFORMED as exc:
             log.warning("malformed inbound message skipped: %s", type(exc).__name__)
     for status in value.get("statuses") or []:
         try:
-            await _apply_status(state, account, status)
+            await _apply_status(context, account, status)
         except MALFORMED as exc:
             log.warning("malformed status skipped: %s", type(exc).__name__)
     for error in value.get("errors") or []:
@@ -111,7 +125,7 @@ def _contact_for(message: dict[str, Any], contacts: list[dict[str, Any]]) -> dic
 
 
 async def _store_inbound(
-    state: Any, account: Account, message: dict[str, Any], contacts: list[dict[str, Any]]
+    context: _Context, account: Account, message: dict[str, Any], contacts: list[dict[str, Any]]
 ) -> int:
     """Store one inbound message (once per wamid) and open or renew the window."""
     wamid = message["id"]
@@ -129,7 +143,7 @@ async def _store_inbound(
     if phone is None and bsuid is None:
         raise ValueError("message names neither a phone number nor a user id")
     content = parse_content(message)
-    now = state.clock.now()
+    now = context.clock.now()
     occurred = meta_time(message.get("timestamp"), now)
     pending = content.media_id is not None
     async with in_transaction():
@@ -157,7 +171,7 @@ async def _store_inbound(
         except IntegrityError:
             return 0  # the same message arrived concurrently: stored once
         await _touch(customer, occurred)
-        data = event_data(stored, customer, account, base_url=state.settings.public_base_url)
+        data = event_data(stored, customer, account, base_url=context.base_url)
         await record_event(account.id, "message.received", data, customer_id=customer.id)
     metrics.count_message("inbound", "received")
     return 1 if pending else 0
@@ -176,7 +190,7 @@ async def _touch(customer: Customer, occurred: dt.datetime) -> None:
         await customer.save(update_fields=[*changed, "updated_at"])
 
 
-async def _apply_status(state: Any, account: Account, status: dict[str, Any]) -> None:
+async def _apply_status(context: _Context, account: Account, status: dict[str, Any]) -> None:
     wamid = status["id"]
     word = normalise_status(status.get("status"))
     if not isinstance(wamid, str) or word is None:
@@ -190,9 +204,9 @@ async def _apply_status(state: Any, account: Account, status: dict[str, Any]) ->
         details = (error.get("error_data") or {}).get("details")
         reason = details or error.get("message") or error.get("title")
     update = StatusUpdate(
-        wamid, word, meta_time(status.get("timestamp"), state.clock.now()), code, reason
+        wamid, word, meta_time(status.get("timestamp"), context.clock.now()), code, reason
     )
-    await apply_status(account.id, update, base_url=state.settings.public_base_url)
+    await apply_status(account.id, update, base_url=context.base_url)
 
 
 async def _template_update(waba_id: str, field: str, value: dict[str, Any]) -> None:

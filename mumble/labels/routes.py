@@ -1,71 +1,131 @@
-"""HTTP routes of the labels API."""
+"""The labels API: each endpoint's declaration, then its handler."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from mumble.endpoint import Call, api_route
+from mumble.customers.service import CUSTOMER_NOT_FOUND
+from mumble.endpoint import Call, Endpoint, api_route
 from mumble.errors import BadRequest
 from mumble.labels import service
-from mumble.params import required_phone
+from mumble.openapi.schema import array, link, message_only, obj, string, success
+from mumble.params import Param, phone
+
+TAG = "Labels"
+PHONE = phone()
+_NAME_REQUIRED = "Label name is required."
 
 
-def _label_name(call: Call) -> str:
-    name = service.clean_label_name(call.params.get("label_name"))
+def _read_label_name(params: Mapping[str, Any]) -> str:
+    name = service.clean_label_name(params.get("label_name"))
     if name is None:
-        raise BadRequest("Label name is required.")
+        raise BadRequest(_NAME_REQUIRED)
     return name
 
 
+LABEL_NAME = Param(
+    "label_name",
+    string("The label's name.", maxLength=service.LABEL_NAME_MAX, examples=["VIP customers"]),
+    _read_label_name,
+    required=True,
+    messages=(_NAME_REQUIRED,),
+)
+
+GET_LABELS = Endpoint(
+    "GET",
+    "/get-labels",
+    "labels:read",
+    "List all labels in your account.",
+    TAG,
+    success({"labels": array(obj({"id": string(), "name": string()}, ("id", "name")))}),
+)
+
+
 async def get_labels(call: Call) -> dict[str, Any]:
-    """GET get-labels: every label of the account."""
-    return {"success": True, "labels": await service.list_labels(call.principal.account_id)}
+    return {"success": True, "labels": await service.list_labels(call.account_id)}
+
+
+ADD_LABEL = Endpoint(
+    "POST",
+    "/add-new-label",
+    "labels:write",
+    "Create a new label (list) in your account.",
+    TAG,
+    message_only("Label 'VIP customers' created successfully"),
+    params=(LABEL_NAME,),
+    errors=(service.LABEL_EXISTS,),
+    links={
+        "DeleteLabel": link("delete-label", query={"label_name": "$request.body#/label_name"}),
+        "AddCustomerToLabel": link("add-customer-to-label", label_name="$request.body#/label_name"),
+    },
+)
 
 
 async def add_new_label(call: Call) -> dict[str, Any]:
-    """POST add-new-label: 409 "Label already exists" for a taken name."""
-    name = _label_name(call)
-    await service.create_label(call.principal.account_id, name)
+    name = call.arg(LABEL_NAME)
+    await service.create_label(call.account_id, name)
     return {"success": True, "message": f"Label '{name}' created successfully"}
 
 
+DELETE_LABEL = Endpoint(
+    "DELETE",
+    "/delete-label",
+    "labels:write",
+    "Delete a label.",
+    TAG,
+    message_only("Label 'VIP customers' deleted successfully"),
+    params=(LABEL_NAME,),
+    errors=(service.LABEL_NOT_FOUND,),
+)
+
+
 async def delete_label(call: Call) -> dict[str, Any]:
-    """DELETE delete-label: removes the label and its customer links."""
-    name = _label_name(call)
-    await service.delete_label(call.principal.account_id, name)
+    name = call.arg(LABEL_NAME)
+    await service.delete_label(call.account_id, name)
     return {"success": True, "message": f"Label '{name}' deleted successfully"}
 
 
+ADD_TO_LABEL = Endpoint(
+    "POST",
+    "/add-customer-to-label",
+    "labels:write",
+    "Tag a customer with a label.",
+    TAG,
+    message_only("added successfully"),
+    params=(PHONE, LABEL_NAME),
+    errors=(CUSTOMER_NOT_FOUND, service.LABEL_NOT_FOUND),
+)
+
+
 async def add_customer_to_label(call: Call) -> dict[str, Any]:
-    """POST add-customer-to-label: idempotent, one link per customer and label."""
-    phone = required_phone(call.params)
-    name = _label_name(call)
-    await service.add_customer_to_label(call.principal.account_id, phone, name)
+    number = call.arg(PHONE)
+    await service.add_customer_to_label(call.account_id, number, call.arg(LABEL_NAME))
     return {"success": True, "message": "added successfully"}
 
 
+REMOVE_FROM_LABEL = Endpoint(
+    "DELETE",
+    "/remove-customer-from-label",
+    "labels:write",
+    "Remove a label from a customer.",
+    TAG,
+    message_only("removed successfully"),
+    params=(PHONE, LABEL_NAME),
+    errors=(CUSTOMER_NOT_FOUND, service.LABEL_NOT_FOUND, service.NOT_IN_LABEL),
+)
+
+
 async def remove_customer_from_label(call: Call) -> dict[str, Any]:
-    """DELETE remove-customer-from-label: 400 when the customer was not tagged."""
-    phone = required_phone(call.params)
-    name = _label_name(call)
-    await service.remove_customer_from_label(call.principal.account_id, phone, name)
+    number = call.arg(PHONE)
+    await service.remove_customer_from_label(call.account_id, number, call.arg(LABEL_NAME))
     return {"success": True, "message": "removed successfully"}
 
 
 routes = [
-    api_route("/get-labels", get_labels, methods=["GET"], permission="labels:read"),
-    api_route("/add-new-label", add_new_label, methods=["POST"], permission="labels:write"),
-    api_route("/delete-label", delete_label, methods=["DELETE"], permission="labels:write"),
-    api_route(
-        "/add-customer-to-label",
-        add_customer_to_label,
-        methods=["POST"],
-        permission="labels:write",
-    ),
-    api_route(
-        "/remove-customer-from-label",
-        remove_customer_from_label,
-        methods=["DELETE"],
-        permission="labels:write",
-    ),
+    api_route(GET_LABELS, get_labels),
+    api_route(ADD_LABEL, add_new_label),
+    api_route(DELETE_LABEL, delete_label),
+    api_route(ADD_TO_LABEL, add_customer_to_label),
+    api_route(REMOVE_FROM_LABEL, remove_customer_from_label),
 ]

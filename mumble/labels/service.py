@@ -13,13 +13,16 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from mumble.customers.service import customer_view, find_customer
+from mumble.customers.service import CUSTOMER_NOT_FOUND, customer_view, find_customer
 from mumble.customers.views import VIEW_COLUMNS, customer_views
-from mumble.errors import BadRequest, Conflict, NotFound
+from mumble.errors import BadRequest, Conflict, NotFound, Refusal
 from mumble.events.outbox import record_event
 from mumble.models import Customer, CustomerLabel, Label
 
 LABEL_NAME_MAX = 100
+LABEL_EXISTS = Refusal(Conflict, "Label already exists")
+LABEL_NOT_FOUND = Refusal(NotFound, "Label not found")
+NOT_IN_LABEL = Refusal(BadRequest, "Customer is not in the label")
 
 
 def clean_label_name(raw: object) -> str | None:
@@ -57,14 +60,14 @@ async def create_label(account_id: uuid.UUID, name: str) -> Label:
         async with in_transaction():
             return await Label.create(account_id=account_id, name=name)
     except IntegrityError:
-        raise Conflict("Label already exists") from None
+        raise LABEL_EXISTS() from None
 
 
 async def get_label(account_id: uuid.UUID, name: str) -> Label:
     """The account's label of that name; 404 "Label not found" otherwise."""
     label = await Label.get_or_none(account_id=account_id, name=name)
     if label is None:
-        raise NotFound("Label not found")
+        raise LABEL_NOT_FOUND()
     return label
 
 
@@ -92,8 +95,8 @@ async def add_customer_to_label(account_id: uuid.UUID, phone: str, name: str) ->
                 return False
             # Not a duplicate: the label or customer vanished between lookup and insert.
             if not await Label.exists(id=label.id):
-                raise NotFound("Label not found") from None
-            raise NotFound("Customer not found") from None
+                raise LABEL_NOT_FOUND() from None
+            raise CUSTOMER_NOT_FOUND() from None
         await record_event(
             account_id,
             "customer.label_added",
@@ -110,7 +113,7 @@ async def remove_customer_from_label(account_id: uuid.UUID, phone: str, name: st
     async with in_transaction():
         deleted = await CustomerLabel.filter(customer=customer, label=label).delete()
         if not deleted:
-            raise BadRequest("Customer is not in the label")
+            raise NOT_IN_LABEL()
         await record_event(
             account_id,
             "customer.label_removed",
@@ -127,7 +130,7 @@ async def delete_label(account_id: uuid.UUID, name: str) -> None:
         await CustomerLabel.filter(label=label).delete()
         if not await Label.filter(id=label.id, account_id=account_id).delete():
             # Deleted concurrently by another request.
-            raise NotFound("Label not found")
+            raise LABEL_NOT_FOUND()
         # One batch of views (a few queries) rather than one view per untagged customer.
         rows = (
             await Customer.filter(id__in=list(customer_ids), account_id=account_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from mumble.messages.idempotency import TTL
+from mumble.idempotency import TTL
 from mumble.models import IdempotencyRecord, PendingStatus
 
 # Meta retries a webhook for up to 7 days: a parked status older than that has no send coming.

@@ -1,8 +1,8 @@
 """Which files send-media-message takes: extension -> WhatsApp media kind, MIME type, size limit.
 
-Limits and formats: developers.facebook.com/documentation/business-messaging/whatsapp/
-business-phone-numbers/media (image 5 MB, video and audio 16 MB, document 100 MB, sticker 500 KB).
-Pure functions of their inputs.
+Meta's formats and limits are templates_meta's media table (developers.facebook.com/documentation/
+business-messaging/whatsapp/business-phone-numbers/media); this module adds the reference's list
+of extensions and what each file's first bytes must look like. Pure functions of their inputs.
 """
 
 from __future__ import annotations
@@ -11,17 +11,18 @@ import posixpath
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
-from mumble.errors import BadRequest
+import templates_meta
+from mumble.errors import BadRequest, Refusal
 
-MB = 1024 * 1024
-KIND_LIMITS = {
-    "image": 5 * MB,
-    "video": 16 * MB,
-    "audio": 16 * MB,
-    "document": 100 * MB,
-    # Animated stickers may reach 500 KB, static ones 100 KB; we cannot tell them apart cheaply.
-    "sticker": 500 * 1024,
-}
+UNSUPPORTED_TYPE = Refusal(BadRequest, "Unsupported file type: .{extension}")
+UNKNOWN_TYPE = Refusal(
+    BadRequest,
+    "Cannot tell the file type: give a file name or URL with one of the supported extensions",
+)
+EMPTY_FILE = Refusal(BadRequest, "The uploaded file is empty")
+TOO_LARGE = Refusal(BadRequest, "File too large for a WhatsApp {kind} (at most {kilobytes} KB)")
+CONTENT_MISMATCH = Refusal(BadRequest, "File content does not match its extension (.{extension})")
+REFUSALS = (UNSUPPORTED_TYPE, UNKNOWN_TYPE, EMPTY_FILE, TOO_LARGE, CONTENT_MISMATCH)
 
 
 @dataclass(frozen=True)
@@ -33,36 +34,51 @@ class MediaType:
     family: str
 
 
-def _t(ext: str, kind: str, mime: str, family: str) -> tuple[str, MediaType]:
-    return ext, MediaType(ext, kind, mime, family)
+# The reference's 19 extensions, each with the magic-byte family its content must have; their
+# kind, MIME type and size limit come from Meta's media table (templates_meta).
+_FAMILIES = {
+    "jpg": "jpeg",
+    "jpeg": "jpeg",
+    "png": "png",
+    "webp": "webp",
+    "mp4": "isobmff",
+    "mov": "isobmff",
+    "mp3": "mp3",
+    "ogg": "ogg",
+    "m4a": "isobmff",
+    "wav": "wav",
+    "opus": "ogg",
+    "pdf": "pdf",
+    "doc": "ole",
+    "docx": "zip",
+    "xls": "ole",
+    "xlsx": "zip",
+    "ppt": "ole",
+    "pptx": "zip",
+    "txt": "text",
+}
+# Formats the reference accepts and Meta does not play: WhatsApp plays neither QuickTime video
+# nor WAV audio, so they go out as documents and reach the customer instead of failing (131053).
+_AS_DOCUMENTS = {"mov": "video/quicktime", "wav": "audio/wav"}
 
 
-_OFFICE_X = "application/vnd.openxmlformats-officedocument"
-# The reference's 19 extensions. WhatsApp plays neither QuickTime video nor WAV audio, so .mov
-# and .wav go out as documents: they reach the customer instead of failing with 131053.
-MEDIA_TYPES: dict[str, MediaType] = dict(
-    [
-        _t("jpg", "image", "image/jpeg", "jpeg"),
-        _t("jpeg", "image", "image/jpeg", "jpeg"),
-        _t("png", "image", "image/png", "png"),
-        _t("webp", "sticker", "image/webp", "webp"),
-        _t("mp4", "video", "video/mp4", "isobmff"),
-        _t("mov", "document", "video/quicktime", "isobmff"),
-        _t("mp3", "audio", "audio/mpeg", "mp3"),
-        _t("ogg", "audio", "audio/ogg", "ogg"),
-        _t("m4a", "audio", "audio/mp4", "isobmff"),
-        _t("wav", "document", "audio/wav", "wav"),
-        _t("opus", "audio", "audio/ogg", "ogg"),
-        _t("pdf", "document", "application/pdf", "pdf"),
-        _t("doc", "document", "application/msword", "ole"),
-        _t("docx", "document", f"{_OFFICE_X}.wordprocessingml.document", "zip"),
-        _t("xls", "document", "application/vnd.ms-excel", "ole"),
-        _t("xlsx", "document", f"{_OFFICE_X}.spreadsheetml.sheet", "zip"),
-        _t("ppt", "document", "application/vnd.ms-powerpoint", "ole"),
-        _t("pptx", "document", f"{_OFFICE_X}.presentationml.presentation", "zip"),
-        _t("txt", "document", "text/plain", "text"),
-    ]
-)
+def _media_type(extension: str) -> MediaType:
+    family = _FAMILIES[extension]
+    if extension in _AS_DOCUMENTS:
+        return MediaType(extension, "document", _AS_DOCUMENTS[extension], family)
+    found = templates_meta.load().media_for_extension(extension)
+    if found is None:
+        raise ValueError(f"Meta's media table has no .{extension}")
+    return MediaType(extension, found.kind, found.mime_type, family)
+
+
+MEDIA_TYPES: dict[str, MediaType] = {ext: _media_type(ext) for ext in _FAMILIES}
+
+
+def size_limit(kind: str) -> int:
+    """Meta's size limit for a media kind (animated stickers' 500 KB for stickers: we cannot
+    tell animated from static cheaply)."""
+    return templates_meta.load().media_max_bytes(kind)
 
 
 def extension_of(name: str | None) -> str | None:
@@ -89,11 +105,9 @@ def media_type_for(*names: str | None) -> MediaType:
             continue
         found = MEDIA_TYPES.get(ext)
         if found is None:
-            raise BadRequest(f"Unsupported file type: .{ext}")
+            raise UNSUPPORTED_TYPE(extension=ext)
         return found
-    raise BadRequest(
-        "Cannot tell the file type: give a file name or URL with one of the supported extensions"
-    )
+    raise UNKNOWN_TYPE()
 
 
 def _looks_like_text(head: bytes) -> bool:
@@ -137,9 +151,9 @@ def content_family(head: bytes) -> str | None:
 def check_upload(media: MediaType, head: bytes, size: int) -> None:
     """400 when an uploaded file's content is not what its extension says or it is too large."""
     if size == 0:
-        raise BadRequest("The uploaded file is empty")
-    limit = KIND_LIMITS[media.kind]
+        raise EMPTY_FILE()
+    limit = size_limit(media.kind)
     if size > limit:
-        raise BadRequest(f"File too large for a WhatsApp {media.kind} (at most {limit // 1024} KB)")
+        raise TOO_LARGE(kind=media.kind, kilobytes=limit // 1024)
     if content_family(head) != media.family:
-        raise BadRequest(f"File content does not match its extension (.{media.extension})")
+        raise CONTENT_MISMATCH(extension=media.extension)

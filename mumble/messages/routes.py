@@ -1,130 +1,175 @@
-"""HTTP routes of the messages API: send-text-message, send-media-message, get-message, media."""
+"""The messages API: send-text-message, send-media-message, get-message and the media file."""
 
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
-import orjson
 from starlette.responses import Response
 
-from mumble.endpoint import Call, api_route
-from mumble.errors import BadRequest
-from mumble.messages import flows, service
-from mumble.messages.idempotency import run_idempotent
-from mumble.messages.media_types import media_type_for
-from mumble.messages.upload import MediaFormReader, file_digest, read_file
-from mumble.params import optional_str, required_phone, required_str
+from mumble.channels.errors import failure_refusals
+from mumble.customers.window import WINDOW_CLOSED
+from mumble.endpoint import Call, Endpoint, Upload, api_route
+from mumble.errors import BadRequest, Refusal
+from mumble.messages import flows, media_types, service
+from mumble.messages.params import PROFILE, SEND_ERRORS, profile_of
+from mumble.messages.schemas import GET_MEDIA_LINK, GET_MESSAGE_LINK, MESSAGE, SENT
+from mumble.messages.upload import read_file
+from mumble.openapi.schema import success
+from mumble.params import phone, required_text, text
+from mumble.urlguard import is_http_url
 
+TAG = "Messaging"
 TEXT_MAX = 4096
 CAPTION_MAX = 1024
+MEDIA_URL_MAX = 2048
+FILENAME_MAX = 255
 MISSING_TEXT_PARAMS = "Missing required parameters."
-MISSING_PHONE = "Missing required parameter: customer_phone"
-MISSING_MEDIA = "Either file upload or media_url is required."
+MISSING_MEDIA = Refusal(BadRequest, "Either file upload or media_url is required.")
+BAD_MEDIA_URL = Refusal(BadRequest, "media_url must be an http(s) URL")
+# A free-form send is refused outside the window before anything else happens.
+_SEND_ERRORS = (WINDOW_CLOSED, *SEND_ERRORS)
+
+TEXT_PHONE = phone(missing=MISSING_TEXT_PARAMS)
+TEXT = required_text("text", MISSING_TEXT_PARAMS, max_length=TEXT_MAX)
+
+SEND_TEXT = Endpoint(
+    "POST",
+    "/send-text-message",
+    "messages:send",
+    "Send a free-form text message.",
+    TAG,
+    SENT,
+    params=(TEXT_PHONE, TEXT, *PROFILE),
+    errors=(*_SEND_ERRORS, *failure_refusals(flows.TEXT_FAILED)),
+    action="send text messages",
+    description="Requires an open 24-hour conversation window (see is-active-conv).",
+    messaging=True,
+    idempotent=True,
+    links={"GetMessage": GET_MESSAGE_LINK},
+)
 
 
-def base_url(call: Call) -> str:
-    """Where our media URLs point: the configured public URL, else the URL the client used."""
-    return call.settings.public_base_url or str(call.request.base_url)
-
-
-def _profile(params: dict[str, Any]) -> flows.Profile:
-    return flows.Profile(
-        name=optional_str(params, "name", allow_empty=False),
-        email=optional_str(params, "email", max_length=254, allow_empty=False),
-        source=optional_str(params, "source", allow_empty=False),
-        bot_token=optional_str(params, "bot_token", allow_empty=False),
+async def send_text_message(call: Call) -> dict[str, Any]:
+    number = call.arg(TEXT_PHONE)
+    message = await flows.send_text(
+        flows.Sender.of(call.services), call.account_id, number, call.arg(TEXT), profile_of(call)
     )
-
-
-def _sent(message: Any) -> dict[str, Any]:
     return {"success": True, "id": message.id, "message_wa_id": message.wamid}
 
 
-async def send_text_message(call: Call) -> dict[str, Any] | Response:
-    async def operation() -> dict[str, Any]:
-        phone = required_phone(call.params, MISSING_TEXT_PARAMS)
-        text = required_str(call.params, "text", MISSING_TEXT_PARAMS, max_length=TEXT_MAX)
-        message = await flows.send_text(
-            call.request.app.state, call.principal.account_id, phone, text, _profile(call.params)
-        )
-        return _sent(message)
+MEDIA_PHONE = phone(missing="Missing required parameter: customer_phone")
+MEDIA_URL = text(
+    "media_url", max_length=MEDIA_URL_MAX, description="A public http(s) URL of the file."
+)
+CAPTION = text(
+    "caption", max_length=CAPTION_MAX, description="Shown under images, videos and documents."
+)
+FILENAME = text(
+    "filename",
+    max_length=FILENAME_MAX,
+    description="The file name; gives the type when the URL has no extension.",
+)
+_EXTENSIONS = ", ".join(sorted(media_types.MEDIA_TYPES))
 
-    return await run_idempotent(call, operation)
+SEND_MEDIA = Endpoint(
+    "POST",
+    "/send-media-message",
+    "messages:send",
+    "Send a media message (image, video, audio, document).",
+    TAG,
+    SENT,
+    params=(MEDIA_PHONE, MEDIA_URL, CAPTION, FILENAME, *PROFILE),
+    errors=(
+        MISSING_MEDIA,
+        BAD_MEDIA_URL,
+        *media_types.REFUSALS,
+        *_SEND_ERRORS,
+        *failure_refusals(flows.MEDIA_FAILED),
+        *failure_refusals(flows.UPLOAD_FAILED),
+    ),
+    action="send media messages",
+    description="Either a file uploaded as multipart/form-data (field `file`) or a public "
+    f"`media_url`. Requires an open 24-hour window. Supported: {_EXTENSIONS}.",
+    messaging=True,
+    idempotent=True,
+    upload=Upload(),
+    links={"GetMessage": GET_MESSAGE_LINK, "GetMedia": GET_MEDIA_LINK},
+)
 
 
-def _media_url(raw: str) -> str:
-    try:
-        parts = urlsplit(raw)
-    except ValueError:  # "http://[::1/a.jpg": an unclosed IPv6 bracket (a 500 before)
-        raise BadRequest("media_url must be an http(s) URL") from None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise BadRequest("media_url must be an http(s) URL")
-    return raw
-
-
-async def _send_media(call: Call, params: dict[str, Any], upload: Any) -> dict[str, Any]:
-    media_url = optional_str(params, "media_url", max_length=2048, allow_empty=False)
-    if upload is None and media_url is None:
-        raise BadRequest(MISSING_MEDIA)
-    phone = required_phone(params, MISSING_PHONE)
-    caption = optional_str(params, "caption", max_length=CAPTION_MAX, allow_empty=False)
-    filename = optional_str(params, "filename", max_length=255, allow_empty=False)
-    state = call.request.app.state
-    account_id = call.principal.account_id
-    if upload is not None:
-        file = await read_file(upload, filename)
+async def send_media_message(call: Call) -> dict[str, Any]:
+    media_url = call.arg(MEDIA_URL)
+    if call.upload is None and media_url is None:
+        raise MISSING_MEDIA()
+    number = call.arg(MEDIA_PHONE)
+    caption = call.arg(CAPTION)
+    filename = call.arg(FILENAME)
+    sender = flows.Sender.of(call.services)
+    if call.upload is not None:
+        file = await read_file(call.upload, filename)
         message = await flows.send_media(
-            state,
-            account_id,
-            phone,
+            sender,
+            call.account_id,
+            number,
             file.media_type,
             caption=caption,
             filename=filename or file.filename,
             data=file.data,
-            profile=_profile(params),
+            profile=profile_of(call),
         )
     else:
         assert media_url is not None
-        link = _media_url(media_url)
-        media_type = media_type_for(link, filename)
+        if not is_http_url(media_url):
+            raise BAD_MEDIA_URL()
+        media_type = media_types.media_type_for(media_url, filename)
         message = await flows.send_media(
-            state,
-            account_id,
-            phone,
+            sender,
+            call.account_id,
+            number,
             media_type,
             caption=caption,
             filename=filename,
-            link=link,
-            profile=_profile(params),
+            link=media_url,
+            profile=profile_of(call),
         )
-    return _sent(message)
+    return {"success": True, "id": message.id, "message_wa_id": message.wamid}
 
 
-async def send_media_message(call: Call) -> dict[str, Any] | Response:
-    content_type = call.request.headers.get("content-type", "").lower()
-    if not content_type.startswith("multipart/"):
-        return await run_idempotent(call, lambda: _send_media(call, call.params, None))
-    async with MediaFormReader(call.request, call.settings.max_upload_bytes) as form:
-        params = {**call.params, **form.fields}
-        extra = orjson.dumps(form.fields, option=orjson.OPT_SORT_KEYS)
-        if form.file is not None:
-            # The file's digest goes into the fingerprint: same key + another file is a 409.
-            extra += f"\n{form.file.filename}\n".encode() + await file_digest(form.file)
-        return await run_idempotent(call, lambda: _send_media(call, params, form.file), extra=extra)
+WAMID = required_text("message_wa_id", "Message WhatsApp Id is required", max_length=255)
+
+GET_MESSAGE = Endpoint(
+    "GET",
+    "/get-message",
+    "messages:read",
+    "Fetch a single message by its WhatsApp id (message_wa_id).",
+    TAG,
+    success({"message": MESSAGE}, ("message",)),
+    params=(WAMID,),
+    errors=(service.MESSAGE_NOT_FOUND,),
+)
 
 
 async def get_message(call: Call) -> dict[str, Any]:
-    wamid = required_str(
-        call.params, "message_wa_id", "Message WhatsApp Id is required", max_length=255
-    )
-    view = await service.get_message(call.principal.account_id, wamid, base_url=base_url(call))
+    view = await service.get_message(call.account_id, call.arg(WAMID), base_url=call.media_base_url)
     return {"success": True, "message": view}
+
+
+GET_MEDIA = Endpoint(
+    "GET",
+    "/media/{message_id}",
+    "messages:read",
+    "Download a message's stored media file.",
+    TAG,
+    {"description": "The file, with its own content type."},
+    errors=(service.MEDIA_NOT_FOUND,),
+    action="read messages",
+    ok_media="*/*",
+)
 
 
 async def get_media(call: Call) -> Response:
     data, mime_type, filename = await service.media_file(
-        call.principal.account_id, str(call.request.path_params["message_id"])
+        call.account_id, str(call.request.path_params["message_id"])
     )
     headers = {"Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff"}
     if filename:
@@ -134,28 +179,8 @@ async def get_media(call: Call) -> Response:
 
 
 routes = [
-    api_route(
-        "/send-text-message",
-        send_text_message,
-        methods=["POST"],
-        permission="messages:send",
-        action="send text messages",
-        messaging=True,
-    ),
-    api_route(
-        "/send-media-message",
-        send_media_message,
-        methods=["POST"],
-        permission="messages:send",
-        action="send media messages",
-        messaging=True,
-    ),
-    api_route("/get-message", get_message, methods=["GET"], permission="messages:read"),
-    api_route(
-        "/media/{message_id}",
-        get_media,
-        methods=["GET"],
-        permission="messages:read",
-        action="read messages",
-    ),
+    api_route(SEND_TEXT, send_text_message),
+    api_route(SEND_MEDIA, send_media_message),
+    api_route(GET_MESSAGE, get_message),
+    api_route(GET_MEDIA, get_media),
 ]

@@ -11,6 +11,9 @@ from tortoise.models import Model
 from mumble.models.accounts import Account
 from mumble.models.team import Agent, Bot, Team
 
+# Meta's business-scoped user ids are at most this long.
+BSUID_MAX = 160
+
 
 class Customer(Model):
     id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
@@ -19,7 +22,7 @@ class Customer(Model):
     )
     # International digits only (no "+"). Null for a user known only by a business-scoped id.
     phone = fields.CharField(max_length=15, null=True)
-    bsuid = fields.CharField(max_length=160, null=True)
+    bsuid = fields.CharField(max_length=BSUID_MAX, null=True)
     name = fields.CharField(max_length=200, null=True)
     email = fields.CharField(max_length=254, null=True)
     source = fields.CharField(max_length=200, null=True)

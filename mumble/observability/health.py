@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
+from limits.aio.storage import Storage
 from tortoise import connections
 
 # A probe runs every few seconds: a dependency slower than this counts as down.
@@ -59,7 +60,7 @@ async def check_database() -> Check:
     return await _timed(probe)
 
 
-async def check_rate_limit_storage(storage: Any) -> Check:
+async def check_rate_limit_storage(storage: Storage) -> Check:
     """The limiter's storage answers its own health check (PING on Redis)."""
 
     async def probe() -> str | None:
@@ -79,11 +80,13 @@ async def check_graph(session: aiohttp.ClientSession, base_url: str) -> Check:
     return await _timed(probe)
 
 
-async def readiness(state: Any) -> dict[str, Check]:
-    """Run every check concurrently against the app's state; name -> result."""
-    database, storage, graph = await asyncio.gather(
+async def readiness(
+    storage: Storage, session: aiohttp.ClientSession, graph_url: str
+) -> dict[str, Check]:
+    """Run every check concurrently; name -> result."""
+    database, limits, graph = await asyncio.gather(
         check_database(),
-        check_rate_limit_storage(state.guard.limiter.storage),
-        check_graph(state.http, state.settings.graph_api_url),
+        check_rate_limit_storage(storage),
+        check_graph(session, graph_url),
     )
-    return {"database": database, "rate_limit_storage": storage, "graph_api": graph}
+    return {"database": database, "rate_limit_storage": limits, "graph_api": graph}

@@ -35,6 +35,8 @@ CONTENT_TYPE = CONTENT_TYPE_PLAIN_0_0_4
 # Prometheus queries here use (a process-wide switch of the library, set before any metric).
 disable_created_metrics()
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+# Paths a probe or scraper polls every few seconds: the access log keeps them at debug level.
+PROBE_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 # Fast reads sit in the low milliseconds; sends through Meta and uploads take seconds.
 _LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
 
@@ -78,6 +80,13 @@ INBOUND_BATCHES = Counter(
     "mumble_inbound_webhook_batches",
     "WhatsApp webhook POSTs received, by outcome (processed, malformed, unsigned, bad_signature).",
     ["outcome"],
+)
+
+UNDOCUMENTED = Counter(
+    "mumble_undocumented_responses",
+    "API answers whose status the OpenAPI document does not declare, by route and status "
+    "(always 0 unless an endpoint's declaration is incomplete).",
+    ["route", "status"],
 )
 
 
@@ -128,6 +137,11 @@ def count_delivery(outcome: str) -> None:
 def count_inbound_batch(outcome: str) -> None:
     """One POST to /webhooks/whatsapp ended this way."""
     INBOUND_BATCHES.labels(outcome).inc()
+
+
+def count_undocumented(route: str, status: int) -> None:
+    """An endpoint answered a status its declaration does not list."""
+    UNDOCUMENTED.labels(route, str(status)).inc()
 
 
 def is_multiprocess() -> bool:

@@ -8,14 +8,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from mumble.endpoint import services_of
 from mumble.errors import JsonResponse, error_response
 from mumble.events import queue
 from mumble.observability import health, metrics
 
 log = logging.getLogger("mumble.observability")
-
-# Paths a probe or scraper polls every few seconds: the access log keeps them at debug level.
-PROBE_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 
 
 async def healthz(request: Request) -> Response:
@@ -25,7 +23,10 @@ async def healthz(request: Request) -> Response:
 
 async def readyz(request: Request) -> Response:
     """200 with every check when all pass; 503 naming the failed checks otherwise."""
-    checks = await health.readiness(request.app.state)
+    services = services_of(request)
+    checks = await health.readiness(
+        services.limiter.storage, services.http, services.settings.graph_api_url
+    )
     failed = [name for name, check in checks.items() if not check.ok]
     if failed:
         return error_response(

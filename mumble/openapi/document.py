@@ -1,4 +1,8 @@
-"""The OpenAPI 3.1 document, built by walking the routes the app really mounts."""
+"""The OpenAPI 3.1 document, built by walking the routes the app really mounts.
+
+Each /mumbleapi operation is derived from its route's `Endpoint` declaration: parameters and
+their limits, every status it can answer with the contract's messages, the idempotency header.
+"""
 
 from __future__ import annotations
 
@@ -7,27 +11,18 @@ from typing import Any
 
 from starlette.routing import BaseRoute, Mount, Route
 
-from mumble.endpoint import ApiRoute
-from mumble.openapi import customers, infra, messaging, team, templates, webhooks
-from mumble.openapi.spec import (
-    GUARD_ERRORS,
+from mumble.endpoint import ApiRoute, Endpoint
+from mumble.idempotency import HEADER as IDEMPOTENCY_HEADER
+from mumble.idempotency import MAX_KEY_LENGTH
+from mumble.openapi import infra
+from mumble.openapi.schema import (
     RATE_HEADERS,
-    Op,
     Schema,
     components,
     error_response,
     header_refs,
     string,
 )
-
-# Every /mumbleapi endpoint's description, keyed by its path inside the mount.
-API_OPS: dict[str, Op] = {
-    **customers.OPS,
-    **team.OPS,
-    **messaging.OPS,
-    **templates.OPS,
-    **webhooks.OPS,
-}
 
 TAGS = [
     {"name": "Customers"},
@@ -50,12 +45,12 @@ _REQUEST_ID_PARAM = {
     "schema": string(),
 }
 _IDEMPOTENCY_PARAM = {
-    "name": "Idempotency-Key",
+    "name": IDEMPOTENCY_HEADER,
     "in": "header",
     "required": False,
     "description": "Retry safely: the same key and request within 24 hours replay the first "
     "answer; the same key with another request is a 409.",
-    "schema": string(minLength=1, maxLength=255),
+    "schema": string(minLength=1, maxLength=MAX_KEY_LENGTH),
 }
 
 
@@ -107,63 +102,71 @@ def build_document(routes: Sequence[BaseRoute]) -> dict[str, Any]:
 
 def _operation(method: str, path: str, route: Route) -> dict[str, Any] | None:
     if isinstance(route, ApiRoute):
-        op = API_OPS.get(route.path)
-        return None if op is None else _api_operation(method, route, op)
+        return _api_operation(route)
     return infra.OPS.get((method, path))
 
 
-def _api_operation(method: str, route: ApiRoute, op: Op) -> dict[str, Any]:
+def _api_operation(route: ApiRoute) -> dict[str, Any]:
     """One guarded endpoint: security, parameters or body, and every answer it can give."""
-    notes = [op.description] if op.description else []
-    notes.append(f"Permission: `{route.permission}`.")
-    if route.messaging:
-        notes.append("Also under the messaging limit (5/second, 100/minute, 2000/hour per key).")
+    contract = route.contract
+    notes = [contract.description] if contract.description else []
+    notes.append(f"Permission: `{contract.permission}`.")
+    if contract.messaging:
+        notes.append("Also under the messaging limit (per key).")
     parameters: list[dict[str, Any]] = [
         {"name": name, "in": "path", "required": True, "schema": string()}
         for name in route.param_convertors
     ]
     operation: dict[str, Any] = {
-        "operationId": route.path.strip("/").split("/")[0],
-        "summary": op.summary,
+        "operationId": contract.operation_id,
+        "summary": contract.summary,
         "description": " ".join(notes),
-        "tags": [op.tag],
+        "tags": [contract.tag],
         "security": [{"ApiKey": []}],
     }
-    if method == "POST":
-        operation["requestBody"] = _request_body(op)
+    if contract.method == "POST":
+        operation["requestBody"] = _request_body(contract)
     else:
         parameters += [
-            {"name": name, "in": "query", "required": name in op.required, "schema": schema}
-            for name, schema in op.params.items()
+            {"name": p.name, "in": "query", "required": p.required, "schema": p.schema}
+            for p in contract.params
+            if p.name not in route.param_convertors
         ]
-    if op.idempotent:
+    if contract.idempotent:
         parameters.append(_IDEMPOTENCY_PARAM)
     parameters.append(_REQUEST_ID_PARAM)
     operation["parameters"] = parameters
-    operation["responses"] = _responses(op)
+    operation["responses"] = _responses(contract)
     return operation
 
 
-def _request_body(op: Op) -> dict[str, Any]:
-    body: Schema = {"type": "object", "properties": op.params}
-    if op.required:
-        body["required"] = list(op.required)
-    if op.extra_body is not None:
-        body["additionalProperties"] = op.extra_body
+def _request_body(contract: Endpoint) -> dict[str, Any]:
+    properties = {p.name: p.schema for p in contract.params}
+    required = [p.name for p in contract.params if p.required]
+    body: Schema = {"type": "object", "properties": properties}
+    if required:
+        body["required"] = required
+    if contract.extra_body is not None:
+        body["additionalProperties"] = contract.extra_body
     # A form carries text only: arrays and objects travel as JSON text.
-    form = {
-        **body,
-        "properties": {name: _form_field(schema) for name, schema in op.params.items()},
-    }
-    if op.extra_body is not None:
+    form = {**body, "properties": {name: _form_field(s) for name, s in properties.items()}}
+    if contract.extra_body is not None:
         form["additionalProperties"] = string()
     content: dict[str, Any] = {
         "application/json": {"schema": body},
         "application/x-www-form-urlencoded": {"schema": form},
     }
-    if op.multipart is not None:
-        content["multipart/form-data"] = {"schema": op.multipart}
-    return {"required": bool(op.required), "content": content}
+    if contract.upload is not None:
+        upload = contract.upload
+        file = string(upload.description, contentMediaType="application/octet-stream")
+        multipart: Schema = {
+            "type": "object",
+            "properties": {upload.file_field: file, **properties},
+        }
+        if required:
+            multipart["required"] = required
+        content["multipart/form-data"] = {"schema": multipart}
+    return {"required": bool(required), "content": content}
 
 
 def _form_field(schema: Schema) -> Schema:
@@ -178,17 +181,17 @@ def _text_limits(schema: Schema) -> dict[str, Any]:
     return {key: schema[key] for key in ("maxLength", "enum", "examples") if key in schema}
 
 
-def _responses(op: Op) -> dict[str, Any]:
-    ok_headers = RATE_HEADERS + (("IdempotentReplayed",) if op.idempotent else ())
+def _responses(contract: Endpoint) -> dict[str, Any]:
+    ok_headers = RATE_HEADERS + (("IdempotentReplayed",) if contract.idempotent else ())
     responses: dict[str, Any] = {
         "200": {
             "description": "Success.",
             "headers": header_refs(*ok_headers),
-            "content": {op.ok_media: {"schema": op.ok}},
+            "content": {contract.ok_media: {"schema": contract.ok}},
         }
     }
-    if op.links:
-        responses["200"]["links"] = op.links
-    for status in sorted({*GUARD_ERRORS, *op.errors}):
-        responses[str(status)] = error_response(status, op.errors.get(status, ()), guarded=True)
+    if contract.links:
+        responses["200"]["links"] = dict(contract.links)
+    for status, messages in contract.answers().items():
+        responses[str(status)] = error_response(status, messages, guarded=True)
     return responses

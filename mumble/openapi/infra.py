@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mumble.openapi.spec import error_response, header_refs, obj, string
+from mumble.openapi.schema import error_response, header_refs, obj, string
 
 _TEXT_OK = {
     "description": "Acknowledged.",

@@ -17,8 +17,8 @@ from tortoise.transactions import in_transaction
 import templates_meta
 from mumble.events.outbox import record_event
 from mumble.models import Template
-from mumble.params import ascii_int
 from mumble.templates.service import template_view
+from mumble.text import ascii_int
 
 log = logging.getLogger("mumble.templates")
 

@@ -8,13 +8,15 @@ our request. Facts: shared/docs/whatsapp-cloud-api.md §4.2 and §1.4.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 
 import templates_meta
-from mumble.errors import BadRequest
+from mumble.errors import BadRequest, Refusal
+from mumble.text import has_nul
 
 _VARIABLE = re.compile(r"\{\{\s*([0-9]+)\s*\}\}")
 # What the reference calls custom: a standard template. The rest are kinds it refuses.
@@ -22,6 +24,8 @@ _TEMPLATE_TYPES = {"custom", "standard", ""}
 _REFUSED_TYPES = {"carousel", "catalog", "mpm", "multi_product", "spm", "product"}
 _REQUEST_BUTTONS = ("QUICK_REPLY", "URL", "PHONE_NUMBER")
 MEDIA_FORMATS = ("IMAGE", "VIDEO", "DOCUMENT")
+NAME_REQUIRED = Refusal(BadRequest, "Template name is required")
+BODY_REQUIRED = Refusal(BadRequest, "Body text is required")
 
 
 @dataclass(frozen=True)
@@ -66,25 +70,14 @@ def json_value(value: Any) -> Any:
     return value
 
 
-def _has_nul(value: Any) -> bool:
-    """Whether a NUL character is in any text, key or nested value."""
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(key) or _has_nul(item) for key, item in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(item) for item in value)
-    return False
-
-
-def read_request(params: dict[str, Any]) -> tuple[TemplateRequest, list[str]]:
+def read_request(params: Mapping[str, Any]) -> tuple[TemplateRequest, list[str]]:
     """The request and the shape problems of its fields; 400 with the reference's messages first."""
     name = _text(params.get("name"))
     if not name:
-        raise BadRequest("Template name is required")
+        raise NAME_REQUIRED()
     body = params.get("body")
     if not isinstance(body, str) or not body.strip():
-        raise BadRequest("Body text is required")
+        raise BODY_REQUIRED()
     problems: list[str] = []
     examples = json_value(params.get("body_examples"))
     if examples is None:
@@ -112,8 +105,8 @@ def read_request(params: dict[str, Any]) -> tuple[TemplateRequest, list[str]]:
     if footer is not None and not isinstance(footer, str):
         problems.append("footer must be a text")
         footer = None
-    if _has_nul([body, examples, header, buttons, footer]):
-        # PostgreSQL text and JSONB cannot hold NUL: storing it was a 500.
+    if has_nul([body, examples, header, buttons, footer]):
+        # PostgreSQL text and JSONB cannot hold NUL.
         problems.append("Template text must not contain NUL characters")
     request = TemplateRequest(
         name=name,

@@ -1,41 +1,25 @@
-"""Templates: list, create (check, fetch the header sample, upload it, submit to Meta), look up.
+"""Templates: the view, the queries, and the writes that create-template is made of.
 
-create-template reads top to bottom: read the request -> check it against the reference and
-Meta's rulebook -> reserve the name (409) -> fetch and check the media -> resumable upload ->
-submit to Meta -> store Meta's id and status. No HTTP call runs inside a transaction.
+The orchestration that calls Meta (create-template, the template sends) is `templates.flows`.
 """
 
 from __future__ import annotations
 
-import logging
-import posixpath
 import uuid
 from typing import Any
 
-import aiohttp
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 import templates_meta
-from mumble import urlguard
-from mumble.errors import BadRequest, Conflict, NotFound
-from mumble.models import Account, Template
-from mumble.settings import Settings
+from mumble.errors import BadRequest, Conflict, NotFound, Refusal
+from mumble.models import Template
 from mumble.templates import rules
-from mumble.whatsapp.client import Channel, GraphClient
-from mumble.whatsapp.errors import WhatsAppError, to_mumble_error
 
-log = logging.getLogger("mumble.templates")
-
-INVALID = "Invalid template configuration"
-MEDIA_INVALID = "Media link is not valid"
-_EXTENSIONS = {
-    "image/jpeg": "jpg",
-    "image/png": "png",
-    "video/mp4": "mp4",
-    "video/3gpp": "3gp",
-    "application/pdf": "pdf",
-}
+INVALID = Refusal(BadRequest, "Invalid template configuration")
+MEDIA_INVALID = Refusal(BadRequest, "Media link is not valid")
+TEMPLATE_NOT_FOUND = Refusal(NotFound, "Template not found")
+NAME_TAKEN = Refusal(Conflict, "Template name already exists")
 
 
 def template_view(template: Template) -> dict[str, Any]:
@@ -84,7 +68,7 @@ async def find_template(account_id: uuid.UUID, raw_id: str) -> Template:
     if found is None:
         found = await query.filter(meta_id=raw_id).first()
     if found is None:
-        raise NotFound("Template not found")
+        raise TEMPLATE_NOT_FOUND()
     return found
 
 
@@ -101,45 +85,11 @@ def check_request(request: rules.TemplateRequest, problems: list[str]) -> list[d
         components=components,
     )
     if details:
-        raise BadRequest(INVALID, details=details)
+        raise INVALID(details=details)
     return components
 
 
-def _filename(url: str, mime_type: str) -> str:
-    base = posixpath.basename(url.split("?", 1)[0].split("#", 1)[0])
-    if base and "." in base:
-        return base[:100]
-    return f"header.{_EXTENSIONS.get(mime_type, 'bin')}"
-
-
-async def fetch_header_sample(
-    http: aiohttp.ClientSession, settings: Settings, request: rules.TemplateRequest
-) -> tuple[bytes, str, str]:
-    """The media_url's bytes, content type and a file name, checked against the header format."""
-    kind = templates_meta.load().media_kind(request.header_format or "")
-    spec = templates_meta.load().media[kind or ""]
-    url = request.media_url or ""
-    try:
-        urlguard.parse_url(url)
-        data, mime_type = await urlguard.fetch_public(
-            http, url, allow_private=settings.allow_private_urls, max_bytes=spec["max_bytes"]
-        )
-    except urlguard.UnsafeUrl as exc:
-        raise BadRequest(MEDIA_INVALID, details=[str(exc)]) from None
-    except (aiohttp.ClientError, TimeoutError):
-        raise BadRequest(MEDIA_INVALID, details=["The media_url could not be fetched"]) from None
-    if mime_type not in spec["mime_types"]:
-        allowed = ", ".join(spec["mime_types"])
-        raise BadRequest(
-            MEDIA_INVALID,
-            details=[f"A {request.header_format} header needs {allowed}, the link is {mime_type}"],
-        )
-    if not data:
-        raise BadRequest(MEDIA_INVALID, details=["The media_url returned no content"])
-    return data, mime_type, _filename(url, mime_type)
-
-
-async def _reserve(account_id: uuid.UUID, request: rules.TemplateRequest) -> Template:
+async def reserve(account_id: uuid.UUID, request: rules.TemplateRequest) -> Template:
     """Store the template PENDING before Meta hears of it (unique name+language: 409)."""
     header = None
     if request.header:
@@ -163,53 +113,10 @@ async def _reserve(account_id: uuid.UUID, request: rules.TemplateRequest) -> Tem
                 body_variables=rules.body_variable_count(request.body),
             )
     except IntegrityError:
-        raise Conflict("Template name already exists") from None
+        raise NAME_TAKEN() from None
 
 
-async def create_template(
-    graph: GraphClient,
-    http: aiohttp.ClientSession,
-    settings: Settings,
-    account_id: uuid.UUID,
-    params: dict[str, Any],
-) -> Template:
-    """Check, reserve, upload the header sample, submit to Meta; returns the stored template."""
-    request, problems = rules.read_request(params)
-    components = check_request(request, problems)
-    account = await Account.get(id=account_id)
-    channel = Channel.of(account)
-    channel.require_waba()
-    if await Template.exists(account_id=account_id, name=request.name, language=request.language):
-        raise Conflict("Template name already exists")
-    sample = await fetch_header_sample(http, settings, request) if request.media_header else None
-    template = await _reserve(account_id, request)
-    try:
-        if sample is not None:
-            data, mime_type, filename = sample
-            handle = await graph.upload_header_sample(
-                settings.whatsapp_app_id, channel, data, mime_type, filename
-            )
-            components = rules.to_components(request, handle)
-        answer = await graph.create_template(
-            channel,
-            {
-                "name": request.name,
-                "language": request.language,
-                "category": request.category,
-                "parameter_format": "positional",
-                "components": components,
-            },
-        )
-    except WhatsAppError as exc:
-        await template.delete()
-        raise to_mumble_error(exc) from None
-    except BaseException:
-        await template.delete()
-        raise
-    return await _accepted(template, components, answer)
-
-
-async def _accepted(
+async def record_accepted(
     template: Template, components: list[dict[str, Any]], answer: dict[str, Any]
 ) -> Template:
     """Record Meta's id and first answer, unless a status webhook already overtook it."""

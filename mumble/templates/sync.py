@@ -10,7 +10,6 @@ created outside Mumble, and marks ours that Meta no longer lists as DELETED. Tes
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import logging
 from dataclasses import dataclass
@@ -19,8 +18,12 @@ from typing import Any
 from tortoise.transactions import in_transaction
 
 import templates_meta
+from mumble import tasks
+from mumble.channels.lookup import channel_of, waba_of
+from mumble.clock import Clock
 from mumble.events.outbox import record_event
 from mumble.models import Account, Template
+from mumble.settings import Settings
 from mumble.templates import rules
 from mumble.templates.service import template_view
 from mumble.whatsapp.client import Channel, GraphClient
@@ -126,12 +129,13 @@ async def _reconcile(account_id: Any, remote: dict[str, Any], now: dt.datetime) 
         return "updated" if changed else "same"
 
 
-async def sync_account(graph: GraphClient, account: Account) -> SyncResult:
+async def sync_account(graph: GraphClient, clock: Clock, account: Account) -> SyncResult:
     """Reconcile one account's templates with Meta (raises WhatsAppError if Meta cannot be read)."""
-    channel = Channel.of(account)
-    started = dt.datetime.now(dt.UTC)
+    channel = channel_of(account)
+    waba_of(channel)
+    started = clock.now()
     remote = await _fetch_all(graph, channel)
-    now = dt.datetime.now(dt.UTC)
+    now = clock.now()
     result = SyncResult()
     for item in remote:
         outcome = await _reconcile(account.id, item, now)
@@ -159,7 +163,7 @@ async def sync_account(graph: GraphClient, account: Account) -> SyncResult:
     return result
 
 
-async def sync_all(graph: GraphClient) -> dict[str, SyncResult]:
+async def sync_all(graph: GraphClient, clock: Clock) -> dict[str, SyncResult]:
     """Sync every account with a channel; one account's failure does not stop the others."""
     results: dict[str, SyncResult] = {}
     accounts = await Account.filter(
@@ -167,33 +171,25 @@ async def sync_all(graph: GraphClient) -> dict[str, SyncResult]:
     )
     for account in accounts:
         try:
-            results[str(account.id)] = await sync_account(graph, account)
+            results[str(account.id)] = await sync_account(graph, clock, account)
         except WhatsAppError as exc:
             log.warning("template sync of account %s failed: code %s", account.id, exc.code)
     return results
 
 
-async def _loop(graph: GraphClient, interval: float) -> None:
+async def _loop(graph: GraphClient, clock: Clock, interval: float) -> None:
     while True:
         await asyncio.sleep(interval)
         try:
-            await sync_all(graph)
+            await sync_all(graph, clock)
         except Exception:
             # Keep the loop alive: the next round may succeed (database blip, Meta outage).
             log.exception("template sync round failed")
 
 
-def start(graph: GraphClient, interval: float) -> asyncio.Task[None] | None:
-    """Start the periodic sync (first round after one interval); None when interval <= 0."""
+def start(graph: GraphClient, clock: Clock, settings: Settings) -> asyncio.Task[None] | None:
+    """Start the periodic sync (first round after one interval); None when it is turned off."""
+    interval = settings.template_sync_seconds
     if interval <= 0:
         return None
-    return asyncio.create_task(_loop(graph, interval), name="template-sync")
-
-
-async def stop(task: asyncio.Task[None] | None) -> None:
-    """Cancel the periodic sync and wait for it to end."""
-    if task is None:
-        return
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    return tasks.start(_loop(graph, clock, interval), "template-sync")

@@ -12,19 +12,26 @@ from typing import Any
 import aiohttp
 from tortoise.transactions import in_transaction
 
-from mumble.errors import BadRequest, NotFound
+from mumble.errors import BadRequest, NotFound, Refusal
 from mumble.events import signing
 from mumble.events.outbox import EVENT_TYPES
 from mumble.events.payloads import encode, test_payload
 from mumble.events.sender import post_signed
 from mumble.models.events import Event
 from mumble.models.webhooks import WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from mumble.settings import Settings
 from mumble.urlguard import UnsafeUrl, check_url
 
 MAX_WEBHOOKS_PER_ACCOUNT = 20
 URL_MAX = 2048
-NOT_FOUND = "Webhook not found"
+WEBHOOK_NOT_FOUND = Refusal(NotFound, "Webhook not found")
+URL_REQUIRED = Refusal(BadRequest, "URL is required.")
+INVALID_URL = Refusal(BadRequest, "Invalid webhook URL: {reason}")
+EVENTS_REQUIRED = Refusal(BadRequest, "Events are required.")
+UNKNOWN_EVENT = Refusal(BadRequest, "Unknown event type: {types}")
+TOO_MANY_WEBHOOKS = Refusal(
+    BadRequest, f"Cannot add more than {MAX_WEBHOOKS_PER_ACCOUNT} webhooks per account"
+)
+REFUSALS = (URL_REQUIRED, INVALID_URL, EVENTS_REQUIRED, UNKNOWN_EVENT)
 
 
 def _iso(moment: dt.datetime | None) -> str | None:
@@ -51,31 +58,31 @@ def clean_events(raw: object) -> list[str]:
     if isinstance(raw, str):
         raw = [part.strip() for part in raw.split(",") if part.strip()]
     if raw is None or raw == []:
-        raise BadRequest("Events are required.")
+        raise EVENTS_REQUIRED()
     if not isinstance(raw, list) or not all(isinstance(item, str) for item in raw):
         raise BadRequest("'events' must be a list of event types")
     unknown = sorted({item for item in raw if item not in EVENT_TYPES})
     if unknown:
-        raise BadRequest(
-            f"Unknown event type: {', '.join(unknown)}",
+        raise UNKNOWN_EVENT(
+            types=", ".join(unknown),
             details=[f"Known event types: {', '.join(sorted(EVENT_TYPES))}"],
         )
     return list(dict.fromkeys(raw))
 
 
-async def clean_url(raw: object, settings: Settings) -> str:
+async def clean_url(raw: object, *, allow_private: bool) -> str:
     """An http(s) URL whose host resolves only to addresses the server may call."""
     if raw is None or (isinstance(raw, str) and not raw.strip()):
-        raise BadRequest("URL is required.")
+        raise URL_REQUIRED()
     if not isinstance(raw, str):
         raise BadRequest("'url' must be a string")
     url = raw.strip()
     if len(url) > URL_MAX:
         raise BadRequest(f"'url' is too long (at most {URL_MAX} characters)")
     try:
-        await check_url(url, allow_private=settings.allow_private_urls)
+        await check_url(url, allow_private=allow_private)
     except UnsafeUrl as exc:
-        raise BadRequest(f"Invalid webhook URL: {exc}") from None
+        raise INVALID_URL(reason=str(exc)) from None
     return url
 
 
@@ -83,14 +90,14 @@ def _parse_id(raw: object) -> uuid.UUID:
     try:
         return uuid.UUID(str(raw).strip())
     except ValueError:
-        raise NotFound(NOT_FOUND) from None
+        raise WEBHOOK_NOT_FOUND() from None
 
 
 async def find_webhook(account_id: uuid.UUID, raw_id: object) -> WebhookEndpoint:
     """The account's webhook with that id; 404 for any other id, malformed ones included."""
     endpoint = await WebhookEndpoint.get_or_none(id=_parse_id(raw_id), account_id=account_id)
     if endpoint is None:
-        raise NotFound(NOT_FOUND)
+        raise WEBHOOK_NOT_FOUND()
     return endpoint
 
 
@@ -100,9 +107,7 @@ async def create_webhook(
     """Register an endpoint with a fresh signing secret (returned once, by the caller)."""
     async with in_transaction():
         if await WebhookEndpoint.filter(account_id=account_id).count() >= MAX_WEBHOOKS_PER_ACCOUNT:
-            raise BadRequest(
-                f"Cannot add more than {MAX_WEBHOOKS_PER_ACCOUNT} webhooks per account"
-            )
+            raise TOO_MANY_WEBHOOKS()
         return await WebhookEndpoint.create(
             account_id=account_id,
             url=url,
@@ -145,7 +150,7 @@ async def delete_webhook(account_id: uuid.UUID, raw_id: object) -> None:
     """Delete the endpoint with its queued deliveries and attempt log."""
     endpoint = await find_webhook(account_id, raw_id)
     if not await WebhookEndpoint.filter(id=endpoint.id, account_id=account_id).delete():
-        raise NotFound(NOT_FOUND)
+        raise WEBHOOK_NOT_FOUND()
 
 
 async def test_webhook(
@@ -153,7 +158,8 @@ async def test_webhook(
     raw_id: object,
     *,
     session: aiohttp.ClientSession,
-    settings: Settings,
+    timeout_seconds: float,
+    allow_private: bool,
     now: dt.datetime,
 ) -> dict[str, Any]:
     """Send a signed sample event now (even to a disabled endpoint) and report the answer."""
@@ -166,8 +172,8 @@ async def test_webhook(
         payload["id"],
         encode(payload),
         timestamp=int(now.timestamp()),
-        timeout_seconds=settings.webhook_timeout_seconds,
-        allow_private=settings.allow_private_urls,
+        timeout_seconds=timeout_seconds,
+        allow_private=allow_private,
     )
     return {
         "delivered": outcome.ok,

@@ -1,7 +1,7 @@
 """The Graph API client: one `_request` for every call, typed errors, safe retries.
 
-Built once per process in the app lifespan (`app.state.graph`) on the app's single aiohttp
-session. It knows nothing of our models or HTTP responses. The access token travels only in
+Built once per process in the app lifespan on the app's single aiohttp session. It knows
+nothing of our models, errors or HTTP responses. The access token travels only in
 the Authorization header: it is never logged and never put into an exception message.
 """
 
@@ -18,7 +18,6 @@ from urllib.parse import quote
 import aiohttp
 import orjson
 
-from mumble.errors import BadRequest
 from mumble.observability import metrics
 from mumble.whatsapp.errors import (
     NON_SEND_RETRY_CODES,
@@ -44,19 +43,10 @@ class Channel:
     waba_id: str
     access_token: str = field(repr=False)
 
-    @classmethod
-    def of(cls, account: Any) -> Channel:
-        """The channel of an account row; 400 when it has none configured."""
-        if not getattr(account, "phone_number_id", None) or not getattr(
-            account, "access_token", None
-        ):
-            raise BadRequest("WhatsApp channel is not configured for this account")
-        return cls(account.phone_number_id, account.waba_id or "", account.access_token)
-
-    def require_waba(self) -> str:
-        """The WABA id, needed by template calls; 400 when missing."""
+    def waba(self) -> str:
+        """The WABA id template calls address (callers check that the account has one)."""
         if not self.waba_id:
-            raise BadRequest("WhatsApp Business Account id is not configured for this account")
+            raise ValueError("template calls need the channel's WhatsApp Business Account id")
         return self.waba_id
 
 
@@ -162,7 +152,7 @@ class GraphClient:
         """POST /{waba-id}/message_templates; Meta's answer: `id`, `status`, `category`."""
         call = _Call(
             "POST",
-            self._url(channel.require_waba(), "message_templates"),
+            self._url(channel.waba(), "message_templates"),
             channel.access_token,
             json=body,
             timeout=self.timeout,
@@ -181,7 +171,7 @@ class GraphClient:
             params["after"] = after
         call = _Call(
             "GET",
-            self._url(channel.require_waba(), "message_templates"),
+            self._url(channel.waba(), "message_templates"),
             channel.access_token,
             params=params,
             timeout=self.timeout,

@@ -1,4 +1,4 @@
-"""Graph API errors as typed exceptions keyed by Meta's code, and their mapping to our envelope.
+"""Graph API errors as typed exceptions keyed by Meta's code (our own errors are not known here).
 
 Meta's error shape: `{"error": {"message", "type", "code", "error_subcode", "error_data":
 {"details"}, "fbtrace_id"}}`. Branch on `code` (Meta's advice), never on titles or HTTP status.
@@ -7,10 +7,7 @@ Codes: developers.facebook.com/documentation/business-messaging/whatsapp/support
 
 from __future__ import annotations
 
-import math
 from typing import Any
-
-from mumble.errors import MumbleError
 
 # Meta says these mean "not processed, try again": a retry cannot duplicate anything.
 SAFE_RETRY_CODES = frozenset({2, 133004})
@@ -24,23 +21,10 @@ PERMISSION_CODES = frozenset({3, 10, *range(200, 300)})
 # Business-side configuration problems: not the API client's fault, so 502 like auth.
 ACCOUNT_CODES = frozenset({131005, 131031, 131042, 131045, 133010, 368})
 
-TEMPLATE_MESSAGES = {
-    132000: "Template parameter count mismatch (variables do not match the template)",
-    132001: "Template does not exist in this language or is not approved",
-    132005: "Template text is too long once the variables are filled in",
-    132007: "Template content violates WhatsApp's format policy",
-    132008: "Template parameter value is not valid",
-    132012: "Template parameter format mismatch (a value is not in the expected format)",
-    132015: "Template is paused (low quality), try again later",
-    132016: "Template is disabled (paused too often), create a new template",
-}
-REENGAGEMENT_MESSAGE = "Conversation is closed (send a template instead)"
-AUTH_MESSAGE = "WhatsApp authentication failed (check the access token)"
-PERMISSION_MESSAGE = "WhatsApp refused the request (check the access token's permissions)"
-RATE_LIMIT_MESSAGE = "WhatsApp rate limit reached, retry later"
-UNAVAILABLE_MESSAGE = "WhatsApp is unavailable, retry later"
+# Template missing, not approved, paused, disabled, or its parameters wrong.
+TEMPLATE_CODES = frozenset({132000, 132001, 132005, 132007, 132008, 132012, 132015, 132016})
 # Waits when Meta gives no Retry-After: pair rate is 1 message per 6 s, WABA limits are hourly.
-_DEFAULT_RETRY_AFTER = {130429: 1.0, 131056: 6.0, 4: 60.0, 80007: 60.0, 80008: 60.0}
+DEFAULT_RETRY_AFTER = {130429: 1.0, 131056: 6.0, 4: 60.0, 80007: 60.0, 80008: 60.0}
 
 
 class WhatsAppError(Exception):
@@ -111,7 +95,7 @@ class TransportError(WhatsAppError):
 def _class_for(code: int) -> type[WhatsAppError]:
     if code == 131047:
         return ReengagementRequired
-    if code in TEMPLATE_MESSAGES:
+    if code in TEMPLATE_CODES:
         return TemplateError
     if code in RATE_LIMIT_CODES:
         return RateLimited
@@ -151,7 +135,7 @@ def from_graph(
     data = error.get("error_data")
     details = data.get("details") if isinstance(data, dict) else None
     if code in RATE_LIMIT_CODES and retry_after is None:
-        retry_after = _DEFAULT_RETRY_AFTER.get(code)
+        retry_after = DEFAULT_RETRY_AFTER.get(code)
     transient = error.get("is_transient")
     return _class_for(code)(
         code,
@@ -165,26 +149,3 @@ def from_graph(
         is_transient=(code in TRANSIENT_CODES or transient is True) or None,
         retry_after=retry_after,
     )
-
-
-def to_mumble_error(exc: WhatsAppError) -> MumbleError:
-    """Our envelope for a Graph failure: 400 for the caller's mistakes, 429 for limits, 502 else."""
-    code = exc.code
-    if isinstance(exc, ReengagementRequired):
-        return MumbleError(REENGAGEMENT_MESSAGE, status=400)
-    if isinstance(exc, TemplateError):
-        return MumbleError(TEMPLATE_MESSAGES[code], status=400)
-    if isinstance(exc, RateLimited):
-        wait = max(1, math.ceil(exc.retry_after or _DEFAULT_RETRY_AFTER.get(code, 1.0)))
-        return MumbleError(RATE_LIMIT_MESSAGE, status=429, headers={"Retry-After": str(wait)})
-    if isinstance(exc, AuthError):
-        return MumbleError(AUTH_MESSAGE, status=502)
-    if isinstance(exc, PermissionDenied):
-        return MumbleError(PERMISSION_MESSAGE, status=502)
-    if isinstance(exc, TransportError | TemporaryError):
-        return MumbleError(UNAVAILABLE_MESSAGE, status=502)
-    if code in ACCOUNT_CODES:
-        return MumbleError(f"WhatsApp account problem: {exc.title}", status=502)
-    # The rest (invalid recipient, bad media, undeliverable...) is about this request.
-    details = [exc.details] if exc.details else None
-    return MumbleError(f"WhatsApp rejected the request: {exc.title}", status=400, details=details)

@@ -6,7 +6,7 @@ import datetime as dt
 
 import httpx
 
-from mumble.conversations.window import is_window_open, window_closes_at
+from mumble.customers.window import is_window_open, window_closes_at
 from tests.clock import FrozenClock
 from tests.conftest import SandboxHandle, Tenant
 from tests.messages.support import PHONE, customer_writes, send_text, sent_to_meta

@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from mumble.models import Customer
-from mumble.params import ascii_int
+from mumble.text import ascii_int
 from tests.conftest import Tenant
 
 # 972501234567 in Arabic-Indic digits (U+0660 to U+0669).

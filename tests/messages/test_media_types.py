@@ -6,12 +6,12 @@ import pytest
 
 from mumble.errors import BadRequest
 from mumble.messages.media_types import (
-    KIND_LIMITS,
     MEDIA_TYPES,
     check_upload,
     content_family,
     extension_of,
     media_type_for,
+    size_limit,
 )
 
 
@@ -69,7 +69,7 @@ def test_check_upload_limits_and_content() -> None:
     png = MEDIA_TYPES["png"]
     check_upload(png, b"\x89PNG\r\n\x1a\n", 1000)
     with pytest.raises(BadRequest, match="at most 5120 KB"):
-        check_upload(png, b"\x89PNG\r\n\x1a\n", KIND_LIMITS["image"] + 1)
+        check_upload(png, b"\x89PNG\r\n\x1a\n", size_limit("image") + 1)
     with pytest.raises(BadRequest, match="does not match"):
         check_upload(png, b"%PDF-1.7", 1000)
     with pytest.raises(BadRequest, match="empty"):

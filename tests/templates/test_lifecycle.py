@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import AsyncIterator
 from typing import Any
 
+import aiohttp
 import httpx
 import pytest
-from starlette.applications import Starlette
+import pytest_asyncio
 
+from mumble.clock import SystemClock
 from mumble.models import Account, Event, Template
+from mumble.settings import Settings
 from mumble.templates.sync import sync_account, sync_all
+from mumble.whatsapp.client import GraphClient
 from mumble.whatsapp.payloads import webhook_envelope
 from tests.conftest import SandboxHandle, Tenant
 from tests.messages.support import post_signed
@@ -41,8 +46,15 @@ async def _drop_webhooks(sandbox: SandboxHandle) -> None:
     assert (await sandbox.control.post("/_sandbox/faults", json=fault)).status_code == 200
 
 
-async def _sync(app: Starlette, tenant: Tenant) -> Any:
-    return await sync_account(app.state.graph, await Account.get(id=tenant.account.id))
+@pytest_asyncio.fixture
+async def graph(settings: Settings) -> AsyncIterator[GraphClient]:
+    """A Graph client of the test's own against the sandbox the app uses."""
+    async with aiohttp.ClientSession() as session:
+        yield GraphClient(session, settings.graph_api_url, settings.whatsapp_api_version)
+
+
+async def _sync(graph: GraphClient, tenant: Tenant) -> Any:
+    return await sync_account(graph, SystemClock(), await Account.get(id=tenant.account.id))
 
 
 LIFECYCLE = ["APPROVED", "PAUSED", "APPROVED", "DISABLED"]
@@ -65,19 +77,19 @@ async def test_full_lifecycle_is_driven_by_status_webhooks(
 
 
 async def test_full_lifecycle_is_reached_by_the_sync_alone_when_webhooks_are_dropped(
-    client: httpx.AsyncClient, sandbox: SandboxHandle, tenant: Tenant, app: Starlette
+    client: httpx.AsyncClient, sandbox: SandboxHandle, tenant: Tenant, graph: GraphClient
 ) -> None:
     data = await _created(client, tenant)
     await _drop_webhooks(sandbox)
     for status in LIFECYCLE:
         await set_status(sandbox, data["meta_id"], status)
         assert await _status(client, tenant, data["id"]) != status  # the webhook never came
-        result = await _sync(app, tenant)
+        result = await _sync(graph, tenant)
         assert result.updated == 1
         assert await _status(client, tenant, data["id"]) == status
     assert [e["status"] for e in await _events(tenant)] == LIFECYCLE
     # A second sync with nothing new changes nothing and records nothing.
-    again = await _sync(app, tenant)
+    again = await _sync(graph, tenant)
     assert (again.updated, again.imported, again.deleted) == (0, 0, 0)
     assert len(await _events(tenant)) == len(LIFECYCLE)
 
@@ -247,11 +259,11 @@ async def test_sync_imports_templates_created_outside_mumble(
     sandbox: SandboxHandle,
     tenant: Tenant,
     other_tenant: Tenant,
-    app: Starlette,
+    graph: GraphClient,
 ) -> None:
     seeded = await sandbox.control.post("/_sandbox/templates", json=_seed(sandbox, tenant, "promo"))
     assert seeded.status_code == 200, seeded.text
-    results = await sync_all(app.state.graph)
+    results = await sync_all(graph, SystemClock())
     assert results[str(tenant.account.id)].imported == 1
     assert results[str(other_tenant.account.id)].imported == 0
     [view] = await list_templates(client, tenant)
@@ -266,18 +278,18 @@ async def test_sync_imports_templates_created_outside_mumble(
     assert view["variable_buttons"] == [0]
     assert await list_templates(client, other_tenant) == []
     # Importing twice never duplicates.
-    again = await _sync(app, tenant)
+    again = await _sync(graph, tenant)
     assert (again.imported, again.updated) == (0, 0)
     assert len(await list_templates(client, tenant)) == 1
 
 
 async def test_sync_reads_every_page(
-    client: httpx.AsyncClient, sandbox: SandboxHandle, tenant: Tenant, app: Starlette
+    client: httpx.AsyncClient, sandbox: SandboxHandle, tenant: Tenant, graph: GraphClient
 ) -> None:
     for i in range(130):
         seed = _seed(sandbox, tenant, f"bulk_{i:03d}")
         assert (await sandbox.control.post("/_sandbox/templates", json=seed)).status_code == 200
-    result = await _sync(app, tenant)
+    result = await _sync(graph, tenant)
     assert result.imported == 130
     listed = (await sandbox.control.get("/_sandbox/requests")).json()["data"]
     pages = [r for r in listed if r["path"].endswith("/message_templates") and r["method"] == "GET"]
@@ -286,35 +298,35 @@ async def test_sync_reads_every_page(
 
 
 async def test_sync_marks_a_template_meta_no_longer_lists_as_deleted(
-    client: httpx.AsyncClient, sandbox: SandboxHandle, tenant: Tenant, app: Starlette
+    client: httpx.AsyncClient, sandbox: SandboxHandle, tenant: Tenant, graph: GraphClient
 ) -> None:
     data = await _created(client, tenant)
     await review(sandbox, data["meta_id"])
     del sandbox.sandbox.state.templates[data["meta_id"]]
-    result = await _sync(app, tenant)
+    result = await _sync(graph, tenant)
     assert result.deleted == 1
     assert await _status(client, tenant, data["id"]) == "DELETED"
     assert [e["status"] for e in await _events(tenant)] == ["APPROVED", "DELETED"]
 
 
 async def test_sync_failure_for_one_account_does_not_stop_the_others(
-    client: httpx.AsyncClient, sandbox: SandboxHandle, tenant: Tenant, app: Starlette
+    client: httpx.AsyncClient, sandbox: SandboxHandle, tenant: Tenant, graph: GraphClient
 ) -> None:
     data = await _created(client, tenant)
     await _drop_webhooks(sandbox)
     await set_status(sandbox, data["meta_id"], "APPROVED")
     fault = {"target": "templates", "error_code": 190, "http_status": 401, "count": 1}
     assert (await sandbox.control.post("/_sandbox/faults", json=fault)).status_code == 200
-    results = await sync_all(app.state.graph)
+    results = await sync_all(graph, SystemClock())
     assert str(tenant.account.id) not in results
     assert await _status(client, tenant, data["id"]) == "PENDING"
-    results = await sync_all(app.state.graph)
+    results = await sync_all(graph, SystemClock())
     assert results[str(tenant.account.id)].updated == 1
     assert await _status(client, tenant, data["id"]) == "APPROVED"
 
 
 async def test_sync_frees_a_name_whose_create_never_reached_meta(
-    client: httpx.AsyncClient, tenant: Tenant, app: Starlette
+    client: httpx.AsyncClient, tenant: Tenant, graph: GraphClient
 ) -> None:
     # What a crash between reserving the name and Meta's answer leaves behind.
     stale = await Template.create(
@@ -326,7 +338,7 @@ async def test_sync_frees_a_name_whose_create_never_reached_meta(
     await Template.filter(id=stale.id).update(
         created_at=dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)
     )
-    await _sync(app, tenant)
+    await _sync(graph, tenant)
     assert not await Template.exists(id=stale.id)
     assert await Template.exists(id=fresh.id)  # may still be on its way to Meta
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from mumble.channels.errors import meta_refusal
 from mumble.sandbox.inbound import MESSAGE_TYPES, build_message
 from mumble.sandbox.state import State
 from mumble.whatsapp import errors as wa_errors
@@ -36,7 +37,7 @@ def test_each_recorded_graph_error_maps_as_expected(name: str) -> None:
     assert error.code == case["body"]["error"]["code"]
     assert error.fbtrace_id == case["body"]["error"]["fbtrace_id"]
     assert error.details == case["body"]["error"]["error_data"]["details"]
-    mapped = wa_errors.to_mumble_error(error)
+    mapped = meta_refusal(error)
     assert mapped.status == case["expect"]["status"]
     assert mapped.message == case["expect"]["message"]
     if mapped.status == 429:

@@ -6,6 +6,7 @@ import logging
 
 import pytest
 
+from mumble.channels.errors import meta_refusal
 from mumble.whatsapp.client import Channel, GraphClient
 from mumble.whatsapp.errors import (
     AuthError,
@@ -14,7 +15,6 @@ from mumble.whatsapp.errors import (
     TemplateError,
     TransportError,
     WhatsAppError,
-    to_mumble_error,
 )
 from mumble.whatsapp.payloads import text_payload
 from tests.conftest import SandboxHandle
@@ -70,7 +70,7 @@ async def test_caller_side_codes_become_400_naming_the_cause(
     assert error.code == code
     assert error.fbtrace_id
     assert error.details
-    mapped = to_mumble_error(error)
+    mapped = meta_refusal(error)
     assert (mapped.status, mapped.message) == (400, message)
 
 
@@ -92,7 +92,7 @@ async def test_throughput_codes_become_429_with_retry_after(
 
     assert isinstance(error, RateLimited)
     assert error.is_transient
-    mapped = to_mumble_error(error)
+    mapped = meta_refusal(error)
     assert mapped.status == 429
     assert mapped.message == "WhatsApp rate limit reached, retry later"
     assert mapped.headers == {"Retry-After": header}
@@ -114,7 +114,7 @@ async def test_auth_codes_become_502_and_never_show_the_token(
     assert isinstance(error, AuthError)
     assert error.http_status == 401
     assert error.subcode == 463
-    mapped = to_mumble_error(error)
+    mapped = meta_refusal(error)
     assert (mapped.status, mapped.message) == (
         502,
         "WhatsApp authentication failed (check the access token)",
@@ -139,7 +139,7 @@ async def test_a_5xx_without_a_graph_body_is_a_502_transport_error(
     error = await _send_error(graph, channel)
 
     assert isinstance(error, TransportError)
-    mapped = to_mumble_error(error)
+    mapped = meta_refusal(error)
     assert (mapped.status, mapped.message) == (502, "WhatsApp is unavailable, retry later")
 
 
@@ -150,7 +150,7 @@ async def test_other_codes_are_400_with_metas_details(
 
     error = await _send_error(graph, channel)
 
-    mapped = to_mumble_error(error)
+    mapped = meta_refusal(error)
     assert mapped.status == 400
     assert mapped.message == "WhatsApp rejected the request: Message undeliverable"
     assert mapped.details == ["Message undeliverable"]
@@ -174,7 +174,7 @@ async def test_a_bare_429_is_a_rate_limit_with_metas_retry_after(
     error = await _send_error(graph, channel)
 
     assert isinstance(error, RateLimited)
-    mapped = to_mumble_error(error)
+    mapped = meta_refusal(error)
     assert (mapped.status, mapped.headers) == (429, {"Retry-After": "7"})
 
 

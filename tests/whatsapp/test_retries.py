@@ -7,8 +7,9 @@ import socket
 import aiohttp
 import pytest
 
+from mumble.channels.errors import meta_refusal
 from mumble.whatsapp.client import Channel, GraphClient
-from mumble.whatsapp.errors import TemporaryError, TransportError, to_mumble_error
+from mumble.whatsapp.errors import TemporaryError, TransportError
 from mumble.whatsapp.payloads import text_payload
 from tests.conftest import SandboxHandle
 from tests.whatsapp.conftest import VERSION, RecordingSleep
@@ -45,7 +46,7 @@ async def test_connection_refused_is_retried_with_backoff_then_502(
 
     assert caught.value.request_sent is False
     assert sleeps.delays == [0.25, 0.5]  # three attempts, exponential backoff
-    assert to_mumble_error(caught.value).status == 502
+    assert meta_refusal(caught.value).status == 502
 
 
 async def test_a_500_on_a_send_is_not_retried(
@@ -104,7 +105,7 @@ async def test_retries_are_bounded(
     assert caught.value.code == 2
     assert await _sends_received(sandbox) == 3
     assert len(sleeps.delays) == 2
-    assert to_mumble_error(caught.value).status == 502
+    assert meta_refusal(caught.value).status == 502
 
 
 async def test_jitter_spreads_the_delay(
@@ -137,7 +138,7 @@ async def test_a_send_that_times_out_is_not_repeated(
     assert "timed out" in str(caught.value)
     assert sleeps.delays == []
     assert await _sends_received(sandbox) == 1
-    assert to_mumble_error(caught.value).status == 502
+    assert meta_refusal(caught.value).status == 502
 
 
 async def test_a_read_that_times_out_is_retried(

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from mumble.errors import BadRequest, Refusal
+
 WINDOW = dt.timedelta(hours=24)
+WINDOW_CLOSED = Refusal(BadRequest, "Conversation is closed (send a template instead)")
 
 
 def window_closes_at(last_inbound_at: dt.datetime | None) -> dt.datetime | None:
@@ -21,3 +24,9 @@ def is_window_open(last_inbound_at: dt.datetime | None, now: dt.datetime) -> boo
     """True while `now` is less than 24 hours after the customer's last inbound message."""
     closes = window_closes_at(last_inbound_at)
     return closes is not None and now < closes
+
+
+def require_open_window(last_inbound_at: dt.datetime | None, now: dt.datetime) -> None:
+    """400 "Conversation is closed (send a template instead)" outside the 24-hour window."""
+    if not is_window_open(last_inbound_at, now):
+        raise WINDOW_CLOSED()

@@ -1,9 +1,10 @@
-"""Idempotency-Key on the send endpoints: a retried request replays the first answer.
+"""Idempotency-Key on the endpoints declared idempotent: a retried request replays the first answer.
 
-Same key + same request within 24 hours -> the first response (status and body), nothing sent
+Same key + same request within 24 hours -> the first response (status and body), nothing done
 again. Same key + a different request -> 409. Concurrent duplicates: the unique (account, key)
 row decides the winner, the others wait for its stored response. Transient failures (429, 5xx)
-are not stored, so a retry after them really runs again.
+are not stored, so a retry after them really runs again. Error bodies are stored as the error
+renderer writes them, so a replay is byte for byte what the first client got.
 """
 
 from __future__ import annotations
@@ -12,16 +13,16 @@ import asyncio
 import datetime as dt
 import hashlib
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import orjson
+from starlette.datastructures import Headers
 from starlette.responses import Response
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from mumble.endpoint import Call
-from mumble.errors import BadRequest, Conflict, JsonResponse, MumbleError
+from mumble.errors import BadRequest, Conflict, JsonResponse, MumbleError, Refusal, error_body
 from mumble.models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
@@ -30,27 +31,31 @@ MAX_KEY_LENGTH = 255
 # How long a duplicate waits for the first request's answer before giving up with 409.
 WAIT_SECONDS = 60.0
 _POLL_SECONDS = 0.05
-REUSED = "Idempotency-Key was already used with a different request"
-IN_PROGRESS = "A request with this Idempotency-Key is still in progress"
+REUSED = Refusal(Conflict, "Idempotency-Key was already used with a different request")
+IN_PROGRESS = Refusal(Conflict, "A request with this Idempotency-Key is still in progress")
+BAD_KEY = Refusal(BadRequest, f"{HEADER} must be 1 to {MAX_KEY_LENGTH} characters")
+REFUSALS = (REUSED, IN_PROGRESS, BAD_KEY)
+Operation = Callable[[], Awaitable[dict[str, Any]]]
 
 
-def fingerprint(call: Call, extra: bytes = b"") -> str:
-    """SHA-256 of the endpoint, its parameters and `extra` (an uploaded file's digest)."""
-    digest = hashlib.sha256()
-    digest.update(call.request.method.encode() + b" " + call.request.url.path.encode() + b"\n")
-    digest.update(orjson.dumps(call.params, option=orjson.OPT_SORT_KEYS, default=str))
-    digest.update(b"\n" + extra)
-    return digest.hexdigest()
-
-
-def _key(call: Call) -> str | None:
-    raw = call.request.headers.get(HEADER)
+def key_of(headers: Headers) -> str | None:
+    """The request's Idempotency-Key, None without one; 400 when it is empty or too long."""
+    raw = headers.get(HEADER)
     if raw is None:
         return None
     key = raw.strip()
     if not key or len(key) > MAX_KEY_LENGTH:
-        raise BadRequest(f"{HEADER} must be 1 to {MAX_KEY_LENGTH} characters")
+        raise BAD_KEY()
     return key
+
+
+def fingerprint(method: str, path: str, params: Mapping[str, Any], extra: bytes = b"") -> str:
+    """SHA-256 of the endpoint, its parameters and `extra` (an uploaded file's digest)."""
+    digest = hashlib.sha256()
+    digest.update(method.encode() + b" " + path.encode() + b"\n")
+    digest.update(orjson.dumps(dict(params), option=orjson.OPT_SORT_KEYS, default=str))
+    digest.update(b"\n" + extra)
+    return digest.hexdigest()
 
 
 async def _claim(
@@ -87,7 +92,7 @@ async def _wait(record: IdempotencyRecord) -> IdempotencyRecord | None:
     deadline = loop.time() + WAIT_SECONDS
     while record.status_code is None:
         if loop.time() > deadline:
-            raise Conflict(IN_PROGRESS)
+            raise IN_PROGRESS()
         await asyncio.sleep(_POLL_SECONDS)
         fresh = await IdempotencyRecord.get_or_none(id=record.id)
         if fresh is None:
@@ -96,45 +101,38 @@ async def _wait(record: IdempotencyRecord) -> IdempotencyRecord | None:
     return record
 
 
-async def run_idempotent(
-    call: Call,
-    operation: Callable[[], Awaitable[dict[str, Any]]],
-    *,
-    extra: bytes = b"",
+async def run_once(
+    account_id: uuid.UUID, key: str, print_: str, now: dt.datetime, operation: Operation
 ) -> dict[str, Any] | Response:
-    """Run `operation` once per Idempotency-Key (when the header is present) and replay after."""
-    key = _key(call)
-    if key is None:
-        return await operation()
-    account_id = call.principal.account_id
-    print_ = fingerprint(call, extra)
+    """Run `operation` once per (account, key) and replay its answer to identical retries."""
     while True:
-        record = await _claim(account_id, key, print_, call.request.app.state.clock.now())
+        record = await _claim(account_id, key, print_, now)
         if record is None:
             break
         if record.fingerprint != print_:
-            raise Conflict(REUSED)
+            raise REUSED()
         finished = await _wait(record)
         if finished is not None:
             if finished.fingerprint != print_:
-                raise Conflict(REUSED)
+                raise REUSED()
             return _replay(finished)
     try:
         result = await operation()
     except MumbleError as exc:
         if exc.status == 429 or exc.status >= 500:
-            await IdempotencyRecord.filter(account_id=account_id, key=key).delete()
+            await _release(account_id, key)
         else:
-            body: dict[str, Any] = {"error": True, "message": exc.message}
-            if exc.details:
-                body["details"] = exc.details
-            await _store(account_id, key, exc.status, body)
+            await _store(account_id, key, exc.status, error_body(exc.message, exc.details))
         raise
     except BaseException:
-        await IdempotencyRecord.filter(account_id=account_id, key=key).delete()
+        await _release(account_id, key)
         raise
     await _store(account_id, key, 200, result)
     return result
+
+
+async def _release(account_id: uuid.UUID, key: str) -> None:
+    await IdempotencyRecord.filter(account_id=account_id, key=key).delete()
 
 
 async def _store(account_id: uuid.UUID, key: str, status: int, body: dict[str, Any]) -> None:

@@ -1,18 +1,15 @@
 """Building blocks of the OpenAPI document: JSON Schema helpers, the error envelope, headers.
 
-Every domain module describes its endpoints with `Op` values built from these helpers, so the
-envelope, the rate-limit headers and the shared parameters are written once.
+Endpoint declarations (`mumble.endpoint.Endpoint`) and parameters (`mumble.params`) describe
+themselves with these helpers; the document builder adds the envelope and the headers, so each
+is written once. A leaf: it imports nothing of Mumble.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 Schema = dict[str, Any]
-
-# Errors every guarded /mumbleapi endpoint can answer, whatever it does.
-GUARD_ERRORS = (400, 401, 413, 415, 429, 500, 503)
 
 ERROR_TEXT = {
     400: "Bad request: a missing or invalid parameter, or an unreadable body.",
@@ -81,46 +78,6 @@ def _described(schema: Schema, description: str) -> Schema:
     if description:
         schema["description"] = description
     return schema
-
-
-# Shared parameter schemas.
-PHONE = string(
-    "International digits without +, spaces or dashes, 7 to 15 of them (the server strips "
-    "non-digits, so a formatted number is accepted too).",
-    examples=["972501234567"],
-    pattern="^[0-9]{7,15}$",
-)
-PAGE = integer("1-based page number (default 1).", minimum=1, maximum=10_000_000)
-PROFILE = {
-    "source": string("Where the customer came from.", maxLength=200),
-    "bot_token": string("A bot id, `AI` or `turn_off`.", maxLength=200),
-    "name": string("The customer's name (applied when the customer is created).", maxLength=200),
-    "email": string("The customer's email address.", maxLength=254),
-}
-
-
-@dataclasses.dataclass(frozen=True)
-class Op:
-    """One operation: its parameters (query for GET/DELETE, body for POST) and answers."""
-
-    summary: str
-    tag: str
-    ok: Schema
-    params: dict[str, Schema] = dataclasses.field(default_factory=dict)
-    required: tuple[str, ...] = ()
-    # HTTP statuses beyond GUARD_ERRORS, each with the messages it carries.
-    errors: dict[int, tuple[str, ...]] = dataclasses.field(default_factory=dict)
-    description: str = ""
-    # Extra body keys are taken (custom fields); schema of their values, or None.
-    extra_body: Schema | None = None
-    # A multipart/form-data body beside JSON and form (send-media-message).
-    multipart: Schema | None = None
-    # Takes an Idempotency-Key header (the send endpoints).
-    idempotent: bool = False
-    # The media type of the 200 answer (`*/*` for a file of any type).
-    ok_media: str = "application/json"
-    # OpenAPI links from the 200 answer: how its values feed other operations (stateful fuzzing).
-    links: dict[str, Schema] = dataclasses.field(default_factory=dict)
 
 
 def link(

@@ -1,0 +1,58 @@
+"""The customer object as the API shows it, and the documented shape of a customer body."""
+
+from __future__ import annotations
+
+from mumble.customers import fields
+from mumble.openapi.schema import Schema, array, nullable, obj, string
+from mumble.params import PHONE_SCHEMA
+
+_REF = obj({"id": string(), "name": nullable(string())}, ("id", "name"))
+
+CUSTOMER = obj(
+    {
+        "id": string(format="uuid"),
+        "name": nullable(string()),
+        "phone": nullable(string(examples=["972501234567"])),
+        "email": nullable(string()),
+        "country": nullable(string("ISO 3166 region of the phone number.")),
+        "conversation_status": string(enum=list(fields.CONVERSATION_STATUSES)),
+        "last_interaction": nullable(string("UTC, `YYYY-MM-DDTHH:MM:SS`.")),
+        "source": nullable(string()),
+        "agent": nullable(_REF),
+        "team": nullable(_REF),
+        "bot": nullable(
+            obj(
+                {
+                    "type": string(enum=["flow", "AI", "turn_off"]),
+                    "id": nullable(string()),
+                    "name": nullable(string()),
+                },
+                ("type",),
+            )
+        ),
+        "labels": array(string()),
+        "attribution": obj({}, description="Marketing attribution fields that were sent."),
+        "custom_fields": obj(
+            {}, description=f"Custom fields (at most {fields.MAX_CUSTOM_FIELDS} names per account)."
+        ),
+        "created_at": nullable(string()),
+    },
+    ("id", "phone", "conversation_status"),
+)
+
+# add-new-customer / edit-customer: the standard fields, then every attribution field.
+BODY_FIELDS: dict[str, Schema] = {
+    "customer_phone": PHONE_SCHEMA,
+    "name": nullable(string(maxLength=fields.NAME_MAX)),
+    "email": nullable(string(maxLength=fields.EMAIL_MAX)),
+    "source": nullable(string(maxLength=fields.SOURCE_MAX)),
+    "bot_token": nullable(string("A bot id, `AI` or `turn_off`.", maxLength=fields.BOT_TOKEN_MAX)),
+    **{
+        name: nullable(string("Marketing attribution.", maxLength=fields.ATTRIBUTION_VALUE_MAX))
+        for name in fields.ATTRIBUTION_FIELDS
+    },
+}
+CUSTOM_VALUE: Schema = {
+    "description": "Any other key is a custom field: a string, number, boolean or null.",
+    "type": ["string", "number", "boolean", "null"],
+}

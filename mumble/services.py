@@ -1,0 +1,33 @@
+"""The app's collaborators as one typed value: built by the lifespan, handed to every handler.
+
+Handlers pick what a service function needs from it (the Graph client, the clock, a setting);
+service functions never take the whole value, so each signature says what it uses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import aiohttp
+
+from mumble.auth import LastUsedTracker
+from mumble.clock import Clock
+from mumble.ratelimit import RateLimiter
+from mumble.settings import Settings
+from mumble.wakeup import Wakeup
+from mumble.whatsapp.client import GraphClient
+
+
+@dataclass(frozen=True)
+class Services:
+    """Everything a request may use beyond its own parameters, for the life of the process."""
+
+    settings: Settings
+    clock: Clock
+    # The one pooled HTTP client of the process (Graph API, webhooks, media links).
+    http: aiohttp.ClientSession
+    graph: GraphClient
+    limiter: RateLimiter
+    key_usage: LastUsedTracker
+    # Kicked when an inbound message leaves a file to download.
+    media_wakeup: Wakeup

@@ -1,0 +1,61 @@
+"""The template object as get-templates shows it, and the answers of the template endpoints."""
+
+from __future__ import annotations
+
+from mumble.openapi.schema import array, boolean, integer, nullable, obj, string, success
+
+BUTTON = obj(
+    {
+        "type": string(examples=["URL", "QUICK_REPLY", "PHONE_NUMBER"]),
+        "text": string(),
+        "url": string("URL buttons: may end in {{1}}."),
+        "example": string("URL buttons with a variable: an example value."),
+        "phone_number": string("PHONE_NUMBER buttons."),
+    },
+    ("type", "text"),
+)
+TEMPLATE = obj(
+    {
+        "id": string(),
+        "meta_id": nullable(string()),
+        "name": string(),
+        "language": string(),
+        "category": string(),
+        "status": string(examples=["PENDING", "APPROVED", "REJECTED"]),
+        "rejection_reason": nullable(string()),
+        "status_note": nullable(string()),
+        "quality_score": nullable(string()),
+        "body": nullable(string()),
+        "header": nullable(obj({"format": string()})),
+        "footer": nullable(string()),
+        "buttons": array(
+            obj({"index": integer(), "takes_variable": boolean()}, ("index", "takes_variable"))
+        ),
+        "body_variables": integer(minimum=0),
+        "button_variables": integer(minimum=0),
+        "variable_buttons": array(integer()),
+        "origin": nullable(string()),
+        "created_at": nullable(string()),
+        "updated_at": nullable(string()),
+    },
+    ("id", "name", "language", "category", "status"),
+)
+CREATED = obj(
+    {
+        "error": {"const": False},
+        "message": string(examples=["Template created successfully"]),
+        "data": obj(
+            {"id": string(), "meta_id": nullable(string()), "status": string()},
+            ("id", "status"),
+        ),
+    },
+    ("error", "message", "data"),
+)
+SENT = success(
+    {
+        "message": string(examples=["Template message sent successfully"]),
+        "id": integer(),
+        "message_wa_id": nullable(string()),
+    },
+    ("message", "id", "message_wa_id"),
+)
