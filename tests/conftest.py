@@ -17,12 +17,34 @@ from starlette.applications import Starlette
 from mumble.accounts import service as accounts
 from mumble.app import create_app
 from mumble.models import Account
+from mumble.observability import metrics
 from mumble.sandbox import Sandbox, SandboxConfig
 from mumble.sandbox.state import ChannelInfo
 from mumble.settings import Settings
 from tests.clock import FrozenClock
 from tests.database import TestDatabases, truncate_all
 from tests.live import serve
+
+
+def _undocumented() -> dict[tuple[str, str], float]:
+    """Answers the document does not declare, by (route, status), counted by the endpoints."""
+    return {
+        (sample.labels["route"], sample.labels["status"]): sample.value
+        for family in metrics.UNDOCUMENTED.collect()
+        for sample in family.samples
+        if sample.name.endswith("_total")
+    }
+
+
+@pytest.fixture(autouse=True)
+def every_answer_is_documented(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every status any endpoint answers during any test is one its declaration documents."""
+    before = _undocumented()
+    yield
+    if request.node.get_closest_marker("undocumented_answer"):
+        return
+    grown = {key: n for key, n in _undocumented().items() if n > before.get(key, 0)}
+    assert not grown, f"undocumented answers (route, status): {sorted(grown)}"
 
 
 @pytest.fixture(scope="session")
