@@ -46,7 +46,7 @@ ASSIGN_BOT = Endpoint(
 
 async def assign_bot(call: Call) -> dict[str, Any]:
     number = call.arg(PHONE)
-    await service.assign_bot(call.account_id, number, call.arg(BOT_TOKEN))
+    await service.assign_bot(call.account_id, number, call.arg(BOT_TOKEN), call.now())
     return {"success": True, "message": "Bot assigned successfully"}
 
 

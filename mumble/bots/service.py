@@ -7,14 +7,15 @@ Bot tokens are read by `mumble.customers.service.resolve_bot`, shared with add-n
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from tortoise.transactions import in_transaction
 
 from mumble.accounts.service import get_account
-from mumble.customers.service import CUSTOMER_NOT_FOUND, customer_view, find_customer, resolve_bot
+from mumble.customers.changes import CUSTOMER_NOT_FOUND, apply_change
+from mumble.customers.service import find_customer, resolve_bot
 from mumble.errors import BadRequest
-from mumble.events.outbox import record_event
 from mumble.models import Bot, Customer
 
 
@@ -33,10 +34,10 @@ async def list_bots(account_id: uuid.UUID) -> list[dict[str, str]]:
     return [{"id": str(row["id"]), "name": row["name"]} for row in rows]
 
 
-async def assign_bot(account_id: uuid.UUID, phone: str, token: str) -> Customer:
+async def assign_bot(account_id: uuid.UUID, phone: str, token: str, now: dt.datetime) -> Customer:
     """Point the customer at a flow bot, the AI assistant, or turn bots off.
 
-    The token is read by CUSTOMERS' `resolve_bot` (the same rule as add-new-customer's
+    The token is read by `customers.service.resolve_bot` (the same rule as add-new-customer's
     bot_token). Records customer.assigned only when the assignment changes.
     """
     customer = await find_customer(account_id, phone)
@@ -50,16 +51,11 @@ async def assign_bot(account_id: uuid.UUID, phone: str, token: str) -> Customer:
         )
         if current is None:
             raise CUSTOMER_NOT_FOUND()
-        if (current.bot_mode, current.bot_id) == (mode, bot_id):  # type: ignore[attr-defined]
-            return current
-        current.bot_mode = mode
-        current.bot_id = bot_id  # type: ignore[attr-defined]
-        await current.save(update_fields=["bot_mode", "bot_id", "updated_at"])
-        view = await customer_view(current)
-        await record_event(
-            account_id,
-            "customer.assigned",
-            {"customer": view, "bot": view["bot"]},
-            customer_id=current.id,
+        await apply_change(
+            current,
+            {"bot_mode": mode, "bot_id": bot_id},
+            now,
+            event="customer.assigned",
+            data=lambda view, _: {"customer": view, "bot": view["bot"]},
         )
     return current

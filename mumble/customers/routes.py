@@ -51,7 +51,7 @@ ADD = Endpoint(
 
 async def add_new_customer(call: Call) -> dict[str, Any]:
     data = parse_customer_input(call.params, service.ADD_FAILED)
-    await service.add_customer(call.account_id, data)
+    await service.add_customer(call.account_id, data, call.now())
     return {"success": True, "message": "added successfully"}
 
 
@@ -79,7 +79,7 @@ EDIT = Endpoint(
 
 async def edit_customer(call: Call) -> dict[str, Any]:
     data = parse_customer_input(call.params, service.EDIT_FAILED)
-    processed = await service.edit_customer(call.account_id, data)
+    processed = await service.edit_customer(call.account_id, data, call.now())
     return {
         "success": True,
         "message": "Customer updated successfully",
@@ -101,7 +101,7 @@ DELETE = Endpoint(
 
 
 async def delete_customer(call: Call) -> dict[str, Any]:
-    await service.delete_customer(call.account_id, call.arg(PHONE))
+    await service.delete_customer(call.account_id, call.arg(PHONE), call.now())
     return {"success": True, "message": "Customer deleted successfully"}
 
 
@@ -164,7 +164,7 @@ SET_STATUS = Endpoint(
 
 async def edit_customer_conv_status(call: Call) -> dict[str, Any]:
     number = call.arg(PHONE)
-    await service.set_conversation_status(call.account_id, number, call.arg(STATUS))
+    await service.set_conversation_status(call.account_id, number, call.arg(STATUS), call.now())
     return {"success": True, "message": "Customer conversation status updated successfully"}
 
 
@@ -183,7 +183,7 @@ ASSIGN_AGENT = Endpoint(
 
 async def assign_customer_to_agent(call: Call) -> dict[str, Any]:
     number = call.arg(PHONE)
-    await assignment.assign_agent(call.account_id, number, call.arg(AGENT_ID))
+    await assignment.assign_agent(call.account_id, number, call.arg(AGENT_ID), call.now())
     return {"success": True, "message": "Customer assigned to agent successfully"}
 
 
@@ -202,7 +202,7 @@ ASSIGN_TEAM = Endpoint(
 
 async def assign_customer_to_team(call: Call) -> dict[str, Any]:
     number = call.arg(PHONE)
-    await assignment.assign_team(call.account_id, number, call.arg(TEAM_ID))
+    await assignment.assign_team(call.account_id, number, call.arg(TEAM_ID), call.now())
     return {"success": True, "message": "Customer assigned to team successfully"}
 
 

@@ -7,15 +7,16 @@ together with its outbox event.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import uuid
 from typing import Any
 
-import orjson
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Subquery
 from tortoise.transactions import in_transaction
 
+from mumble.customers.changes import CUSTOMER_NOT_FOUND, apply_change, locked_customer
 from mumble.customers.custom_fields import register_custom_fields
 from mumble.customers.fields import CONVERSATION_STATUS_SET
 from mumble.customers.input import CustomerInput, validate_profile
@@ -45,7 +46,6 @@ __all__ = [
 PER_PAGE = 250
 ADD_FAILED = Refusal(BadRequest, "Failed to add customer due to invalid input")
 EDIT_FAILED = Refusal(BadRequest, "Failed to update customer due to invalid input")
-CUSTOMER_NOT_FOUND = Refusal(NotFound, "Customer not found")
 CUSTOMER_EXISTS = Refusal(Conflict, "Customer already exists")
 BOT_NOT_FOUND = Refusal(NotFound, "Bot not found.")
 INVALID_STATUS = Refusal(BadRequest, "Invalid conversation status.")
@@ -80,18 +80,6 @@ async def find_customer(account_id: uuid.UUID, phone: str) -> Customer:
     return customer
 
 
-async def locked_customer(account_id: uuid.UUID, phone: str) -> Customer:
-    """Like find_customer, but locks the row for the rest of the caller's transaction."""
-    customer = (
-        await Customer.filter(account_id=account_id, phone=phone)
-        .select_for_update(no_key=True)
-        .first()
-    )
-    if customer is None:
-        raise CUSTOMER_NOT_FOUND()
-    return customer
-
-
 async def resolve_bot(account_id: uuid.UUID, token: str) -> BotChoice:
     """A bot_token as (bot_mode, bot id): a bot id of the account, "AI" or "turn_off"; else 404."""
     word = token.strip()
@@ -105,45 +93,47 @@ async def resolve_bot(account_id: uuid.UUID, token: str) -> BotChoice:
     return "bot", bot_id
 
 
-def _apply(customer: Customer, profile: dict[str, Any], bot: BotChoice | None) -> list[str]:
-    """Set the given profile fields and bot on the instance; the names of what changed."""
-    changed = []
-    for key, value in profile.items():
-        if getattr(customer, key) != value:
-            setattr(customer, key, value)
-            changed.append(key)
-    if bot is not None and (customer.bot_mode, customer.bot_id) != bot:  # type: ignore[attr-defined]
-        customer.bot_mode, customer.bot_id = bot  # type: ignore[attr-defined]
-        changed.extend(["bot_mode", "bot_id"])
-    return changed
+def _profile_values(profile: dict[str, Any], bot: BotChoice | None) -> dict[str, Any]:
+    """The columns a profile and a bot choice set, in the order changes are reported."""
+    values = dict(profile)
+    if bot is not None:
+        values["bot_mode"], values["bot_id"] = bot
+    return values
 
 
-async def _create(
+async def create_customer(
     account_id: uuid.UUID,
-    phone: str,
-    profile: dict[str, Any],
-    bot: BotChoice | None,
-    attribution: dict[str, Any],
-    custom_fields: dict[str, Any],
+    now: dt.datetime,
+    *,
+    phone: str | None = None,
+    bsuid: str | None = None,
+    profile: dict[str, Any] | None = None,
+    bot: BotChoice | None = None,
+    attribution: dict[str, Any] | None = None,
+    custom_fields: dict[str, Any] | None = None,
 ) -> Customer:
-    """Insert the customer and record customer.created (inside the caller's transaction)."""
+    """Insert a customer (by phone, or by business-scoped user id alone) and record
+    customer.created, inside the caller's transaction."""
     mode, bot_id = bot or (None, None)
     customer = await Customer.create(
         account_id=account_id,
         phone=phone,
-        country=country_of(phone),
+        bsuid=bsuid,
+        country=country_of(phone) if phone else None,
         bot_mode=mode,
         bot_id=bot_id,
-        attribution=attribution,
-        custom_fields=custom_fields,
-        **profile,
+        attribution=attribution or {},
+        custom_fields=custom_fields or {},
+        **(profile or {}),
     )
     view = await customer_view(customer)
-    await record_event(account_id, "customer.created", {"customer": view}, customer_id=customer.id)
+    await record_event(
+        account_id, "customer.created", {"customer": view}, now=now, customer_id=customer.id
+    )
     return customer
 
 
-async def add_customer(account_id: uuid.UUID, data: CustomerInput) -> Customer:
+async def add_customer(account_id: uuid.UUID, data: CustomerInput, now: dt.datetime) -> Customer:
     """add-new-customer: 409 when the phone exists, 404 for an unknown bot, 400 past 15 fields."""
     if await Customer.exists(account_id=account_id, phone=data.phone):
         raise CUSTOMER_EXISTS()
@@ -154,7 +144,15 @@ async def add_customer(account_id: uuid.UUID, data: CustomerInput) -> Customer:
     try:
         async with in_transaction():
             await register_custom_fields(account_id, custom)
-            return await _create(account_id, data.phone, profile, bot, attribution, custom)
+            return await create_customer(
+                account_id,
+                now,
+                phone=data.phone,
+                profile=profile,
+                bot=bot,
+                attribution=attribution,
+                custom_fields=custom,
+            )
     except IntegrityError:
         # Lost a race with a concurrent add of the same phone: the unique pair decides.
         if await Customer.exists(account_id=account_id, phone=data.phone):
@@ -175,14 +173,7 @@ def _merged(current: dict[str, Any] | None, updates: dict[str, Any]) -> dict[str
     return merged
 
 
-def _same_json(a: dict[str, Any], b: dict[str, Any]) -> bool:
-    """Equal as stored JSON: unlike ==, 1, 1.0 and true differ (a client may change the type)."""
-    return orjson.dumps(a, option=orjson.OPT_SORT_KEYS) == orjson.dumps(
-        b, option=orjson.OPT_SORT_KEYS
-    )
-
-
-async def edit_customer(account_id: uuid.UUID, data: CustomerInput) -> list[str]:
+async def edit_customer(account_id: uuid.UUID, data: CustomerInput, now: dt.datetime) -> list[str]:
     """edit-customer: fields not sent stay; returns the custom field names processed."""
     async with in_transaction():
         customer = await locked_customer(account_id, data.phone)
@@ -190,44 +181,27 @@ async def edit_customer(account_id: uuid.UUID, data: CustomerInput) -> list[str]
         await register_custom_fields(
             account_id, [key for key, value in data.custom_fields.items() if value is not None]
         )
-        changed = _apply(customer, data.profile, bot)
-        for column, updates in (
-            ("attribution", data.attribution),
-            ("custom_fields", data.custom_fields),
-        ):
-            merged = _merged(getattr(customer, column), updates)
-            if not _same_json(merged, getattr(customer, column) or {}):
-                setattr(customer, column, merged)
-                changed.append(column)
-        if changed:
-            await save_changes(customer, changed)
+        values = _profile_values(data.profile, bot)
+        values["attribution"] = _merged(customer.attribution, data.attribution)
+        values["custom_fields"] = _merged(customer.custom_fields, data.custom_fields)
+        await apply_change(customer, values, now)
     return list(data.custom_fields)
 
 
-async def save_changes(customer: Customer, changed: list[str]) -> None:
-    """Save the changed columns and record `customer.updated` (inside the change's transaction)."""
-    await customer.save(update_fields=[*changed, "updated_at"])
-    view = await customer_view(customer)
-    await record_event(
-        customer.account_id,  # type: ignore[attr-defined]
-        "customer.updated",
-        {"customer": view, "changed": changed},
-        customer_id=customer.id,
-    )
-
-
-async def delete_customer(account_id: uuid.UUID, phone: str) -> None:
+async def delete_customer(account_id: uuid.UUID, phone: str, now: dt.datetime) -> None:
     """Delete the customer; label links and stored messages go with it (FK cascade)."""
     async with in_transaction():
         customer = await locked_customer(account_id, phone)
         view = await customer_view(customer)
         await customer.delete()
         await record_event(
-            account_id, "customer.deleted", {"customer": view}, customer_id=customer.id
+            account_id, "customer.deleted", {"customer": view}, now=now, customer_id=customer.id
         )
 
 
-async def set_conversation_status(account_id: uuid.UUID, phone: str, status: object) -> None:
+async def set_conversation_status(
+    account_id: uuid.UUID, phone: str, status: object, now: dt.datetime
+) -> None:
     """One of the 18 canonical keys, else 400 "Invalid conversation status."."""
     if not isinstance(status, str) or status.strip() not in CONVERSATION_STATUS_SET:
         raise INVALID_STATUS()
@@ -235,16 +209,12 @@ async def set_conversation_status(account_id: uuid.UUID, phone: str, status: obj
     async with in_transaction():
         customer = await locked_customer(account_id, phone)
         previous = customer.conversation_status
-        if previous == status:
-            return
-        customer.conversation_status = status
-        await customer.save(update_fields=["conversation_status", "updated_at"])
-        view = await customer_view(customer)
-        await record_event(
-            account_id,
-            "customer.conversation_status_changed",
-            {"customer": view, "previous_status": previous, "status": status},
-            customer_id=customer.id,
+        await apply_change(
+            customer,
+            {"conversation_status": status},
+            now,
+            event="customer.conversation_status_changed",
+            data=lambda view, _: {"customer": view, "previous_status": previous, "status": status},
         )
 
 
@@ -277,6 +247,7 @@ async def list_customers(account_id: uuid.UUID, page: int) -> dict[str, Any]:
 async def ensure_customer(
     account_id: uuid.UUID,
     phone: str,
+    now: dt.datetime,
     *,
     name: str | None = None,
     email: str | None = None,
@@ -297,12 +268,12 @@ async def ensure_customer(
             try:
                 # A savepoint: a concurrent create of the same phone must not abort our caller.
                 async with in_transaction():
-                    return await _create(account_id, phone, profile, bot, {}, {})
+                    return await create_customer(
+                        account_id, now, phone=phone, profile=profile, bot=bot
+                    )
             except IntegrityError:
                 customer = await locked_customer(account_id, phone)
         profile = validate_profile(EDIT_FAILED, name=name, email=email, source=source)
         bot = await resolve_bot(account_id, token) if token else None
-        changed = _apply(customer, profile, bot)
-        if changed:
-            await save_changes(customer, changed)
+        await apply_change(customer, _profile_values(profile, bot), now)
         return customer

@@ -39,16 +39,18 @@ async def record_event(
     event_type: str,
     data: dict[str, Any],
     *,
+    now: dt.datetime,
     customer_id: uuid.UUID | None = None,
 ) -> Event:
-    """Write one event to the outbox; `data` is the object as the API shows it."""
+    """Write one event to the outbox at `now`; `data` is the object as the API shows it."""
     if event_type not in EVENT_TYPES:
         raise ValueError(f"unknown event type {event_type!r}")
     event = await Event.create(
         account_id=account_id,
         type=event_type,
         customer_id=customer_id,
-        data={"occurred_at": dt.datetime.now(dt.UTC).isoformat(), **data},
+        data={"occurred_at": now.isoformat(), **data},
+        created_at=now,
     )
     await _fan_out(event, account_id)
     return event

@@ -8,6 +8,7 @@ query over every variant and the BSUID, or creates it on first contact.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import uuid
 
@@ -15,9 +16,9 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
-from mumble.customers.service import customer_view, ensure_customer, save_changes
+from mumble.customers.changes import apply_change
+from mumble.customers.service import create_customer, ensure_customer
 from mumble.errors import MumbleError
-from mumble.events.outbox import record_event
 from mumble.models import Customer
 from mumble.phones import normalize_phone
 
@@ -63,47 +64,51 @@ def _pick(found: list[Customer], variants: list[str], bsuid: str | None) -> Cust
     return next((c for c in found if bsuid and c.bsuid == bsuid), None)
 
 
-async def _fill_in(customer: Customer, name: str | None, bsuid: str | None) -> None:
+async def _fill_in(
+    customer: Customer, name: str | None, bsuid: str | None, now: dt.datetime
+) -> None:
     """Complete what we did not know: a missing name or BSUID (never overwrite the CRM's)."""
-    changed = []
+    values: dict[str, str] = {}
     if name and not customer.name:
-        customer.name = name
-        changed.append("name")
+        values["name"] = name
     if bsuid and not customer.bsuid:
         taken = await Customer.filter(account_id=customer.account_id, bsuid=bsuid).exists()  # type: ignore[attr-defined]
         if not taken:
-            customer.bsuid = bsuid
-            changed.append("bsuid")
-    if changed:
+            values["bsuid"] = bsuid
+    if values:
         async with in_transaction():
-            await save_changes(customer, changed)
+            await apply_change(customer, values, now)
 
 
-async def _create_bsuid_only(account_id: uuid.UUID, bsuid: str, name: str | None) -> Customer:
+async def _create_bsuid_only(
+    account_id: uuid.UUID, bsuid: str, name: str | None, now: dt.datetime
+) -> Customer:
     """A customer known only by a business-scoped user id (a WhatsApp username, no phone)."""
     try:
         async with in_transaction():
-            customer = await Customer.create(account_id=account_id, bsuid=bsuid, name=name)
-            view = await customer_view(customer)
-            await record_event(
-                account_id, "customer.created", {"customer": view}, customer_id=customer.id
-            )
-            return customer
+            profile = {"name": name} if name else {}
+            return await create_customer(account_id, now, bsuid=bsuid, profile=profile)
     except IntegrityError:
         return await Customer.get(account_id=account_id, bsuid=bsuid)
 
 
-async def _create_with_phone(account_id: uuid.UUID, phone: str, name: str | None) -> Customer:
+async def _create_with_phone(
+    account_id: uuid.UUID, phone: str, name: str | None, now: dt.datetime
+) -> Customer:
     try:
-        return await ensure_customer(account_id, phone, name=name)
+        return await ensure_customer(account_id, phone, now, name=name)
     except MumbleError:
         # A profile name we cannot store must not lose the message: keep the customer nameless.
         log.info("inbound profile name refused for a new customer, stored without it")
-        return await ensure_customer(account_id, phone)
+        return await ensure_customer(account_id, phone, now)
 
 
 async def resolve_customer(
-    account_id: uuid.UUID, phone: str | None, bsuid: str | None, name: str | None
+    account_id: uuid.UUID,
+    phone: str | None,
+    bsuid: str | None,
+    name: str | None,
+    now: dt.datetime,
 ) -> Customer:
     """The existing customer for this phone (any national form) or BSUID, else a new one."""
     if name:
@@ -115,12 +120,12 @@ async def resolve_customer(
     found = await Customer.filter(Q(account_id=account_id) & condition)
     customer = _pick(list(found), variants, bsuid)
     if customer is not None:
-        await _fill_in(customer, name, bsuid)
+        await _fill_in(customer, name, bsuid, now)
         return customer
     if phone:
-        customer = await _create_with_phone(account_id, phone, name)
-        await _fill_in(customer, None, bsuid)
+        customer = await _create_with_phone(account_id, phone, name, now)
+        await _fill_in(customer, None, bsuid, now)
         return customer
     if bsuid:
-        return await _create_bsuid_only(account_id, bsuid, name)
+        return await _create_bsuid_only(account_id, bsuid, name, now)
     raise ValueError("an inbound message names neither a phone number nor a user id")

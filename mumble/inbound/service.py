@@ -88,7 +88,7 @@ async def _handle_change(
     field = change["field"]
     value = change["value"]
     if field in TEMPLATE_FIELDS:
-        await _template_update(str(entry.get("id", "")), field, value)
+        await _template_update(str(entry.get("id", "")), field, value, context.clock.now())
         return 0
     if field != "messages":
         log.info("webhook field %s ignored", field)
@@ -147,7 +147,7 @@ async def _store_inbound(
     occurred = meta_time(message.get("timestamp"), now)
     pending = content.media_id is not None
     async with in_transaction():
-        customer = await identity.resolve_customer(account.id, phone, bsuid, name)
+        customer = await identity.resolve_customer(account.id, phone, bsuid, name, now)
         try:
             async with in_transaction():
                 stored = await Message.create(
@@ -172,7 +172,7 @@ async def _store_inbound(
             return 0  # the same message arrived concurrently: stored once
         await _touch(customer, occurred)
         data = event_data(stored, customer, account, base_url=context.base_url)
-        await record_event(account.id, "message.received", data, customer_id=customer.id)
+        await record_event(account.id, "message.received", data, now=now, customer_id=customer.id)
     metrics.count_message("inbound", "received")
     return 1 if pending else 0
 
@@ -203,15 +203,16 @@ async def _apply_status(context: _Context, account: Account, status: dict[str, A
         code = error.get("code") if isinstance(error.get("code"), int) else None
         details = (error.get("error_data") or {}).get("details")
         reason = details or error.get("message") or error.get("title")
-    update = StatusUpdate(
-        wamid, word, meta_time(status.get("timestamp"), context.clock.now()), code, reason
-    )
-    await apply_status(account.id, update, base_url=context.base_url)
+    now = context.clock.now()
+    update = StatusUpdate(wamid, word, meta_time(status.get("timestamp"), now), code, reason)
+    await apply_status(account.id, update, now, base_url=context.base_url)
 
 
-async def _template_update(waba_id: str, field: str, value: dict[str, Any]) -> None:
+async def _template_update(
+    waba_id: str, field: str, value: dict[str, Any], now: dt.datetime
+) -> None:
     """Hand a template webhook to every account on that WABA (the templates domain applies it)."""
     if not isinstance(value, dict):
         raise ValueError("template update without a value object")
     for account in await Account.filter(waba_id=waba_id).only("id"):
-        await apply_template_update(account.id, field, value)
+        await apply_template_update(account.id, field, value, now)

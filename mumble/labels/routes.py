@@ -82,7 +82,7 @@ DELETE_LABEL = Endpoint(
 
 async def delete_label(call: Call) -> dict[str, Any]:
     name = call.arg(LABEL_NAME)
-    await service.delete_label(call.account_id, name)
+    await service.delete_label(call.account_id, name, call.now())
     return {"success": True, "message": f"Label '{name}' deleted successfully"}
 
 
@@ -100,7 +100,7 @@ ADD_TO_LABEL = Endpoint(
 
 async def add_customer_to_label(call: Call) -> dict[str, Any]:
     number = call.arg(PHONE)
-    await service.add_customer_to_label(call.account_id, number, call.arg(LABEL_NAME))
+    await service.add_customer_to_label(call.account_id, number, call.arg(LABEL_NAME), call.now())
     return {"success": True, "message": "added successfully"}
 
 
@@ -118,7 +118,9 @@ REMOVE_FROM_LABEL = Endpoint(
 
 async def remove_customer_from_label(call: Call) -> dict[str, Any]:
     number = call.arg(PHONE)
-    await service.remove_customer_from_label(call.account_id, number, call.arg(LABEL_NAME))
+    await service.remove_customer_from_label(
+        call.account_id, number, call.arg(LABEL_NAME), call.now()
+    )
     return {"success": True, "message": "removed successfully"}
 
 

@@ -6,6 +6,7 @@ simply not found.
 
 from __future__ import annotations
 
+import datetime as dt
 import unicodedata
 import uuid
 from typing import Any
@@ -78,7 +79,9 @@ async def _event_data(customer: Customer, label: Label) -> dict[str, Any]:
     }
 
 
-async def add_customer_to_label(account_id: uuid.UUID, phone: str, name: str) -> bool:
+async def add_customer_to_label(
+    account_id: uuid.UUID, phone: str, name: str, now: dt.datetime
+) -> bool:
     """Tag the customer with the label; True when a link was created, False when it existed.
 
     Race-safe: the (customer, label) unique constraint decides, inside a savepoint so that a
@@ -101,12 +104,15 @@ async def add_customer_to_label(account_id: uuid.UUID, phone: str, name: str) ->
             account_id,
             "customer.label_added",
             await _event_data(customer, label),
+            now=now,
             customer_id=customer.id,
         )
     return True
 
 
-async def remove_customer_from_label(account_id: uuid.UUID, phone: str, name: str) -> None:
+async def remove_customer_from_label(
+    account_id: uuid.UUID, phone: str, name: str, now: dt.datetime
+) -> None:
     """Untag the customer; 400 "Customer is not in the label" when it was not tagged."""
     customer = await find_customer(account_id, phone)
     label = await get_label(account_id, name)
@@ -118,11 +124,12 @@ async def remove_customer_from_label(account_id: uuid.UUID, phone: str, name: st
             account_id,
             "customer.label_removed",
             await _event_data(customer, label),
+            now=now,
             customer_id=customer.id,
         )
 
 
-async def delete_label(account_id: uuid.UUID, name: str) -> None:
+async def delete_label(account_id: uuid.UUID, name: str, now: dt.datetime) -> None:
     """Delete the label and its links; each untagged customer gets a customer.label_removed."""
     label = await get_label(account_id, name)
     async with in_transaction():
@@ -143,5 +150,6 @@ async def delete_label(account_id: uuid.UUID, name: str) -> None:
                 account_id,
                 "customer.label_removed",
                 {"customer": view, "label": label_data},
+                now=now,
                 customer_id=uuid.UUID(view["id"]),
             )

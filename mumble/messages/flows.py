@@ -128,6 +128,7 @@ async def _prepare(
     customer = await ensure_customer(
         account_id,
         phone,
+        sender.clock.now(),
         name=profile.name,
         email=profile.email,
         source=profile.source,

@@ -112,11 +112,11 @@ async def record_outcome(
             event = "message.failed"
         await message.save(update_fields=fields)
         data = event_data(message, customer, account, base_url=base_url)
-        await record_event(account.id, event, data, customer_id=customer.id)
+        await record_event(account.id, event, data, now=now, customer_id=customer.id)
         if wamid is not None:
             # Status webhooks may have beaten Meta's answer: apply what was parked for this wamid
             # in this same transaction, so a status arriving meanwhile cannot jump the queue.
-            await statuses.apply_parked(message, base_url=base_url)
+            await statuses.apply_parked(message, now, base_url=base_url)
     metrics.count_message("outbound", "sent" if wamid is not None else "failed")
 
 

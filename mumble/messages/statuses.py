@@ -49,7 +49,7 @@ def normalise_status(raw: object) -> str | None:
     return status if status in _TIMESTAMPS else None
 
 
-async def _apply(message: Message, update: StatusUpdate, base_url: str) -> bool:
+async def _apply(message: Message, update: StatusUpdate, now: dt.datetime, base_url: str) -> bool:
     """Apply one update to a locked message inside the caller's transaction; True if it moved."""
     if message.direction != "outbound":
         return False
@@ -76,7 +76,9 @@ async def _apply(message: Message, update: StatusUpdate, base_url: str) -> bool:
         customer = await Customer.get(id=message.customer_id)  # type: ignore[attr-defined]
         account = await Account.get(id=message.account_id)  # type: ignore[attr-defined]
         data = event_data(message, customer, account, base_url=base_url)
-        await record_event(account.id, f"message.{update.status}", data, customer_id=customer.id)
+        await record_event(
+            account.id, f"message.{update.status}", data, now=now, customer_id=customer.id
+        )
     return moved
 
 
@@ -84,12 +86,14 @@ async def _locked(account_id: uuid.UUID, wamid: str) -> Message | None:
     return await Message.filter(account_id=account_id, wamid=wamid).select_for_update().first()
 
 
-async def apply_status(account_id: uuid.UUID, update: StatusUpdate, *, base_url: str) -> bool:
+async def apply_status(
+    account_id: uuid.UUID, update: StatusUpdate, now: dt.datetime, *, base_url: str
+) -> bool:
     """Apply a status webhook; an unknown wamid is parked. True when the status moved."""
     async with in_transaction():
         message = await _locked(account_id, update.wamid)
         if message is not None:
-            return await _apply(message, update, base_url)
+            return await _apply(message, update, now, base_url)
         try:
             async with in_transaction():
                 await PendingStatus.create(
@@ -103,10 +107,12 @@ async def apply_status(account_id: uuid.UUID, update: StatusUpdate, *, base_url:
         except IntegrityError:
             pass  # the same status for the same wamid is already parked
     # The send may have been recorded between our read and our insert.
-    return await apply_pending(account_id, update.wamid, base_url=base_url)
+    return await apply_pending(account_id, update.wamid, now, base_url=base_url)
 
 
-async def apply_pending(account_id: uuid.UUID, wamid: str, *, base_url: str = "") -> bool:
+async def apply_pending(
+    account_id: uuid.UUID, wamid: str, now: dt.datetime, *, base_url: str = ""
+) -> bool:
     """Apply and drop the statuses parked for `wamid` once its message exists."""
     if not await PendingStatus.exists(account_id=account_id, wamid=wamid):
         return False
@@ -114,10 +120,10 @@ async def apply_pending(account_id: uuid.UUID, wamid: str, *, base_url: str = ""
         message = await _locked(account_id, wamid)
         if message is None:
             return False
-        return await apply_parked(message, base_url=base_url)
+        return await apply_parked(message, now, base_url=base_url)
 
 
-async def apply_parked(message: Message, *, base_url: str) -> bool:
+async def apply_parked(message: Message, now: dt.datetime, *, base_url: str) -> bool:
     """Apply and drop the statuses parked for `message.wamid`, inside the caller's transaction.
 
     The send calls this in the transaction that records the wamid: a later status webhook then
@@ -133,7 +139,7 @@ async def apply_parked(message: Message, *, base_url: str) -> bool:
         update = StatusUpdate(
             message.wamid, row.status, row.occurred_at, row.error_code, row.error_message
         )
-        moved = await _apply(message, update, base_url) or moved
+        moved = await _apply(message, update, now, base_url) or moved
     if parked:
         await PendingStatus.filter(id__in=[row.id for row in parked]).delete()
     return moved

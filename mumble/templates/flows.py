@@ -188,6 +188,7 @@ async def send_template(sender: Sender, account_id: uuid.UUID, send: TemplateSen
     customer = await ensure_customer(
         account_id,
         send.phone,
+        sender.clock.now(),
         name=profile.name,
         email=profile.email,
         source=profile.source,

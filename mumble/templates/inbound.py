@@ -120,11 +120,12 @@ def _moment(stamp: object) -> dt.datetime | None:
         return None
 
 
-async def apply_template_update(account_id: uuid.UUID, field: str, value: dict[str, Any]) -> None:
+async def apply_template_update(
+    account_id: uuid.UUID, field: str, value: dict[str, Any], now: dt.datetime
+) -> None:
     """Apply one template webhook change to the account's template (event when the status moved)."""
     if field not in FIELDS or not isinstance(value, dict):
         return
-    now = dt.datetime.now(dt.UTC)
     async with in_transaction():
         template = await _locate(account_id, value)
         if template is None:
@@ -148,4 +149,6 @@ async def apply_template_update(account_id: uuid.UUID, field: str, value: dict[s
             _apply_category(template, value)
         await template.save()
         if changed:
-            await record_event(account_id, "template.status_changed", template_view(template))
+            await record_event(
+                account_id, "template.status_changed", template_view(template), now=now
+            )

@@ -125,7 +125,9 @@ async def _reconcile(account_id: Any, remote: dict[str, Any], now: dt.datetime) 
         changed = _apply(template, remote, now)
         await template.save()
         if changed:
-            await record_event(account_id, "template.status_changed", template_view(template))
+            await record_event(
+                account_id, "template.status_changed", template_view(template), now=now
+            )
         return "updated" if changed else "same"
 
 
@@ -154,7 +156,9 @@ async def sync_account(graph: GraphClient, clock: Clock, account: Account) -> Sy
             template.status_changed_at = now
             template.synced_at = now
             await template.save()
-            await record_event(account.id, "template.status_changed", template_view(template))
+            await record_event(
+                account.id, "template.status_changed", template_view(template), now=now
+            )
         result.deleted += 1
     # A reservation whose create never reached Meta (the process died mid-call) frees its name.
     await Template.filter(

@@ -9,6 +9,7 @@ from mumble.bots.service import create_bot
 from mumble.customers.service import customer_view, ensure_customer, find_customer
 from mumble.errors import BadRequest, NotFound
 from mumble.models import Customer, Event
+from tests.clock import FrozenClock
 from tests.conftest import Tenant
 from tests.customers.helpers import PHONE, add_customer, get_customer
 
@@ -22,18 +23,21 @@ async def test_find_customer_is_scoped_to_the_account(
         await find_customer(other_tenant.account.id, PHONE)
 
 
+NOW = FrozenClock().now()
+
+
 async def test_ensure_customer_creates_then_updates(
     client: httpx.AsyncClient, tenant: Tenant
 ) -> None:
     account_id = tenant.account.id
-    created = await ensure_customer(account_id, PHONE, name="New", source="whatsapp")
+    created = await ensure_customer(account_id, PHONE, NOW, name="New", source="whatsapp")
     assert created.conversation_status == "new"
     assert created.country == "IL"
-    again = await ensure_customer(account_id, PHONE)
+    again = await ensure_customer(account_id, PHONE, NOW)
     assert again.id == created.id
     bot = await create_bot(account_id, "Flow")
     updated = await ensure_customer(
-        account_id, PHONE, email="A@Example.com", bot_token=str(bot.id), name=""
+        account_id, PHONE, NOW, email="A@Example.com", bot_token=str(bot.id), name=""
     )
     assert updated.id == created.id
     view = (await get_customer(client, tenant)).json()["customer"]
@@ -50,14 +54,14 @@ async def test_ensure_customer_validates_like_add(
     client: httpx.AsyncClient, tenant: Tenant
 ) -> None:
     with pytest.raises(BadRequest) as bad_email:
-        await ensure_customer(tenant.account.id, PHONE, email="nope")
+        await ensure_customer(tenant.account.id, PHONE, NOW, email="nope")
     assert bad_email.value.message == "Failed to add customer due to invalid input"
     assert bad_email.value.details is not None
     assert bad_email.value.details[0].startswith("email:")
     with pytest.raises(NotFound, match=r"Bot not found\."):
-        await ensure_customer(tenant.account.id, PHONE, bot_token="ghost")
+        await ensure_customer(tenant.account.id, PHONE, NOW, bot_token="ghost")
     with pytest.raises(BadRequest):
-        await ensure_customer(tenant.account.id, PHONE, name="x" * 201)
+        await ensure_customer(tenant.account.id, PHONE, NOW, name="x" * 201)
     assert await Customer.all().count() == 0
 
 

@@ -10,6 +10,7 @@ import uuid
 import pytest
 from tortoise.transactions import in_transaction
 
+from mumble.clock import SystemClock
 from mumble.events import queue
 from mumble.events.outbox import record_event
 from mumble.events.signing import new_secret
@@ -36,6 +37,7 @@ async def _record(tenant: Tenant, count: int, *, customer: uuid.UUID | None = No
                 tenant.account.id,
                 "customer.updated",
                 {"n": n},
+                now=SystemClock().now(),
                 customer_id=customer or uuid.uuid4(),
             )
 
@@ -84,7 +86,9 @@ async def test_event_and_deliveries_roll_back_with_the_change(tenant: Tenant) ->
 
     async def failing_change() -> None:
         async with in_transaction():
-            await record_event(tenant.account.id, "customer.updated", {}, customer_id=None)
+            await record_event(
+                tenant.account.id, "customer.updated", {}, now=SystemClock().now(), customer_id=None
+            )
             raise RuntimeError("the change failed")
 
     with pytest.raises(RuntimeError):
@@ -95,7 +99,7 @@ async def test_event_and_deliveries_roll_back_with_the_change(tenant: Tenant) ->
 
 async def test_unknown_event_type_is_refused(tenant: Tenant) -> None:
     with pytest.raises(ValueError, match="unknown event type"):
-        await record_event(tenant.account.id, "customer.exploded", {})
+        await record_event(tenant.account.id, "customer.exploded", {}, now=SystemClock().now())
 
 
 def test_retry_schedule_spans_about_a_day_with_bounded_jitter() -> None:

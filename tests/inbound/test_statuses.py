@@ -155,7 +155,7 @@ async def test_a_status_for_an_unknown_wamid_is_kept_and_applied_when_the_send_i
         wamid="wamid.EARLY",
         occurred_at=clock.now(),
     )
-    assert await apply_pending(tenant.account.id, "wamid.EARLY") is True
+    assert await apply_pending(tenant.account.id, "wamid.EARLY", clock.now()) is True
     await message.refresh_from_db()
     assert message.status == "read"
     assert await PendingStatus.filter(account_id=tenant.account.id).count() == 0

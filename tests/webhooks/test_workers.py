@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 from tortoise.transactions import in_transaction
 
+from mumble.clock import SystemClock
 from mumble.events.outbox import record_event
 from mumble.events.worker import single_worker_lock
 from mumble.models import Event, WebhookDelivery
@@ -148,6 +149,7 @@ async def test_workers_on_one_database_deliver_each_event_once(
                         tenant.account.id,
                         "customer.updated",
                         {"customer": {"id": str(customer), "step": step}},
+                        now=SystemClock().now(),
                         customer_id=customer,
                     )
         await until(lambda: _all_delivered(100), "100 deliveries")

@@ -1,0 +1,80 @@
+"""Changing a customer: the one sequence every write of the customer aggregate goes through.
+
+Inside the caller's transaction, on a locked row: compare the new values with the stored ones,
+save only the columns that changed (and `updated_at`), then record the change's event with the
+customer as the API shows it. Nothing changed means nothing saved and no event.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+
+from mumble.customers.views import customer_view
+from mumble.errors import NotFound, Refusal
+from mumble.events.outbox import record_event
+from mumble.models import Customer
+
+CUSTOMER_NOT_FOUND = Refusal(NotFound, "Customer not found")
+# (the customer's view, the columns that changed) -> the event's data.
+EventData = Callable[[dict[str, Any], list[str]], dict[str, Any]]
+# Columns that change together: the bot is its mode and its id.
+_PAIRED = ("bot_mode", "bot_id")
+
+
+def _updated(view: dict[str, Any], changed: list[str]) -> dict[str, Any]:
+    return {"customer": view, "changed": changed}
+
+
+def _differs(current: Any, new: Any) -> bool:
+    """Whether storing `new` changes the column (JSON compared as stored: 1, 1.0, true differ)."""
+    if isinstance(new, dict):
+        return orjson.dumps(current or {}, option=orjson.OPT_SORT_KEYS) != orjson.dumps(
+            new, option=orjson.OPT_SORT_KEYS
+        )
+    return bool(current != new)
+
+
+async def locked_customer(account_id: uuid.UUID, phone: str) -> Customer:
+    """The account's customer with this phone, locked for the rest of the caller's transaction."""
+    customer = (
+        await Customer.filter(account_id=account_id, phone=phone)
+        .select_for_update(no_key=True)
+        .first()
+    )
+    if customer is None:
+        raise CUSTOMER_NOT_FOUND()
+    return customer
+
+
+async def apply_change(
+    customer: Customer,
+    values: dict[str, Any],
+    now: dt.datetime,
+    *,
+    event: str = "customer.updated",
+    data: EventData = _updated,
+) -> list[str]:
+    """Store the values that differ and record `event`; returns the changed columns."""
+    differ = {name for name, value in values.items() if _differs(getattr(customer, name), value)}
+    if differ & set(_PAIRED):
+        differ |= set(_PAIRED) & set(values)
+    changed = [name for name in values if name in differ]
+    if not changed:
+        return []
+    for name in changed:
+        setattr(customer, name, values[name])
+    await customer.save(update_fields=[*changed, "updated_at"])
+    view = await customer_view(customer)
+    await record_event(
+        customer.account_id,  # type: ignore[attr-defined]
+        event,
+        data(view, changed),
+        now=now,
+        customer_id=customer.id,
+    )
+    return changed
