@@ -1,8 +1,7 @@
 """`check_components`: a template in Meta's create shape against the rulebook, pure.
 
 Every broken rule yields one readable detail; an empty list means the template is valid.
-Facts: shared/docs/whatsapp-cloud-api.md §4.2 (developers.facebook.com/documentation/
-business-messaging/whatsapp/templates/components).
+Facts: developers.facebook.com/documentation/business-messaging/whatsapp/templates/components.
 """
 
 from __future__ import annotations
@@ -10,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import templates_meta
+from templates_meta.rulebook import Rulebook, load, normalize_language
 
 _TOKEN = re.compile(r"\{\{(.*?)\}\}")
 _ADJACENT = re.compile(r"\}\}\s*\{\{")
@@ -20,7 +19,7 @@ _EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\ufe0f]")
 
 
 class _Report:
-    def __init__(self, book: templates_meta.Rulebook) -> None:
+    def __init__(self, book: Rulebook) -> None:
         self.book = book
         self.details: list[str] = []
 
@@ -40,10 +39,10 @@ def variables_in(text: str) -> list[int] | None:
     numbers: list[int] = []
     for match in _TOKEN.finditer(text):
         inner = match.group(1)
-        if not re.fullmatch(templates_meta.load().raw["variables"]["placeholder"], inner):
+        if not re.fullmatch(load().raw["variables"]["placeholder"], inner):
             return None
-        # Past 18 digits int() can fail (4300+) and range() overflows; such a number is never
-        # in sequence anyway, so it stands in as one too large (a 500 before).
+        # Past 18 digits int() can fail (4300+ digits) and such a number is never in sequence
+        # anyway, so it stands in as one too large.
         numbers.append(int(inner) if len(inner) <= 18 else 10**18)
     leftover = _TOKEN.sub("", text)
     if "{{" in leftover or "}}" in leftover:
@@ -60,8 +59,8 @@ def _variables(report: _Report, text: str, where: str) -> int:
     if not numbers:
         return 0
     distinct = sorted(set(numbers))
-    # In sequence means exactly 1..n; comparing with range(1, max + 1) built a list as long as
-    # the largest number ({{999999999999}} ran out of memory or overflowed).
+    # In sequence means exactly 1..n: compared with range(1, count + 1), never with the largest
+    # number, whose range could be as long as the client likes.
     if distinct != list(range(1, len(distinct) + 1)):
         report.add("variables_sequential", where=where, max=len(distinct))
     if _ADJACENT.search(text):
@@ -235,7 +234,7 @@ def check_components(
     *, name: str, language: str, category: str, components: list[dict[str, Any]]
 ) -> list[str]:
     """Each rule the template breaks as a readable detail; empty when Meta's rules are met."""
-    book = templates_meta.load()
+    book = load()
     report = _Report(book)
     name_rule = book.raw["name"]
     if not isinstance(name, str) or not name.strip():
@@ -245,7 +244,7 @@ def check_components(
             report.add("name_format")
         if len(name) > name_rule["max_length"]:
             report.add("name_length", max=name_rule["max_length"])
-    lang = templates_meta.normalize_language(language) if isinstance(language, str) else ""
+    lang = normalize_language(language) if isinstance(language, str) else ""
     if lang not in book.languages:
         report.add("language_unknown", value=language)
     cat = category.upper() if isinstance(category, str) else ""

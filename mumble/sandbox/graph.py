@@ -8,7 +8,7 @@ import hashlib
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from mumble.sandbox import templates as tpl
+import mumble.sandbox.templates as tpl
 from mumble.sandbox.http import error, json_body, sandbox_of
 from mumble.sandbox.inbound import store_media
 from mumble.sandbox.state import SentMessage, new_wamid

@@ -8,19 +8,10 @@ import random
 import re
 import secrets
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 WINDOW = dt.timedelta(hours=24)
 _VARIABLE = re.compile(r"\{\{\s*(\d+)\s*\}\}")
-
-
-class Clock(Protocol):
-    def now(self) -> dt.datetime: ...
-
-
-class SystemClock:
-    def now(self) -> dt.datetime:
-        return dt.datetime.now(dt.UTC)
 
 
 def new_wamid(to: str) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 import templates_meta
-from templates_meta import check_components
+from templates_meta import check_components, rulebook
 
 BOOK = templates_meta.load()
 
@@ -249,15 +249,15 @@ def test_a_malformed_rules_file_is_refused_at_load(monkeypatch: pytest.MonkeyPat
     raw = json.loads(json.dumps(BOOK.raw))
     raw["limits"]["body_length"] = "long"
     with pytest.raises(templates_meta.RulebookError, match="body_length"):
-        templates_meta._check_schema(raw)
+        rulebook._check_schema(raw)
     raw = json.loads(json.dumps(BOOK.raw))
     raw["statuses"]["PENDING"].append("NOWHERE")
     with pytest.raises(templates_meta.RulebookError, match="NOWHERE"):
-        templates_meta._check_schema(raw)
+        rulebook._check_schema(raw)
     raw = json.loads(json.dumps(BOOK.raw))
     raw["version"] = "recent"
     with pytest.raises(templates_meta.RulebookError, match="version"):
-        templates_meta._check_schema(raw)
+        rulebook._check_schema(raw)
 
 
 def test_media_table_names_each_format_once_with_its_kind_and_limit() -> None:
