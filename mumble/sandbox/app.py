@@ -15,6 +15,7 @@ from starlette.routing import Mount, Route
 
 import mumble.sandbox.control as control
 import mumble.sandbox.graph as graph
+import mumble.sandbox.media as media
 from mumble.sandbox.core import SandboxCore
 
 MAX_BODY = 110 * 1024 * 1024  # documents may be 100 MB at Meta
@@ -34,7 +35,7 @@ def build_app(core: SandboxCore) -> Starlette:
     app = Starlette(
         routes=[
             Mount("/_sandbox", routes=control.routes),
-            Route("/_media/{media_id}", graph.media_download, name="media_download"),
+            Route("/_media/{media_id}", media.download, name="media_download"),
             Route("/{version}/{node}/{edge}", graph.post_edge, methods=["POST"]),
             Route("/{version}/{node}/{edge}", graph.get_edge, methods=["GET"]),
             Route("/{version}/{node}", graph.node, methods=["GET", "POST"]),

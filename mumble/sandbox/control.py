@@ -18,7 +18,8 @@ from starlette.routing import Route
 
 from mumble.sandbox.core import SandboxCore
 from mumble.sandbox.http import sandbox_of
-from mumble.sandbox.inbound import MESSAGE_TYPES, build_message, store_media
+from mumble.sandbox.inbound import MESSAGE_TYPES, build_message
+from mumble.sandbox.media import store_media
 from mumble.sandbox.state import ChannelInfo, Fault, Template, new_numeric_id
 from mumble.sandbox.templates import check_components
 from mumble.whatsapp.payloads import messages_value, webhook_envelope, webhook_error
