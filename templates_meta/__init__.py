@@ -5,7 +5,7 @@ also the one table of Meta's media formats. Facts: developers.facebook.com/docum
 business-messaging/whatsapp/templates/components and .../business-phone-numbers/media.
 """
 
-from templates_meta.check import check_components
+from templates_meta.check import check_components, variable_names
 from templates_meta.rulebook import (
     MediaFormat,
     Rulebook,
@@ -21,4 +21,5 @@ __all__ = [
     "check_components",
     "load",
     "normalize_language",
+    "variable_names",
 ]

@@ -9,10 +9,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from templates_meta.placeholders import Placeholders, placeholders
 from templates_meta.rulebook import Rulebook, load, normalize_language
 
-_TOKEN = re.compile(r"\{\{(.*?)\}\}")
-_ADJACENT = re.compile(r"\}\}\s*\{\{")
 _PHONE = re.compile(r"\+?[0-9]{4,}")
 # Pictographic ranges: emoji, dingbats, symbols (auth templates refuse them).
 _EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\ufe0f]")
@@ -22,10 +21,12 @@ class _Report:
     def __init__(self, book: Rulebook) -> None:
         self.book = book
         self.details: list[str] = []
+        self._seen: set[str] = set()  # a set: one detail per button must not make this quadratic
 
     def add(self, rule: str, **values: Any) -> None:
         detail = self.book.detail(rule, **values)
-        if detail not in self.details:
+        if detail not in self._seen:
+            self._seen.add(detail)
             self.details.append(detail)
 
 
@@ -34,38 +35,48 @@ def _example(comp: dict[str, Any]) -> dict[str, Any]:
     return example if isinstance(example, dict) else {}
 
 
+def _number(inner: str) -> int:
+    # Past 18 digits int() can fail (4300+ digits) and such a number is never in sequence anyway,
+    # so it stands in as one too large.
+    return int(inner) if len(inner) <= 18 else 10**18
+
+
 def variables_in(text: str) -> list[int] | None:
     """Positional variable numbers in `text` in order, or None when a placeholder is malformed."""
-    numbers: list[int] = []
-    for match in _TOKEN.finditer(text):
-        inner = match.group(1)
-        if not re.fullmatch(load().raw["variables"]["placeholder"], inner):
-            return None
-        # Past 18 digits int() can fail (4300+ digits) and such a number is never in sequence
-        # anyway, so it stands in as one too large.
-        numbers.append(int(inner) if len(inner) <= 18 else 10**18)
-    leftover = _TOKEN.sub("", text)
-    if "{{" in leftover or "}}" in leftover:
-        return None  # mismatched braces
-    return numbers
+    found = placeholders(text)
+    pattern = re.compile(load().raw["variables"]["placeholder"])
+    if found is None or not all(pattern.fullmatch(name) for name in set(found.names)):
+        return None
+    return [_number(name) for name in found.names]
 
 
-def _variables(report: _Report, text: str, where: str) -> int:
-    """Check placeholders in `text`; returns how many distinct variables it has."""
-    numbers = variables_in(text)
-    if numbers is None:
+def variable_names(text: str) -> list[str]:
+    """The distinct placeholders of `text` in order of first use ("1", "first_name"), stripped of
+    white space; empty when there are none or the braces do not pair up. Linear in `len(text)`."""
+    found = placeholders(text)
+    return list(dict.fromkeys(name.strip() for name in found.names)) if found else []
+
+
+def _variables(report: _Report, text: str, where: str) -> Placeholders:
+    """Check the placeholders of `text`: all of them, or none when one is malformed."""
+    found = placeholders(text)
+    pattern = re.compile(report.book.raw["variables"]["placeholder"])
+    names = set(found.names) if found is not None else set()
+    if found is None or not all(pattern.fullmatch(name) for name in names):
         report.add("variable_format", where=where)
-        return 0
-    if not numbers:
-        return 0
-    distinct = sorted(set(numbers))
+        return Placeholders([], [text])
+    distinct = sorted({_number(name) for name in names})
     # In sequence means exactly 1..n: compared with range(1, count + 1), never with the largest
     # number, whose range could be as long as the client likes.
     if distinct != list(range(1, len(distinct) + 1)):
         report.add("variables_sequential", where=where, max=len(distinct))
-    if _ADJACENT.search(text):
+    if found.adjacent():
         report.add("variables_adjacent", where=where)
-    return len(set(numbers))
+    return found
+
+
+def _count(found: Placeholders) -> int:
+    return len(set(found.names))
 
 
 def _examples(report: _Report, given: Any, count: int, where: str) -> list[str]:
@@ -94,7 +105,7 @@ def _header(report: _Report, comp: dict[str, Any], category: str, examples: list
             return
         if len(text) > limits["header_text_length"]:
             report.add("header_text_length", max=limits["header_text_length"])
-        count = _variables(report, text, "header")
+        count = _count(_variables(report, text, "header"))
         if count > limits["header_text_variables"]:
             report.add("header_text_variables", max=limits["header_text_variables"])
         elif count:
@@ -111,19 +122,25 @@ def _header(report: _Report, comp: dict[str, Any], category: str, examples: list
             report.add("header_handle_missing", value=fmt)
 
 
-def _body(report: _Report, comp: dict[str, Any], examples: list[str]) -> None:
+def _body(report: _Report, comp: dict[str, Any], category: str, examples: list[str]) -> None:
     limit = report.book.raw["limits"]["body_length"]
     text = comp.get("text")
+    if category == "AUTHENTICATION":
+        # Meta writes an authentication body itself ("<code> is your verification code."); the
+        # template only chooses add_security_recommendation. Free text is refused.
+        if "text" not in comp:
+            return
+        report.add("auth_body_text")
     if not isinstance(text, str) or not text.strip():
         report.add("body_required")
         return
     if len(text) > limit:
         report.add("body_length", max=limit)
-    count = _variables(report, text, "body")
-    stripped = text.strip()
-    if count and re.match(r"\{\{[^}]*\}\}", stripped):
+    found = _variables(report, text, "body")
+    count = _count(found)
+    if found.at_start():
         report.add("variable_at_start")
-    if count and re.search(r"\{\{[^}]*\}\}$", stripped):
+    if found.at_end():
         report.add("variable_at_end")
     if count:
         example = _example(comp)
@@ -270,7 +287,7 @@ def check_components(
         if ctype == "HEADER":
             _header(report, comp, cat, examples)
         elif ctype == "BODY":
-            _body(report, comp, examples)
+            _body(report, comp, cat, examples)
         elif ctype == "FOOTER":
             _footer(report, comp)
         else:

@@ -151,8 +151,17 @@ async def messages(request: Request, sb: SandboxCore) -> dict[str, Any]:
     return {"data": items}
 
 
+def _masked(authorization: str) -> str:
+    """A bearer token as the log shows it: the scheme and the last four characters only."""
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        return authorization
+    return f"{scheme} ***{token[-4:]}" if len(token) >= 12 else f"{scheme} ***"
+
+
 async def requests_log(request: Request, sb: SandboxCore) -> dict[str, Any]:
-    return {"data": sb.state.requests}
+    """The Graph calls received, oldest first, with bearer tokens masked."""
+    return {"data": [r | {"authorization": _masked(r["authorization"])} for r in sb.state.requests]}
 
 
 async def webhooks_log(request: Request, sb: SandboxCore) -> dict[str, Any]:

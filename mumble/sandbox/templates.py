@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import re
 from typing import Any
 
 from starlette.requests import Request
@@ -14,7 +13,6 @@ from mumble.sandbox.core import SandboxCore
 from mumble.sandbox.http import error, json_body, sandbox_of
 from mumble.sandbox.state import Template, UploadSession, new_numeric_id
 
-_URL_VARIABLE = re.compile(r"\{\{\s*1\s*\}\}")
 CATEGORIES = ("MARKETING", "UTILITY", "AUTHENTICATION")
 
 
@@ -142,7 +140,9 @@ def check_send(
         str(c.get("index")): c for c in spec.get("components") or [] if c.get("type") == "button"
     }
     for index, button in enumerate(_template_buttons(template)):
-        dynamic = button.get("type") == "URL" and _URL_VARIABLE.search(str(button.get("url", "")))
+        dynamic = button.get("type") == "URL" and templates_meta.variable_names(
+            str(button.get("url", ""))
+        )
         if dynamic and not (buttons.get(str(index)) or {}).get("parameters"):
             return error(
                 132000,

@@ -195,6 +195,13 @@ BROKEN: dict[str, dict[str, Any]] = {
         category="AUTHENTICATION",
         components=[_body("Your code is {{1}}, valid 10 minutes.", ["1234567890123456"])],
     ),
+    "auth_body_text": _with(
+        category="AUTHENTICATION",
+        components=[
+            _body("Your code is ready."),
+            _buttons({"type": "OTP", "otp_type": "COPY_CODE", "text": "Copy code"}),
+        ],
+    ),
     "auth_emoji": _with(
         category="AUTHENTICATION", components=[_body("Your code is ready \U0001f600.")]
     ),
