@@ -1,8 +1,7 @@
 """`check_components`: a template in Meta's create shape against the rulebook, pure.
 
 Every broken rule yields one readable detail; an empty list means the template is valid.
-Facts: shared/docs/whatsapp-cloud-api.md §4.2 (developers.facebook.com/documentation/
-business-messaging/whatsapp/templates/components).
+Facts: developers.facebook.com/documentation/business-messaging/whatsapp/templates/components.
 """
 
 from __future__ import annotations
@@ -10,23 +9,25 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import templates_meta
+from templates_meta.placeholders import Placeholders, placeholders
+from templates_meta.rulebook import Rulebook, load, normalize_language
 
-_TOKEN = re.compile(r"\{\{(.*?)\}\}")
-_ADJACENT = re.compile(r"\}\}\s*\{\{")
 _PHONE = re.compile(r"\+?[0-9]{4,}")
 # Pictographic ranges: emoji, dingbats, symbols (auth templates refuse them).
 _EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\ufe0f]")
 
 
 class _Report:
-    def __init__(self, book: templates_meta.Rulebook) -> None:
+    def __init__(self, book: Rulebook, *, named: bool = False) -> None:
         self.book = book
+        self.named = named  # parameter_format NAMED: {{first_name}} instead of {{1}}
         self.details: list[str] = []
+        self._seen: set[str] = set()  # a set: one detail per button must not make this quadratic
 
     def add(self, rule: str, **values: Any) -> None:
         detail = self.book.detail(rule, **values)
-        if detail not in self.details:
+        if detail not in self._seen:
+            self._seen.add(detail)
             self.details.append(detail)
 
 
@@ -35,38 +36,53 @@ def _example(comp: dict[str, Any]) -> dict[str, Any]:
     return example if isinstance(example, dict) else {}
 
 
+def _number(inner: str) -> int:
+    # Past 18 digits int() can fail (4300+ digits) and such a number is never in sequence anyway,
+    # so it stands in as one too large.
+    return int(inner) if len(inner) <= 18 else 10**18
+
+
 def variables_in(text: str) -> list[int] | None:
     """Positional variable numbers in `text` in order, or None when a placeholder is malformed."""
-    numbers: list[int] = []
-    for match in _TOKEN.finditer(text):
-        inner = match.group(1)
-        if not re.fullmatch(templates_meta.load().raw["variables"]["placeholder"], inner):
-            return None
-        # Past 18 digits int() can fail (4300+) and range() overflows; such a number is never
-        # in sequence anyway, so it stands in as one too large (a 500 before).
-        numbers.append(int(inner) if len(inner) <= 18 else 10**18)
-    leftover = _TOKEN.sub("", text)
-    if "{{" in leftover or "}}" in leftover:
-        return None  # mismatched braces
-    return numbers
+    found = placeholders(text)
+    pattern = re.compile(load().raw["variables"]["placeholder"])
+    if found is None or not all(pattern.fullmatch(name) for name in set(found.names)):
+        return None
+    return [_number(name) for name in found.names]
 
 
-def _variables(report: _Report, text: str, where: str) -> int:
-    """Check placeholders in `text`; returns how many distinct variables it has."""
-    numbers = variables_in(text)
-    if numbers is None:
-        report.add("variable_format", where=where)
-        return 0
-    if not numbers:
-        return 0
-    distinct = sorted(set(numbers))
-    # In sequence means exactly 1..n; comparing with range(1, max + 1) built a list as long as
-    # the largest number ({{999999999999}} ran out of memory or overflowed).
+def variable_names(text: str) -> list[str]:
+    """The distinct placeholders of `text` in order of first use ("1", "first_name"), stripped of
+    white space; empty when there are none or the braces do not pair up. Linear in `len(text)`."""
+    found = placeholders(text)
+    return list(dict.fromkeys(name.strip() for name in found.names)) if found else []
+
+
+def _variables(report: _Report, text: str, where: str) -> Placeholders:
+    """Check the placeholders of `text`: all of them, or none when one is malformed."""
+    found = placeholders(text)
+    rules = report.book.raw["variables"]
+    pattern = re.compile(rules["named_placeholder" if report.named else "placeholder"])
+    names = set(found.names) if found is not None else set()
+    if found is None or not all(pattern.fullmatch(name) for name in names):
+        report.add("variable_format_named" if report.named else "variable_format", where=where)
+        return Placeholders([], [text])
+    if report.named:
+        if found.adjacent():
+            report.add("variables_adjacent", where=where)
+        return found
+    distinct = sorted({_number(name) for name in names})
+    # In sequence means exactly 1..n: compared with range(1, count + 1), never with the largest
+    # number, whose range could be as long as the client likes.
     if distinct != list(range(1, len(distinct) + 1)):
         report.add("variables_sequential", where=where, max=len(distinct))
-    if _ADJACENT.search(text):
+    if found.adjacent():
         report.add("variables_adjacent", where=where)
-    return len(set(numbers))
+    return found
+
+
+def _count(found: Placeholders) -> int:
+    return len(set(found.names))
 
 
 def _examples(report: _Report, given: Any, count: int, where: str) -> list[str]:
@@ -76,6 +92,37 @@ def _examples(report: _Report, given: Any, count: int, where: str) -> list[str]:
     if any(not isinstance(v, str | int | float) or not str(v).strip() for v in values):
         report.add("example_empty", where=where)
     return [str(v) for v in values]
+
+
+def _named_examples(
+    report: _Report, given: Any, found: Placeholders, where: str, examples: list[str]
+) -> None:
+    """NAMED templates give one {param_name, example} per variable (`*_text_named_params`)."""
+    rows = given if isinstance(given, list) else []
+    values = {
+        str(row.get("param_name")): row.get("example") for row in rows if isinstance(row, dict)
+    }
+    missing = [name for name in dict.fromkeys(found.names) if name not in values]
+    if missing:
+        report.add("named_examples", where=where, missing=", ".join(missing))
+    chosen = [values[name] for name in dict.fromkeys(found.names) if name in values]
+    examples += _examples(report, chosen, 0, where)
+
+
+def _variable_examples(
+    report: _Report, comp: dict[str, Any], found: Placeholders, where: str, examples: list[str]
+) -> None:
+    example = _example(comp)
+    prefix = "header" if where == "Header" else "body"
+    if report.named:
+        _named_examples(report, example.get(f"{prefix}_text_named_params"), found, where, examples)
+        return
+    given = example.get(f"{prefix}_text")
+    if prefix == "body":
+        given = (
+            given[0] if isinstance(given, list) and given and isinstance(given[0], list) else None
+        )
+    examples += _examples(report, given, _count(found), where)
 
 
 def _header(report: _Report, comp: dict[str, Any], category: str, examples: list[str]) -> None:
@@ -95,12 +142,12 @@ def _header(report: _Report, comp: dict[str, Any], category: str, examples: list
             return
         if len(text) > limits["header_text_length"]:
             report.add("header_text_length", max=limits["header_text_length"])
-        count = _variables(report, text, "header")
+        found = _variables(report, text, "header")
+        count = _count(found)
         if count > limits["header_text_variables"]:
             report.add("header_text_variables", max=limits["header_text_variables"])
         elif count:
-            example = _example(comp)
-            examples += _examples(report, example.get("header_text"), count, "Header")
+            _variable_examples(report, comp, found, "Header", examples)
     elif book.media_kind(fmt):
         example = _example(comp)
         handles = example.get("header_handle")
@@ -112,28 +159,48 @@ def _header(report: _Report, comp: dict[str, Any], category: str, examples: list
             report.add("header_handle_missing", value=fmt)
 
 
-def _body(report: _Report, comp: dict[str, Any], examples: list[str]) -> None:
+def _body(report: _Report, comp: dict[str, Any], category: str, examples: list[str]) -> None:
     limit = report.book.raw["limits"]["body_length"]
     text = comp.get("text")
+    if category == "AUTHENTICATION":
+        # Meta writes an authentication body itself ("<code> is your verification code."); the
+        # template only chooses add_security_recommendation. Free text is refused.
+        if "text" not in comp:
+            return
+        report.add("auth_body_text")
     if not isinstance(text, str) or not text.strip():
         report.add("body_required")
         return
     if len(text) > limit:
         report.add("body_length", max=limit)
-    count = _variables(report, text, "body")
-    stripped = text.strip()
-    if count and re.match(r"\{\{[^}]*\}\}", stripped):
+    found = _variables(report, text, "body")
+    count = _count(found)
+    if found.at_start():
         report.add("variable_at_start")
-    if count and re.search(r"\{\{[^}]*\}\}$", stripped):
+    if found.at_end():
         report.add("variable_at_end")
     if count:
-        example = _example(comp)
-        rows = example.get("body_text")
-        first = rows[0] if isinstance(rows, list) and rows and isinstance(rows[0], list) else None
-        examples += _examples(report, first, count, "Body")
+        _variable_examples(report, comp, found, "Body", examples)
 
 
-def _footer(report: _Report, comp: dict[str, Any]) -> None:
+def _auth_footer(report: _Report, comp: dict[str, Any]) -> None:
+    """An AUTHENTICATION footer is Meta's expiry warning: `code_expiration_minutes` 1-90."""
+    bounds = report.book.raw["limits"]["auth_code_expiration_minutes"]
+    minutes = comp.get("code_expiration_minutes")
+    if "text" in comp:
+        report.add("auth_footer_text")
+    if minutes is not None and (
+        not isinstance(minutes, int)
+        or isinstance(minutes, bool)
+        or not bounds["min"] <= minutes <= bounds["max"]
+    ):
+        report.add("auth_code_expiration", min=bounds["min"], max=bounds["max"])
+
+
+def _footer(report: _Report, comp: dict[str, Any], category: str) -> None:
+    if category == "AUTHENTICATION":
+        _auth_footer(report, comp)
+        return
     limit = report.book.raw["limits"]["footer_length"]
     text = comp.get("text")
     if not isinstance(text, str) or not text.strip():
@@ -171,6 +238,17 @@ def _url_button(report: _Report, button: dict[str, Any], index: int, examples: l
             examples.append(str(values[0]))
 
 
+def _supported_apps(button: dict[str, Any]) -> bool:
+    """One-tap and zero-tap buttons name the apps that may autofill: package and signature."""
+    apps = button.get("supported_apps")
+    if not isinstance(apps, list) or not apps:
+        return bool(button.get("package_name") and button.get("signature_hash"))
+    return all(
+        isinstance(app, dict) and app.get("package_name") and app.get("signature_hash")
+        for app in apps
+    )
+
+
 def _button(report: _Report, button: dict[str, Any], index: int, examples: list[str]) -> None:
     book = report.book
     limits = book.raw["limits"]
@@ -197,8 +275,12 @@ def _button(report: _Report, button: dict[str, Any], index: int, examples: list[
         limit = limits["copy_code_example_length"]
         if not isinstance(example, str) or not example.strip() or len(example) > limit:
             report.add("button_copy_code_example", index=index, max=limit)
-    elif btype == "OTP" and str(button.get("otp_type") or "").upper() not in book.raw["otp_types"]:
-        report.add("button_otp_type", index=index, allowed=", ".join(book.raw["otp_types"]))
+    elif btype == "OTP":
+        otp_type = str(button.get("otp_type") or "").upper()
+        if otp_type not in book.raw["otp_types"]:
+            report.add("button_otp_type", index=index, allowed=", ".join(book.raw["otp_types"]))
+        elif otp_type != "COPY_CODE" and not _supported_apps(button):
+            report.add("button_otp_apps", index=index, value=otp_type)
 
 
 def _buttons(report: _Report, comp: dict[str, Any], category: str, examples: list[str]) -> None:
@@ -231,12 +313,39 @@ def _buttons(report: _Report, comp: dict[str, Any], category: str, examples: lis
         report.add("buttons_grouping")
 
 
+def _has_otp_button(components: list[dict[str, Any]]) -> bool:
+    """AUTHENTICATION templates carry one OTP button: copy code, one tap or zero tap."""
+    return any(
+        isinstance(button, dict) and str(button.get("type") or "").upper() == "OTP"
+        for comp in components
+        if str(comp.get("type") or "").upper() == "BUTTONS"
+        and isinstance(comp.get("buttons"), list)
+        for button in comp["buttons"]
+    )
+
+
 def check_components(
-    *, name: str, language: str, category: str, components: list[dict[str, Any]]
+    *,
+    name: str,
+    language: str,
+    category: str,
+    components: list[dict[str, Any]],
+    parameter_format: str = "POSITIONAL",
 ) -> list[str]:
-    """Each rule the template breaks as a readable detail; empty when Meta's rules are met."""
-    book = templates_meta.load()
-    report = _Report(book)
+    """Each rule the template breaks as a readable detail; empty when Meta's rules are met.
+
+    `parameter_format` is Meta's create field: POSITIONAL ({{1}}, examples in `body_text`) or
+    NAMED ({{first_name}}, examples in `body_text_named_params`), case-insensitive.
+    developers.facebook.com/documentation/business-messaging/whatsapp/templates/overview
+    """
+    book = load()
+    fmt = parameter_format.upper() if isinstance(parameter_format, str) else ""
+    report = _Report(book, named=fmt == "NAMED")
+    if fmt not in book.raw["variables"]["parameter_formats"]:
+        report.add(
+            "parameter_format_unknown",
+            allowed=", ".join(book.raw["variables"]["parameter_formats"]),
+        )
     name_rule = book.raw["name"]
     if not isinstance(name, str) or not name.strip():
         report.add("name_required")
@@ -245,7 +354,7 @@ def check_components(
             report.add("name_format")
         if len(name) > name_rule["max_length"]:
             report.add("name_length", max=name_rule["max_length"])
-    lang = templates_meta.normalize_language(language) if isinstance(language, str) else ""
+    lang = normalize_language(language) if isinstance(language, str) else ""
     if lang not in book.languages:
         report.add("language_unknown", value=language)
     cat = category.upper() if isinstance(category, str) else ""
@@ -271,14 +380,16 @@ def check_components(
         if ctype == "HEADER":
             _header(report, comp, cat, examples)
         elif ctype == "BODY":
-            _body(report, comp, examples)
+            _body(report, comp, cat, examples)
         elif ctype == "FOOTER":
-            _footer(report, comp)
+            _footer(report, comp, cat)
         else:
             _buttons(report, comp, cat, examples)
     if "BODY" not in seen:
         report.add("body_required")
     if cat == "AUTHENTICATION":
+        if not _has_otp_button(components):
+            report.add("auth_otp_button")
         limit = book.raw["limits"]["auth_parameter_length"]
         if any(len(e) > limit for e in examples):
             report.add("auth_parameter_length", max=limit)

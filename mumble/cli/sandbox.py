@@ -1,8 +1,13 @@
-"""`mumble sandbox`: run the local Cloud API sandbox alone (`mumble serve` starts its own)."""
+"""`mumble sandbox`: run the local Cloud API sandbox alone (`mumble serve` starts its own).
+
+The sandbox's control API hands out nothing secret but signs any webhook it is asked to and has no
+authentication, so it listens on a loopback address only, whatever MUMBLE_HOST or --host says.
+"""
 
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import sys
 
 import uvicorn
@@ -17,13 +22,35 @@ def loopback(host: str) -> str:
     return "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
 
 
+def is_loopback(host: str) -> bool:
+    """Whether `host` is a loopback address (127.0.0.0/8, ::1) or `localhost`."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def url_host(host: str) -> str:
+    """`host` as it stands in a URL: IPv6 addresses in brackets."""
+    return f"[{host}]" if ":" in host else host
+
+
 def run_sandbox(args: argparse.Namespace) -> None:
     settings = Settings.from_env()
-    host = args.host or settings.host
+    host = loopback(args.host or settings.host)
+    if not is_loopback(host):
+        sys.stderr.write(
+            f"mumble sandbox listens on loopback only (127.0.0.1 or ::1), not on {host}: "
+            "its control API has no authentication\n"
+        )
+        raise SystemExit(2)
     port = args.port or settings.sandbox_port
     webhook_url = args.webhook_url
     if webhook_url is None:
-        webhook_url = f"http://{loopback(settings.host)}:{settings.port}/webhooks/whatsapp"
+        api = url_host(loopback(settings.host))
+        webhook_url = f"http://{api}:{settings.port}/webhooks/whatsapp"
     sandbox = Sandbox(
         webhook_url=webhook_url,
         app_secret=settings.whatsapp_app_secret,
@@ -35,9 +62,9 @@ def run_sandbox(args: argparse.Namespace) -> None:
         else "UNSIGNED: set MUMBLE_WHATSAPP_APP_SECRET to the API's app secret"
     )
     sys.stdout.write(
-        f"Cloud API sandbox on http://{loopback(host)}:{port} "
-        f"(Graph {settings.whatsapp_api_version}); webhooks to {webhook_url or '(none)'}, "
-        f"{signing}\n"
+        f"Cloud API sandbox on http://{url_host(host)}:{port} (loopback only: the control API "
+        f"has no authentication) (Graph {settings.whatsapp_api_version}); webhooks to "
+        f"{webhook_url or '(none)'}, {signing}\n"
     )
     sys.stdout.flush()
     uvicorn.run(
@@ -56,7 +83,7 @@ def run_sandbox(args: argparse.Namespace) -> None:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     cmd = subparsers.add_parser("sandbox", help="run the local WhatsApp Cloud API sandbox")
-    cmd.add_argument("--host", help="overrides MUMBLE_HOST")
+    cmd.add_argument("--host", help="a loopback address (default: loopback of MUMBLE_HOST)")
     cmd.add_argument("--port", type=int, help="overrides MUMBLE_SANDBOX_PORT")
     cmd.add_argument(
         "--webhook-url",

@@ -26,6 +26,8 @@ Control API (plain JSON), under /_sandbox/:
   POST flush (await background webhooks), reset
 """
 
-from mumble.sandbox.app import Sandbox, SandboxConfig
+from mumble.sandbox.app import Sandbox
+from mumble.sandbox.core import SandboxConfig, SandboxCore
+from mumble.sandbox.state import ChannelInfo
 
-__all__ = ["Sandbox", "SandboxConfig"]
+__all__ = ["ChannelInfo", "Sandbox", "SandboxConfig", "SandboxCore"]

@@ -1,152 +1,55 @@
-"""The sandbox: a local stand-in for the Cloud API. Its own Starlette app, no Mumble domains.
+"""The sandbox's ASGI app: the routes around a `SandboxCore`, and `Sandbox`, a core with its app.
 
-`Sandbox(...)` holds the state and the webhook sender; `.app` is the ASGI app serving the Graph
-endpoints, the media download URL and the control API under `/_sandbox/`.
+Graph endpoints (any version segment), the media download URL and the control API under
+`/_sandbox/`. The lifespan opens and closes the core's webhook sender.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
-from typing import Any
+import functools
+from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
 from starlette.routing import Mount, Route
 
-from mumble.sandbox import control, graph
-from mumble.sandbox.state import Clock, SentMessage, State, SystemClock, Template
-from mumble.sandbox.templates import status_envelope
-from mumble.sandbox.webhooks import WebhookSender
-from mumble.whatsapp.payloads import messages_value, status_item, webhook_envelope
+import mumble.sandbox.control as control
+import mumble.sandbox.graph as graph
+import mumble.sandbox.media as media
+from mumble.sandbox.core import SandboxCore
 
 MAX_BODY = 110 * 1024 * 1024  # documents may be 100 MB at Meta
 
 
-@dataclass
-class SandboxConfig:
-    """Behaviour a test or operator may change at run time (POST /_sandbox/config)."""
+def build_app(core: SandboxCore) -> Starlette:
+    """The Starlette app serving `core`; handlers find it as `request.app.state.sandbox`."""
 
-    # Seconds before a submitted template is reviewed; None = only on demand (control API).
-    review_delay: float | None = 1.0
-    # Seconds between the sent, delivered and read webhooks of a message.
-    status_delay: float = 0.05
-    auto_statuses: tuple[str, ...] = ("sent", "delivered", "read")
-    # Refuse free-form messages outside the customer's 24-hour window (131047), like Meta.
-    enforce_window: bool = True
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await core.sender.open()
+        try:
+            yield
+        finally:
+            await core.sender.close()
+
+    app = Starlette(
+        routes=[
+            Mount("/_sandbox", routes=control.routes),
+            Route("/_media/{media_id}", media.download, name="media_download"),
+            Route("/{version}/{node}/{edge}", graph.post_edge, methods=["POST"]),
+            Route("/{version}/{node}/{edge}", graph.get_edge, methods=["GET"]),
+            Route("/{version}/{node}", graph.node, methods=["GET", "POST"]),
+        ],
+        lifespan=lifespan,
+        max_body_size=MAX_BODY,
+    )
+    app.state.sandbox = core
+    return app
 
 
-class Sandbox:
-    """One sandbox instance: state, clock, config and the signed webhook sender."""
+class Sandbox(SandboxCore):
+    """A sandbox with its app: `Sandbox(...).app` is what uvicorn or a test serves."""
 
-    def __init__(
-        self,
-        *,
-        webhook_url: str = "",
-        app_secret: str = "",
-        clock: Clock | None = None,
-        config: SandboxConfig | None = None,
-    ) -> None:
-        self.state = State()
-        self.clock: Clock = clock or SystemClock()
-        self.config = config or SandboxConfig()
-        self.sender = WebhookSender(self.state, url=webhook_url, app_secret=app_secret)
-        self.app = self._build_app()
-
-    def _build_app(self) -> Starlette:
-        @contextlib.asynccontextmanager
-        async def lifespan(app: Starlette) -> AsyncIterator[None]:
-            app.state.sandbox = self
-            await self.sender.open()
-            try:
-                yield
-            finally:
-                await self.sender.close()
-
-        return Starlette(
-            routes=[
-                Mount("/_sandbox", routes=control.routes),
-                Route("/_media/{media_id}", graph.media_download, name="media_download"),
-                Route("/{version}/{node}/{edge}", graph.post_edge, methods=["POST"]),
-                Route("/{version}/{node}/{edge}", graph.get_edge, methods=["GET"]),
-                Route("/{version}/{node}", graph.node, methods=["GET", "POST"]),
-            ],
-            lifespan=lifespan,
-            max_body_size=MAX_BODY,
-        )
-
-    def now_ts(self) -> int:
-        return int(self.clock.now().timestamp())
-
-    def schedule_statuses(
-        self, message: SentMessage, category: str, statuses: Sequence[str] | None = None
-    ) -> None:
-        """After a send is accepted: `statuses` (default: auto_statuses) in the background."""
-        statuses = list(self.config.auto_statuses if statuses is None else statuses)
-        if statuses:
-            self.sender.spawn(self.deliver_statuses(message, statuses, category=category))
-
-    async def deliver_statuses(
-        self,
-        message: SentMessage,
-        statuses: Sequence[str],
-        *,
-        category: str = "service",
-        errors: Sequence[dict[str, Any]] = (),
-        gap: float | None = None,
-    ) -> list[int | None]:
-        """Deliver one status webhook per status (faults may drop, duplicate or reorder them)."""
-        channel = self.state.channel(message.phone_number_id)
-        recipient = "".join(ch for ch in message.to if ch.isdigit()) or message.to
-        envelopes = []
-        for status in statuses:
-            item = status_item(
-                message.id,
-                status,
-                self.now_ts(),
-                recipient,
-                category=category,
-                errors=errors if status == "failed" else (),
-            )
-            value = messages_value(
-                channel.phone_number_id, channel.display_phone_number, statuses=[item]
-            )
-            envelopes.append(webhook_envelope(channel.waba_id or "0", "messages", value))
-            message.statuses.append(status)
-        delay = self.config.status_delay if gap is None else gap
-        return await self.sender.deliver_all(envelopes, gap=delay)
-
-    def schedule_review(self, template: Template) -> None:
-        delay = self.config.review_delay
-        if delay is not None:
-            self.sender.spawn(self._review_later(template, delay))
-
-    async def _review_later(self, template: Template, delay: float) -> None:
-        await asyncio.sleep(delay)
-        if template.status == "PENDING":
-            await self.review(template)
-
-    async def review(self, template: Template) -> int | None:
-        """Approve, or reject with INVALID_FORMAT when the rulebook found problems."""
-        if template.problems:
-            return await self.set_template_status(template, "REJECTED", reason="INVALID_FORMAT")
-        return await self.set_template_status(template, "APPROVED")
-
-    async def set_template_status(
-        self,
-        template: Template,
-        status: str,
-        *,
-        reason: str | None = None,
-        info: dict[str, Any] | None = None,
-    ) -> int | None:
-        """Change a template's status and emit `message_template_status_update`."""
-        template.status = status
-        if status == "REJECTED":
-            template.rejected_reason = reason or "INVALID_FORMAT"
-        else:
-            template.rejected_reason = "NONE"
-        envelope = status_envelope(template, self.clock.now(), reason=reason, info=info)
-        results = await self.sender.deliver_all([envelope])
-        return results[0] if results else None
+    @functools.cached_property
+    def app(self) -> Starlette:
+        return build_app(self)

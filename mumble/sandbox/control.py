@@ -9,31 +9,26 @@ import base64
 import binascii
 import dataclasses
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from mumble.sandbox.inbound import MESSAGE_TYPES, build_message, store_media
+from mumble.sandbox.core import SandboxCore
+from mumble.sandbox.http import sandbox_of
+from mumble.sandbox.inbound import MESSAGE_TYPES, build_message
+from mumble.sandbox.media import store_media
 from mumble.sandbox.state import ChannelInfo, Fault, Template, new_numeric_id
 from mumble.sandbox.templates import check_components
 from mumble.whatsapp.payloads import messages_value, webhook_envelope, webhook_error
-
-if TYPE_CHECKING:
-    from mumble.sandbox.app import Sandbox
-
 
 _EARLY_STATUSES = ("sent", "delivered", "read")  # a tuple: `in` must not hash JSON values
 
 
 class _Bad(Exception):
     pass
-
-
-def _sb(request: Request) -> Sandbox:
-    return request.app.state.sandbox  # type: ignore[no-any-return]
 
 
 async def _body(request: Request) -> dict[str, Any]:
@@ -58,23 +53,23 @@ def _required(body: dict[str, Any], *names: str) -> None:
 def _handler(fn: Any) -> Any:
     async def endpoint(request: Request) -> Response:
         try:
-            return JSONResponse(await fn(request, _sb(request)))
+            return JSONResponse(await fn(request, sandbox_of(request)))
         except _Bad as exc:
             return JSONResponse({"error": str(exc)}, status_code=400)
 
     return endpoint
 
 
-async def health(request: Request, sb: Sandbox) -> dict[str, Any]:
+async def health(request: Request, sb: SandboxCore) -> dict[str, Any]:
     return {"ok": True, "webhook_url": sb.sender.url}
 
 
-async def reset(request: Request, sb: Sandbox) -> dict[str, Any]:
+async def reset(request: Request, sb: SandboxCore) -> dict[str, Any]:
     sb.state.reset()
     return {"ok": True}
 
 
-async def config(request: Request, sb: Sandbox) -> dict[str, Any]:
+async def config(request: Request, sb: SandboxCore) -> dict[str, Any]:
     """GET shows, POST changes: webhook_url, app_secret, review_delay, status_delay, ..."""
     if request.method == "POST":
         body = await _body(request)
@@ -91,7 +86,7 @@ async def config(request: Request, sb: Sandbox) -> dict[str, Any]:
     return dataclasses.asdict(sb.config) | {"webhook_url": sb.sender.url}
 
 
-async def channels(request: Request, sb: Sandbox) -> dict[str, Any]:
+async def channels(request: Request, sb: SandboxCore) -> dict[str, Any]:
     """Register a number: its WABA and display number appear in webhooks and template lookups."""
     body = await _body(request)
     _required(body, "phone_number_id", "waba_id")
@@ -104,7 +99,7 @@ async def channels(request: Request, sb: Sandbox) -> dict[str, Any]:
     return dataclasses.asdict(info)
 
 
-async def inbound(request: Request, sb: Sandbox) -> dict[str, Any]:
+async def inbound(request: Request, sb: SandboxCore) -> dict[str, Any]:
     """Simulate a customer writing in; the webhook is delivered before this answers."""
     body = await _body(request)
     _required(body, "phone_number_id")
@@ -133,7 +128,7 @@ async def inbound(request: Request, sb: Sandbox) -> dict[str, Any]:
     return {"id": message["id"], "delivery": results, "envelope": envelope}
 
 
-async def windows(request: Request, sb: Sandbox) -> dict[str, Any]:
+async def windows(request: Request, sb: SandboxCore) -> dict[str, Any]:
     """Open (or with `close: true` close) a customer's 24-hour window without a webhook."""
     body = await _body(request)
     _required(body, "phone_number_id", "wa_id")
@@ -145,7 +140,7 @@ async def windows(request: Request, sb: Sandbox) -> dict[str, Any]:
     return {"open": sb.state.window_open(*key, sb.clock.now())}
 
 
-async def messages(request: Request, sb: Sandbox) -> dict[str, Any]:
+async def messages(request: Request, sb: SandboxCore) -> dict[str, Any]:
     query = request.query_params
     items = [
         m.view()
@@ -156,21 +151,30 @@ async def messages(request: Request, sb: Sandbox) -> dict[str, Any]:
     return {"data": items}
 
 
-async def requests_log(request: Request, sb: Sandbox) -> dict[str, Any]:
-    return {"data": sb.state.requests}
+def _masked(authorization: str) -> str:
+    """A bearer token as the log shows it: the scheme and the last four characters only."""
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        return authorization
+    return f"{scheme} ***{token[-4:]}" if len(token) >= 12 else f"{scheme} ***"
 
 
-async def webhooks_log(request: Request, sb: Sandbox) -> dict[str, Any]:
+async def requests_log(request: Request, sb: SandboxCore) -> dict[str, Any]:
+    """The Graph calls received, oldest first, with bearer tokens masked."""
+    return {"data": [r | {"authorization": _masked(r["authorization"])} for r in sb.state.requests]}
+
+
+async def webhooks_log(request: Request, sb: SandboxCore) -> dict[str, Any]:
     return {"data": sb.state.webhooks}
 
 
-async def flush(request: Request, sb: Sandbox) -> dict[str, Any]:
+async def flush(request: Request, sb: SandboxCore) -> dict[str, Any]:
     """Wait until every background webhook (statuses, reviews) has been delivered."""
     await sb.sender.flush()
     return {"ok": True}
 
 
-async def statuses(request: Request, sb: Sandbox) -> dict[str, Any]:
+async def statuses(request: Request, sb: SandboxCore) -> dict[str, Any]:
     """Emit a status webhook for a sent message, e.g. `failed` with an error code."""
     body = await _body(request)
     _required(body, "id", "status")
@@ -186,14 +190,14 @@ async def statuses(request: Request, sb: Sandbox) -> dict[str, Any]:
     return {"delivery": results}
 
 
-def _template(sb: Sandbox, template_id: str) -> Template:
+def _template(sb: SandboxCore, template_id: str) -> Template:
     template = sb.state.templates.get(template_id)
     if template is None:
         raise _Bad(f"no template {template_id}")
     return template
 
 
-async def templates(request: Request, sb: Sandbox) -> dict[str, Any]:
+async def templates(request: Request, sb: SandboxCore) -> dict[str, Any]:
     """GET lists all; POST seeds one directly (default APPROVED, no webhook)."""
     if request.method == "POST":
         body = await _body(request)
@@ -213,7 +217,7 @@ async def templates(request: Request, sb: Sandbox) -> dict[str, Any]:
     return {"data": [t.view() | {"waba_id": t.waba_id} for t in sb.state.templates.values()]}
 
 
-async def template_status(request: Request, sb: Sandbox) -> dict[str, Any]:
+async def template_status(request: Request, sb: SandboxCore) -> dict[str, Any]:
     """Set APPROVED, REJECTED (with `reason`), PAUSED, DISABLED, ... and emit the webhook."""
     template = _template(sb, request.path_params["template_id"])
     body = await _body(request)
@@ -225,14 +229,14 @@ async def template_status(request: Request, sb: Sandbox) -> dict[str, Any]:
     return template.view() | {"delivery": result}
 
 
-async def template_review(request: Request, sb: Sandbox) -> dict[str, Any]:
+async def template_review(request: Request, sb: SandboxCore) -> dict[str, Any]:
     """Review now by the rulebook: APPROVED, or REJECTED with the broken rules."""
     template = _template(sb, request.path_params["template_id"])
     result = await sb.review(template)
     return template.view() | {"problems": template.problems, "delivery": result}
 
 
-async def faults(request: Request, sb: Sandbox) -> dict[str, Any]:
+async def faults(request: Request, sb: SandboxCore) -> dict[str, Any]:
     """POST adds a fault, DELETE clears all, GET lists them."""
     if request.method == "POST":
         try:
@@ -250,7 +254,7 @@ async def faults(request: Request, sb: Sandbox) -> dict[str, Any]:
     return {"data": [dataclasses.asdict(f) for f in sb.state.faults]}
 
 
-async def media(request: Request, sb: Sandbox) -> dict[str, Any]:
+async def media(request: Request, sb: SandboxCore) -> dict[str, Any]:
     """Store a file as if a customer had sent it; answers its media id."""
     body = await _body(request)
     _required(body, "content", "mime_type")

@@ -3,25 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from mumble.sandbox import templates as tpl
+import mumble.sandbox.media as media
+import mumble.sandbox.templates as tpl
+import templates_meta
 from mumble.sandbox.http import error, json_body, sandbox_of
-from mumble.sandbox.inbound import store_media
 from mumble.sandbox.state import SentMessage, new_wamid
 from mumble.whatsapp.payloads import send_success
-
-_MEDIA_LIMITS = {
-    "image": 5 << 20,
-    "video": 16 << 20,
-    "audio": 16 << 20,
-    "application": 100 << 20,
-    "text": 100 << 20,
-}
-_STICKER_LIMIT = 500 << 10
 
 
 async def _guard(request: Request, target: str) -> Response | None:
@@ -91,38 +82,7 @@ async def node(request: Request) -> Response:
     node_id = request.path_params["node"]
     if request.method == "POST":
         return await tpl.finish_upload(request, node_id)
-    sb = sandbox_of(request)
-    media = sb.state.media.get(node_id)
-    if media is None:
-        return error(
-            100,
-            subcode=33,
-            message="Unsupported get request",
-            details=f"Object with ID '{node_id}' does not exist",
-        )
-    digest = hashlib.sha1(media.id.encode()).hexdigest()[:16]
-    url = str(request.url_for("media_download", media_id=media.id)) + f"?hash={digest}"
-    return JSONResponse(
-        {
-            "messaging_product": "whatsapp",
-            "url": url,
-            "mime_type": media.mime_type,
-            "sha256": media.sha256,
-            "file_size": len(media.data),
-            "id": media.id,
-        }
-    )
-
-
-async def media_download(request: Request) -> Response:
-    """The media URL: like Meta's, it answers only with a bearer token."""
-    auth = request.headers.get("authorization", "")
-    if not auth.lower().startswith("bearer ") or not auth[7:].strip():
-        return Response("Unauthorized", status_code=401)
-    media = sandbox_of(request).state.media.get(request.path_params["media_id"])
-    if media is None:
-        return Response("Not Found", status_code=404)
-    return Response(media.data, media_type=media.mime_type.split(";")[0])
+    return media.info(request, node_id)
 
 
 async def _send(request: Request, phone_number_id: str) -> Response:
@@ -153,9 +113,7 @@ async def _send(request: Request, phone_number_id: str) -> Response:
             details="More than 24 hours have passed since the recipient last "
             "replied to the sender number.",
         )
-    media_id = (
-        body[kind].get("id") if kind in ("image", "video", "audio", "document", "sticker") else None
-    )
+    media_id = body[kind].get("id") if kind in templates_meta.load().media else None
     if media_id is not None and media_id not in sb.state.media:
         return error(
             131053, message="Media upload error", details=f"Media id {media_id} was not found"
@@ -179,54 +137,24 @@ async def _send(request: Request, phone_number_id: str) -> Response:
     return JSONResponse(send_success(to, wa_id, message.id))
 
 
-async def _upload_media(request: Request, phone_number_id: str) -> Response:
-    sb = sandbox_of(request)
-    async with request.form(max_part_size=1 << 20) as form:
-        upload = form.get("file")
-        fields = {k: v for k, v in form.items() if isinstance(v, str)}
-        sb.state.requests[-1]["form"] = fields
-        if upload is None or isinstance(upload, str):
-            return error(100, details="Param file must be a file")
-        if fields.get("messaging_product") != "whatsapp":
-            return error(100, details="messaging_product is required and must be whatsapp")
-        data = await upload.read()
-        mime = fields.get("type") or upload.content_type or "application/octet-stream"
-        sb.state.requests[-1]["file"] = {
-            "filename": upload.filename,
-            "size": len(data),
-            "content_type": upload.content_type,
-        }
-    limit = _STICKER_LIMIT if mime == "image/webp" else _MEDIA_LIMITS.get(mime.split("/")[0])
-    if limit is None:
-        return error(131053, message="Media upload error", details=f"Unsupported type {mime}")
-    if len(data) > limit:
-        return error(
-            131053,
-            message="Media upload error",
-            details=f"File size {len(data)} exceeds the {limit} bytes limit for {mime}",
-        )
-    media = store_media(sb.state, data, mime, upload.filename)
-    return JSONResponse({"id": media.id})
-
-
 async def _start_upload(request: Request, app_id: str) -> Response:
     query = request.query_params
     try:
         length = int(query.get("file_length", ""))
     except ValueError:
         return error(100, details="file_length is required and must be an integer")
+    file_type = query.get("file_type", "application/octet-stream")
+    if templates_meta.load().media_format(file_type) is None:
+        return media.unsupported_type(file_type)
     session = tpl.start_upload(
-        sandbox_of(request),
-        query.get("file_name", "file"),
-        length,
-        query.get("file_type", "application/octet-stream"),
+        sandbox_of(request), query.get("file_name", "file"), length, file_type
     )
     return JSONResponse({"id": session})
 
 
 _POST_EDGES = {
     "messages": _send,
-    "media": _upload_media,
+    "media": media.upload,
     "message_templates": tpl.create_template,
     "uploads": _start_upload,
 }

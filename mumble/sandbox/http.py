@@ -1,17 +1,15 @@
-"""Helpers shared by the sandbox's Graph handlers: the Sandbox of a request, Graph error replies."""
+"""Helpers shared by the sandbox's Graph handlers: the core of a request, Graph error replies."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from mumble.sandbox.core import SandboxCore
 from mumble.whatsapp.payloads import graph_error
-
-if TYPE_CHECKING:
-    from mumble.sandbox.app import Sandbox
 
 # The HTTP status Meta's current error table gives each code (400 otherwise).
 _HTTP_STATUS = {
@@ -51,8 +49,11 @@ _TITLES = {
 }
 
 
-def sandbox_of(request: Request) -> Sandbox:
-    return request.app.state.sandbox  # type: ignore[no-any-return]
+def sandbox_of(request: Request) -> SandboxCore:
+    """The core the app was built around (`app.build_app` puts it on the app's state)."""
+    core = request.app.state.sandbox
+    assert isinstance(core, SandboxCore)
+    return core
 
 
 def error(

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from typing import Any
 
-from mumble.sandbox.state import Media, State, new_numeric_id, new_wamid
+import templates_meta
+from mumble.sandbox.media import store_media
+from mumble.sandbox.state import State, new_wamid
 
 MESSAGE_TYPES = (
     "text",
@@ -22,13 +23,9 @@ MESSAGE_TYPES = (
     "reaction",
     "unsupported",
 )
-_DEFAULT_MIME = {
-    "image": "image/jpeg",
-    "video": "video/mp4",
-    "audio": "audio/ogg; codecs=opus",
-    "document": "application/pdf",
-    "sticker": "image/webp",
-}
+# A voice note is OGG/Opus at Meta (developers.facebook.com/documentation/business-messaging/
+# whatsapp/messages/audio-messages); other media default to the first type the media table lists.
+_VOICE_MIME = "audio/ogg; codecs=opus"
 
 
 def new_bsuid(country: str = "US") -> str:
@@ -36,20 +33,18 @@ def new_bsuid(country: str = "US") -> str:
     return f"{country}.{secrets.randbelow(10**19):019d}"
 
 
-def store_media(state: State, data: bytes, mime_type: str, filename: str | None = None) -> Media:
-    media = Media(
-        id=new_numeric_id(),
-        data=data,
-        mime_type=mime_type,
-        sha256=hashlib.sha256(data).hexdigest(),
-        filename=filename,
-    )
-    state.media[media.id] = media
-    return media
+def _default_mime(kind: str, spec: dict[str, Any]) -> str:
+    if kind == "audio" and spec.get("voice"):
+        return _VOICE_MIME
+    book = templates_meta.load()
+    pdf = book.media_for_extension("pdf")
+    if kind == "document" and pdf is not None:
+        return pdf.mime_type
+    return book.media_mime_types(kind)[0]
 
 
 def _media_object(state: State, kind: str, spec: dict[str, Any]) -> dict[str, Any]:
-    mime = str(spec.get("mime_type") or _DEFAULT_MIME[kind])
+    mime = str(spec.get("mime_type") or _default_mime(kind, spec))
     if spec.get("media_id") and spec["media_id"] in state.media:
         media = state.media[spec["media_id"]]
     else:
@@ -70,7 +65,7 @@ def _media_object(state: State, kind: str, spec: dict[str, Any]) -> dict[str, An
 def _typed_object(state: State, kind: str, spec: dict[str, Any]) -> dict[str, Any]:
     if kind == "text":
         return {"body": str(spec.get("text", "Hello"))}
-    if kind in _DEFAULT_MIME:
+    if kind in templates_meta.load().media:
         return _media_object(state, kind, spec)
     if kind == "location":
         obj = {

@@ -5,22 +5,13 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import random
-import re
 import secrets
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
+
+import templates_meta
 
 WINDOW = dt.timedelta(hours=24)
-_VARIABLE = re.compile(r"\{\{\s*(\d+)\s*\}\}")
-
-
-class Clock(Protocol):
-    def now(self) -> dt.datetime: ...
-
-
-class SystemClock:
-    def now(self) -> dt.datetime:
-        return dt.datetime.now(dt.UTC)
 
 
 def new_wamid(to: str) -> str:
@@ -90,10 +81,10 @@ class Template:
     parameter_format: str = "POSITIONAL"
 
     def body_variables(self) -> int:
-        """How many distinct {{n}} the BODY uses: a send must give exactly that many values."""
+        """How many distinct variables the BODY uses: a send must give exactly that many values."""
         for component in self.components:
             if str(component.get("type", "")).upper() == "BODY":
-                return len(set(_VARIABLE.findall(str(component.get("text", "")))))
+                return len(templates_meta.variable_names(str(component.get("text", ""))))
         return 0
 
     def view(self) -> dict[str, Any]:

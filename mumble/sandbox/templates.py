@@ -3,23 +3,16 @@
 from __future__ import annotations
 
 import base64
-import datetime as dt
-import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 import templates_meta
+from mumble.sandbox.core import SandboxCore
 from mumble.sandbox.http import error, json_body, sandbox_of
 from mumble.sandbox.state import Template, UploadSession, new_numeric_id
-from mumble.whatsapp.payloads import webhook_envelope
 
-if TYPE_CHECKING:
-    from mumble.sandbox.app import Sandbox
-
-
-_URL_VARIABLE = re.compile(r"\{\{\s*1\s*\}\}")
 CATEGORIES = ("MARKETING", "UTILITY", "AUTHENTICATION")
 
 
@@ -109,7 +102,7 @@ def _cursor(raw: str) -> int:
 
 
 def check_send(
-    sb: Sandbox, phone_number_id: str, spec: dict[str, Any]
+    sb: SandboxCore, phone_number_id: str, spec: dict[str, Any]
 ) -> tuple[Response | None, str]:
     """Meta's template send rules: 132001 missing/unapproved, 132015/132016, 132000, 132012."""
     name = str(spec.get("name", ""))
@@ -147,7 +140,9 @@ def check_send(
         str(c.get("index")): c for c in spec.get("components") or [] if c.get("type") == "button"
     }
     for index, button in enumerate(_template_buttons(template)):
-        dynamic = button.get("type") == "URL" and _URL_VARIABLE.search(str(button.get("url", "")))
+        dynamic = button.get("type") == "URL" and templates_meta.variable_names(
+            str(button.get("url", ""))
+        )
         if dynamic and not (buttons.get(str(index)) or {}).get("parameters"):
             return error(
                 132000,
@@ -163,40 +158,7 @@ def _template_buttons(template: Template) -> list[dict[str, Any]]:
     return []
 
 
-def status_envelope(
-    template: Template,
-    now: dt.datetime,
-    *,
-    reason: str | None = None,
-    info: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """A `message_template_status_update` webhook for the template's current status."""
-    value: dict[str, Any] = {
-        "event": template.status,
-        "message_template_id": int(template.id),
-        "message_template_name": template.name,
-        "message_template_language": template.language,
-        "reason": reason if reason is not None else template.rejected_reason,
-        "message_template_category": template.category,
-    }
-    if template.status == "REJECTED":
-        value["rejection_info"] = info or {
-            "reason": "; ".join(template.problems) or "The template breaks a rule",
-            "recommendation": "Fix the template and submit it again",
-        }
-    elif template.status == "PAUSED":
-        value["other_info"] = info or {
-            "title": "FIRST_PAUSE",
-            "description": "Paused for 3 hours after low quality",
-        }
-    elif template.status == "DISABLED":
-        value["disable_info"] = info or {"disable_date": int(now.timestamp())}
-    return webhook_envelope(
-        template.waba_id, "message_template_status_update", value, time=int(now.timestamp())
-    )
-
-
-def start_upload(sb: Sandbox, file_name: str, length: int, file_type: str) -> str:
+def start_upload(sb: SandboxCore, file_name: str, length: int, file_type: str) -> str:
     session = UploadSession(new_numeric_id(), file_name, length, file_type)
     sb.state.uploads[session.id] = session
     return "upload:" + session.id

@@ -155,3 +155,39 @@ async def test_account_create_sets_the_channel_and_never_prints_the_token(
         "987654321098765",
         "EAAverysecret",
     )
+
+
+def _listening_addresses(port: int) -> set[str]:
+    """The local addresses listening on `port`, read from /proc (no traffic is sent)."""
+    found = set()
+    for table, width in (("/proc/net/tcp", 8), ("/proc/net/tcp6", 32)):
+        for line in Path(table).read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            address, _, hex_port = local.partition(":")
+            if state == "0A" and int(hex_port, 16) == port and len(address) == width:
+                found.add(address)
+    return found
+
+
+async def test_mumble_sandbox_listens_on_loopback_only_even_for_a_wildcard_host(
+    tmp_path: Path,
+) -> None:
+    port = _free_port()
+    env = _env(database_url=f"sqlite://{tmp_path / 'unused.sqlite3'}", host="0.0.0.0")
+    async with _running("sandbox", "--port", str(port), "--webhook-url", "", env=env) as proc:
+        await _wait_until_up(f"http://127.0.0.1:{port}/_sandbox/health")
+        listening = _listening_addresses(port)
+    output = (await proc.stdout.read()).decode() if proc.stdout else ""
+
+    assert listening == {"0100007F"}  # 127.0.0.1, little-endian hex
+    assert "loopback only" in output
+
+
+async def test_mumble_sandbox_refuses_a_host_that_is_not_loopback(tmp_path: Path) -> None:
+    env = _env(database_url=f"sqlite://{tmp_path / 'unused.sqlite3'}")
+    async with _running("sandbox", "--host", "192.0.2.10", "--port", "1", env=env) as proc:
+        await asyncio.wait_for(proc.wait(), 30)
+    output = (await proc.stdout.read()).decode() if proc.stdout else ""
+
+    assert proc.returncode == 2
+    assert "loopback only" in output

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import httpx
@@ -210,3 +211,40 @@ async def test_listing_pages_with_cursors_like_meta(sandbox: SandboxHandle) -> N
     assert first["paging"]["cursors"]["after"]
     other_waba = await sandbox.control.get("/v23.0/999/message_templates", headers=HEADERS)
     assert other_waba.json() == {"data": []}
+
+
+async def test_an_authentication_template_with_free_text_is_rejected(
+    sandbox: SandboxHandle, received: Received
+) -> None:
+    free_text = {
+        "name": "login_code",
+        "language": "en_US",
+        "category": "AUTHENTICATION",
+        "components": [
+            {"type": "BODY", "text": "Your login code is below."},
+            {"type": "BUTTONS", "buttons": [{"type": "OTP", "otp_type": "COPY_CODE"}]},
+        ],
+    }
+    template_id = (await _create(sandbox, free_text)).json()["id"]
+
+    reviewed = await sandbox.control.post(f"/_sandbox/templates/{template_id}/review")
+
+    assert reviewed.json()["status"] == "REJECTED"
+    assert any("take no body text" in p for p in reviewed.json()["problems"])
+
+
+async def test_a_hostile_template_body_is_answered_at_once(sandbox: SandboxHandle) -> None:
+    hostile = ORDER_UPDATE | {
+        "name": "hostile",
+        "components": [{"type": "BODY", "text": "Hi {{1}} " + "{{" * 20_000}],
+    }
+
+    started = time.perf_counter()
+    created = await _create(sandbox, hostile)
+    elapsed = time.perf_counter() - started
+
+    assert created.status_code == 200
+    # 40 KB of "{{" took 14 s with a rescanning regex; linear work is milliseconds.
+    assert elapsed < 2.0, elapsed
+    listed = (await sandbox.control.get("/_sandbox/templates")).json()["data"]
+    assert listed[0]["status"] == "PENDING"

@@ -234,3 +234,19 @@ async def test_a_username_user_without_a_phone_number_is_delivered_with_a_bsuid(
     assert contact["user_id"] == message["from_user_id"]
     assert contact["user_id"].startswith("US.")
     assert contact["profile"]["username"] == "sheena"
+
+
+async def test_the_request_log_masks_bearer_tokens(sandbox: SandboxHandle) -> None:
+    token = "EAAsecret-token-987654"
+    await sandbox.control.post(
+        f"/v23.0/{PHONE_NUMBER_ID}/messages",
+        json={"messaging_product": "whatsapp", "to": "+" + CUSTOMER, "type": "text"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+
+    logged = (await sandbox.control.get("/_sandbox/requests")).text
+
+    assert token not in logged
+    assert '"authorization":"Bearer ***7654"' in logged.replace(" ", "").replace(
+        "Bearer***", "Bearer ***"
+    )

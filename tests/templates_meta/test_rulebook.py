@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 import templates_meta
-from templates_meta import check_components
+from templates_meta import check_components, rulebook
 
 BOOK = templates_meta.load()
 
@@ -72,6 +72,7 @@ def _buttons(*buttons: dict[str, Any]) -> dict[str, Any]:
 
 
 QR = {"type": "QUICK_REPLY", "text": "Yes"}
+OTP_BUTTONS = {"type": "BUTTONS", "buttons": [{"type": "OTP", "otp_type": "COPY_CODE"}]}
 LIMITS = BOOK.limits
 
 # rule id -> a template that breaks that rule (and, as far as possible, only that one).
@@ -195,6 +196,46 @@ BROKEN: dict[str, dict[str, Any]] = {
         category="AUTHENTICATION",
         components=[_body("Your code is {{1}}, valid 10 minutes.", ["1234567890123456"])],
     ),
+    "auth_footer_text": _with(
+        category="AUTHENTICATION",
+        components=[{"type": "BODY"}, {"type": "FOOTER", "text": "Expires soon"}, OTP_BUTTONS],
+    ),
+    "auth_code_expiration": _with(
+        category="AUTHENTICATION",
+        components=[
+            {"type": "BODY"},
+            {"type": "FOOTER", "code_expiration_minutes": 91},
+            OTP_BUTTONS,
+        ],
+    ),
+    "auth_otp_button": _with(category="AUTHENTICATION", components=[{"type": "BODY"}]),
+    "button_otp_apps": _with(
+        category="AUTHENTICATION",
+        components=[{"type": "BODY"}, _buttons({"type": "OTP", "otp_type": "ONE_TAP"})],
+    ),
+    "variable_format_named": _with(
+        parameter_format="NAMED", components=[_body("Hi {{1}}, welcome!", ["Ann"])]
+    ),
+    "named_examples": _with(
+        parameter_format="NAMED",
+        components=[
+            {
+                "type": "BODY",
+                "text": "Hi {{first_name}}, order {{order_id}} is ready.",
+                "example": {
+                    "body_text_named_params": [{"param_name": "first_name", "example": "Ann"}]
+                },
+            }
+        ],
+    ),
+    "parameter_format_unknown": _with(parameter_format="KEYWORD"),
+    "auth_body_text": _with(
+        category="AUTHENTICATION",
+        components=[
+            _body("Your code is ready."),
+            _buttons({"type": "OTP", "otp_type": "COPY_CODE", "text": "Copy code"}),
+        ],
+    ),
     "auth_emoji": _with(
         category="AUTHENTICATION", components=[_body("Your code is ready \U0001f600.")]
     ),
@@ -249,15 +290,15 @@ def test_a_malformed_rules_file_is_refused_at_load(monkeypatch: pytest.MonkeyPat
     raw = json.loads(json.dumps(BOOK.raw))
     raw["limits"]["body_length"] = "long"
     with pytest.raises(templates_meta.RulebookError, match="body_length"):
-        templates_meta._check_schema(raw)
+        rulebook._check_schema(raw)
     raw = json.loads(json.dumps(BOOK.raw))
     raw["statuses"]["PENDING"].append("NOWHERE")
     with pytest.raises(templates_meta.RulebookError, match="NOWHERE"):
-        templates_meta._check_schema(raw)
+        rulebook._check_schema(raw)
     raw = json.loads(json.dumps(BOOK.raw))
     raw["version"] = "recent"
     with pytest.raises(templates_meta.RulebookError, match="version"):
-        templates_meta._check_schema(raw)
+        rulebook._check_schema(raw)
 
 
 def test_media_table_names_each_format_once_with_its_kind_and_limit() -> None:
@@ -273,3 +314,81 @@ def test_media_table_names_each_format_once_with_its_kind_and_limit() -> None:
     assert BOOK.media_for_extension("mov") is None
     assert BOOK.media_mime_types("sticker") == ("image/webp",)
     assert BOOK.media_max_bytes("document") == 100 * 1024 * 1024
+
+
+NAMED = _with(
+    parameter_format="named",
+    components=[
+        {
+            "type": "HEADER",
+            "format": "TEXT",
+            "text": "Order {{order_id}}",
+            "example": {"header_text_named_params": [{"param_name": "order_id", "example": "42"}]},
+        },
+        {
+            "type": "BODY",
+            "text": "Hi {{first_name}}, order {{order_id}} is ready.",
+            "example": {
+                "body_text_named_params": [
+                    {"param_name": "first_name", "example": "Ann"},
+                    {"param_name": "order_id", "example": "42"},
+                ]
+            },
+        },
+    ],
+)
+# pywa's and Meta's copy-code and one-tap authentication shapes: no body text, Meta writes it.
+AUTHENTICATION = [
+    _with(
+        category="AUTHENTICATION",
+        components=[
+            {"type": "BODY", "add_security_recommendation": True},
+            {"type": "FOOTER", "code_expiration_minutes": 10},
+            {
+                "type": "BUTTONS",
+                "buttons": [{"type": "OTP", "otp_type": "COPY_CODE", "text": "Copy"}],
+            },
+        ],
+    ),
+    _with(
+        category="authentication",
+        components=[
+            {"type": "body"},
+            {
+                "type": "buttons",
+                "buttons": [
+                    {
+                        "type": "otp",
+                        "otp_type": "one_tap",
+                        "autofill_text": "Autofill",
+                        "supported_apps": [
+                            {"package_name": "com.example.app", "signature_hash": "K8a/AINcGX7"}
+                        ],
+                    }
+                ],
+            },
+        ],
+    ),
+]
+
+
+def test_a_named_template_passes_and_lists_its_variables() -> None:
+    assert check_components(**NAMED) == []
+    assert templates_meta.variable_names("Hi {{first_name}}, {{order_id}} {{first_name}}") == [
+        "first_name",
+        "order_id",
+    ]
+    assert templates_meta.variable_names("Hi {{1}}, order {{2}}") == ["1", "2"]
+    assert templates_meta.variable_names("Hi {{1}") == []
+
+
+def test_a_positional_body_is_refused_in_a_named_template_and_the_reverse() -> None:
+    assert any("Named variables" in d for d in check_components(**_with(parameter_format="NAMED")))
+    assert any(
+        "{{1}}" in d for d in check_components(**(NAMED | {"parameter_format": "positional"}))
+    )
+
+
+@pytest.mark.parametrize("template", AUTHENTICATION)
+def test_metas_authentication_shapes_pass(template: dict[str, Any]) -> None:
+    assert check_components(**template) == []
