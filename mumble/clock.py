@@ -1,4 +1,4 @@
-"""The injectable clock: services ask `app.state.clock` for the time, so tests can move it."""
+"""The injectable clock: every "now" comes from a Clock (the app's, or a test's frozen one)."""
 
 from __future__ import annotations
 
@@ -15,3 +15,7 @@ class Clock(Protocol):
 class SystemClock:
     def now(self) -> dt.datetime:
         return dt.datetime.now(dt.UTC)
+
+
+# The clock of admin commands, which run outside the app (the CLI is their composition root).
+SYSTEM_CLOCK = SystemClock()

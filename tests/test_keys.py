@@ -98,7 +98,7 @@ async def test_bad_rate_limits_are_refused(tenant: Tenant, notation: str) -> Non
 
 async def test_expiry_must_be_in_the_future(tenant: Tenant, clock: FrozenClock) -> None:
     with pytest.raises(BadRequest) as refused:
-        await accounts.create_key(tenant.account.id, expires_at=clock.now(), now=clock.now())
+        await accounts.create_key(tenant.account.id, expires_at=clock.now(), clock=clock)
     assert refused.value.message == "Key expiry must be in the future"
 
 
@@ -144,7 +144,7 @@ async def test_expired_key_is_refused(
     client: httpx.AsyncClient, tenant: Tenant, clock: FrozenClock
 ) -> None:
     key = await new_key(
-        tenant.account, expires_at=clock.now() + dt.timedelta(hours=1), now=clock.now()
+        tenant.account, expires_at=clock.now() + dt.timedelta(hours=1), clock=clock
     )
     assert (await client.get(LABELS, headers=key)).status_code == 200
     clock.advance(hours=1)
@@ -216,7 +216,7 @@ async def test_key_listing_shows_options_never_secrets(tenant: Tenant, clock: Fr
         rate_limit="60/minute",
         allowed_ips=["10.0.0.0/8", "2001:db8::1-2001:db8::9"],
         expires_at=expires,
-        now=clock.now(),
+        clock=clock,
     )
     views = [accounts.key_view(k) for k in await accounts.list_keys(tenant.account.id)]
     view = next(v for v in views if v["id"] == str(key.id))

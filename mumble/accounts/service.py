@@ -12,6 +12,7 @@ from tortoise.transactions import in_transaction
 
 from mumble.accounts import roles
 from mumble.accounts.keys import display_prefix, generate_key, hash_key
+from mumble.clock import SYSTEM_CLOCK, Clock
 from mumble.errors import BadRequest, Conflict, NotFound
 from mumble.models import Account, ApiKey, Role
 from mumble.network import parse_allowlist
@@ -124,7 +125,7 @@ async def create_key(
     rate_limit: str | None = None,
     allowed_ips: list[str] | None = None,
     expires_at: dt.datetime | None = None,
-    now: dt.datetime | None = None,
+    clock: Clock = SYSTEM_CLOCK,
 ) -> tuple[ApiKey, str]:
     """Create a key; returns the row and the plaintext, which is never stored or shown again.
 
@@ -139,7 +140,7 @@ async def create_key(
     if expires_at is not None:
         if expires_at.tzinfo is None:
             expires_at = expires_at.replace(tzinfo=dt.UTC)
-        if expires_at <= (now or dt.datetime.now(dt.UTC)):
+        if expires_at <= clock.now():
             raise BadRequest("Key expiry must be in the future")
     if role is None:
         role = await roles.full_access_role()
@@ -167,7 +168,9 @@ async def get_key(key_id: str | uuid.UUID) -> ApiKey:
     return key
 
 
-async def set_key_status(key_id: str | uuid.UUID, status: str) -> ApiKey:
+async def set_key_status(
+    key_id: str | uuid.UUID, status: str, *, clock: Clock = SYSTEM_CLOCK
+) -> ApiKey:
     """Move a key to active, disabled (reversible) or revoked (final, soft-deleted)."""
     if status not in KEY_STATUSES:
         raise BadRequest(f"Unknown key status: {status!r}")
@@ -176,7 +179,7 @@ async def set_key_status(key_id: str | uuid.UUID, status: str) -> ApiKey:
         raise BadRequest("A revoked key cannot be changed")
     key.status = status
     if status == "revoked" and key.revoked_at is None:
-        key.revoked_at = dt.datetime.now(dt.UTC)
+        key.revoked_at = clock.now()
     await key.save(update_fields=["status", "revoked_at"])
     return key
 
