@@ -143,9 +143,7 @@ async def test_revoked_key_is_refused_for_good_and_stays_listed(
 async def test_expired_key_is_refused(
     client: httpx.AsyncClient, tenant: Tenant, clock: FrozenClock
 ) -> None:
-    key = await new_key(
-        tenant.account, expires_at=clock.now() + dt.timedelta(hours=1), clock=clock
-    )
+    key = await new_key(tenant.account, expires_at=clock.now() + dt.timedelta(hours=1), clock=clock)
     assert (await client.get(LABELS, headers=key)).status_code == 200
     clock.advance(hours=1)
     refused = await client.get(LABELS, headers=key)
