@@ -12,9 +12,10 @@ from starlette.requests import Request
 
 from mumble.accounts.keys import hash_key
 from mumble.clock import Clock
+from mumble.db.prepared import Prepared, text_marker
 from mumble.errors import Unauthorized
-from mumble.hotsql import Prepared, text_marker
 from mumble.models import ApiKey
+from mumble.models.states import KeyStatus
 from mumble.network import IPNetwork, parse_allowlist
 from mumble.permissions import ALL_PERMISSIONS, expand
 
@@ -95,9 +96,9 @@ async def authenticate(request: Request, now: dt.datetime) -> Principal:
     # The lookup is by digest; compare again in constant time so equality never leaks timing.
     if key is None or not hmac.compare_digest(key["key_hash"], digest):
         raise Unauthorized("Unauthorized")
-    if key["status"] == "revoked":
+    if key["status"] == KeyStatus.REVOKED:
         raise Unauthorized("API usage is blocked: this key has been revoked")
-    if key["status"] != "active":
+    if key["status"] != KeyStatus.ACTIVE:
         raise Unauthorized("API usage is blocked: this key is disabled")
     expires_at = key["expires_at"]
     if expires_at is not None and expires_at <= now:

@@ -14,6 +14,8 @@ from mumble.errors import BadRequest
 
 _ASCII_DIGITS = re.compile(r"[0-9]+")
 NUL = "\x00"
+# Names of people, accounts, agents, teams and bots.
+NAME_MAX = 200
 
 
 def ascii_int(text: str, *, max_digits: int = 18) -> int | None:
@@ -57,3 +59,11 @@ def bounded_text(name: str, value: object, max_length: int) -> str:
 def clip(text: str, max_length: int) -> str:
     """`text` cut to `max_length` characters, for values that must be kept rather than refused."""
     return text if len(text) <= max_length else text[:max_length]
+
+
+def checked_name(raw: str, what: str = "Name") -> str:
+    """A trimmed name of 1 to NAME_MAX characters; 400 naming `what` otherwise."""
+    name = raw.strip()
+    if not name or len(name) > NAME_MAX:
+        raise BadRequest(f"{what} must be 1 to {NAME_MAX} characters")
+    return name

@@ -10,7 +10,7 @@ from tortoise import connections
 from tortoise.transactions import in_transaction
 
 from mumble.db import open_database
-from mumble.db_sqlite import ImmediateSqliteClient
+from mumble.db.sqlite import ImmediateSqliteClient
 
 
 async def test_a_transaction_holds_the_write_lock_from_its_first_read(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ from tortoise.transactions import in_transaction
 
 from mumble.errors import BadRequest, Conflict, NotFound
 from mumble.models import ApiKey, Role
+from mumble.models.states import KeyStatus
 from mumble.permissions import ALL, PERMISSIONS, unknown_permissions
 
 FULL_ACCESS = "full-access"
@@ -102,7 +103,7 @@ async def list_roles(account_id: uuid.UUID) -> list[Role]:
 
 async def role_view(role: Role, account_id: uuid.UUID | None = None) -> dict[str, Any]:
     """A role as the CLI shows it, with how many of the account's live keys use it."""
-    keys = ApiKey.filter(role_id=role.id).exclude(status="revoked")
+    keys = ApiKey.filter(role_id=role.id).exclude(status=KeyStatus.REVOKED)
     if account_id is not None:
         keys = keys.filter(account_id=account_id)
     return {

@@ -15,8 +15,10 @@ from mumble.accounts.keys import display_prefix, generate_key, hash_key
 from mumble.clock import SYSTEM_CLOCK, Clock
 from mumble.errors import BadRequest, Conflict, NotFound
 from mumble.models import Account, ApiKey, Role
+from mumble.models.states import KeyStatus
 from mumble.network import parse_allowlist
 from mumble.ratelimit import parse_limits
+from mumble.text import NAME_MAX, checked_name
 
 
 @dataclass(frozen=True)
@@ -49,9 +51,7 @@ _NUMBER_TAKEN = "That WhatsApp phone number id is already used by another accoun
 
 async def create_account(name: str, channel: Channel | None = None) -> Account:
     """Create an account, optionally with its WhatsApp channel."""
-    name = name.strip()
-    if not name or len(name) > 200:
-        raise BadRequest("Account name must be 1 to 200 characters")
+    name = checked_name(name, "Account name")
     channel = channel or Channel()
     try:
         async with in_transaction():
@@ -88,9 +88,9 @@ async def set_blocked(account_id: str | uuid.UUID, blocked: bool) -> Account:
     return account
 
 
-_LABEL_MAX = 200
+_LABEL_MAX = NAME_MAX
 _ALLOWLIST_MAX = 100
-KEY_STATUSES = ("active", "disabled", "revoked")
+KEY_STATUSES = tuple(status.value for status in KeyStatus)
 
 
 def _check_rate_limit(notation: str | None) -> str | None:
@@ -175,10 +175,10 @@ async def set_key_status(
     if status not in KEY_STATUSES:
         raise BadRequest(f"Unknown key status: {status!r}")
     key = await get_key(key_id)
-    if key.status == "revoked" and status != "revoked":
+    if key.status == KeyStatus.REVOKED and status != KeyStatus.REVOKED:
         raise BadRequest("A revoked key cannot be changed")
-    key.status = status
-    if status == "revoked" and key.revoked_at is None:
+    key.status = KeyStatus(status)
+    if status == KeyStatus.REVOKED and key.revoked_at is None:
         key.revoked_at = clock.now()
     await key.save(update_fields=["status", "revoked_at"])
     return key

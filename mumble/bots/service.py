@@ -1,7 +1,7 @@
 """Chatbots: created by the admin CLI, listed and assigned to customers through the API.
 
-A customer's bot state is `Customer.bot_mode`: None (never set), "AI" (the AI assistant),
-"bot" (the flow bot in `Customer.bot`) or "off" (bots turned off for this customer).
+A customer's bot state is `Customer.bot_mode` (a `BotMode`, or None when never set) and, for a
+flow bot, `Customer.bot`.
 Bot tokens are read by `mumble.customers.service.resolve_bot`, shared with add-new-customer.
 """
 
@@ -15,17 +15,14 @@ from tortoise.transactions import in_transaction
 from mumble.accounts.service import get_account
 from mumble.customers.changes import CUSTOMER_NOT_FOUND, apply_change
 from mumble.customers.service import find_customer, resolve_bot
-from mumble.errors import BadRequest
 from mumble.models import Bot, Customer
+from mumble.text import checked_name
 
 
 async def create_bot(account_id: str | uuid.UUID, name: str) -> Bot:
     """Create a flow bot of the account; 404 when the account does not exist."""
     account = await get_account(account_id)
-    name = name.strip()
-    if not name or len(name) > 200:
-        raise BadRequest("Name must be 1 to 200 characters")
-    return await Bot.create(account=account, name=name)
+    return await Bot.create(account=account, name=checked_name(name))
 
 
 async def list_bots(account_id: uuid.UUID) -> list[dict[str, str]]:

@@ -12,8 +12,7 @@ import aiohttp
 
 from mumble.clock import SystemClock
 from mumble.db import open_database
-from mumble.events import queue
-from mumble.events.worker import DeliveryWorker, single_worker_lock, sqlite_lock_path
+from mumble.events.worker import DeliveryWorker, release_orphaned_leases, single_worker_lock
 from mumble.observability import metrics
 from mumble.settings import Settings
 
@@ -31,9 +30,7 @@ async def _work(settings: Settings) -> int:
             open_database(settings.database_url),
             aiohttp.ClientSession() as session,
         ):
-            if sqlite_lock_path(settings.database_url) is not None:
-                # We hold the only worker lock: leases left by a killed worker can go now.
-                await queue.release_all_leases()
+            await release_orphaned_leases(settings.database_url)
             stop_metrics = (
                 metrics.serve_in_thread(settings.host, settings.worker_metrics_port)
                 if settings.worker_metrics_port

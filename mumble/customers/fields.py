@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from mumble import text
+
 # Keys with their own meaning on add-new-customer / edit-customer; everything else is
 # either a marketing attribution field or a custom field.
 STANDARD_FIELDS: frozenset[str] = frozenset(
@@ -72,7 +74,7 @@ CONVERSATION_STATUSES: tuple[str, ...] = (
 CONVERSATION_STATUS_SET: frozenset[str] = frozenset(CONVERSATION_STATUSES)
 
 # Length caps (characters); the model columns are at least this wide.
-NAME_MAX = 200
+NAME_MAX = text.NAME_MAX
 EMAIL_MAX = 254
 SOURCE_MAX = 200
 BOT_TOKEN_MAX = 100

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from mumble.customers import fields
+from mumble.models.states import BotMode
 from mumble.openapi.schema import Schema, array, nullable, obj, string
 from mumble.params import PHONE_SCHEMA
 
@@ -23,7 +24,7 @@ CUSTOMER = obj(
         "bot": nullable(
             obj(
                 {
-                    "type": string(enum=["flow", "AI", "turn_off"]),
+                    "type": string(enum=[mode.token for mode in BotMode]),
                     "id": nullable(string()),
                     "name": nullable(string()),
                 },

@@ -21,10 +21,11 @@ from mumble.customers.custom_fields import register_custom_fields
 from mumble.customers.fields import CONVERSATION_STATUS_SET
 from mumble.customers.input import CustomerInput, validate_profile
 from mumble.customers.views import VIEW_COLUMNS, customer_view, customer_views
+from mumble.db.prepared import Prepared, text_marker, uuid_marker
 from mumble.errors import BadRequest, Conflict, NotFound, Refusal
 from mumble.events.outbox import record_event
-from mumble.hotsql import Prepared, text_marker, uuid_marker
 from mumble.models import Bot, Customer
+from mumble.models.states import BotMode
 from mumble.paging import page_window
 from mumble.phones import country_of
 
@@ -49,8 +50,8 @@ EDIT_FAILED = Refusal(BadRequest, "Failed to update customer due to invalid inpu
 CUSTOMER_EXISTS = Refusal(Conflict, "Customer already exists")
 BOT_NOT_FOUND = Refusal(NotFound, "Bot not found.")
 INVALID_STATUS = Refusal(BadRequest, "Invalid conversation status.")
-BotChoice = tuple[str, uuid.UUID | None]
-# Every customer endpoint starts here: its SQL is built once (see mumble.hotsql).
+BotChoice = tuple[BotMode, uuid.UUID | None]
+# Every customer endpoint starts here: its SQL is built once (see mumble.db.prepared).
 _BY_PHONE = Prepared(
     Customer,
     lambda account_id, phone: Customer.filter(account_id=account_id, phone=phone).first(),
@@ -84,13 +85,13 @@ async def resolve_bot(account_id: uuid.UUID, token: str) -> BotChoice:
     """A bot_token as (bot_mode, bot id): a bot id of the account, "AI" or "turn_off"; else 404."""
     word = token.strip()
     if word.lower() == "ai":
-        return "AI", None
+        return BotMode.AI, None
     if word.lower() == "turn_off":
-        return "off", None
+        return BotMode.OFF, None
     bot_id = uuid_or_none(word)
     if bot_id is None or not await Bot.exists(id=bot_id, account_id=account_id):
         raise BOT_NOT_FOUND()
-    return "bot", bot_id
+    return BotMode.FLOW, bot_id
 
 
 def _profile_values(profile: dict[str, Any], bot: BotChoice | None) -> dict[str, Any]:

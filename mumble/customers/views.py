@@ -7,8 +7,9 @@ import uuid
 from collections import defaultdict
 from typing import Any
 
-from mumble.hotsql import Prepared, uuid_marker
+from mumble.db.prepared import Prepared, uuid_marker
 from mumble.models import Agent, Bot, Customer, CustomerLabel, Team
+from mumble.models.states import BotMode
 from mumble.phones import country_of
 
 # Columns read for a view; list queries use `.values(*VIEW_COLUMNS)`.
@@ -40,14 +41,14 @@ def iso(moment: dt.datetime | None) -> str | None:
     return moment.isoformat(timespec="seconds")
 
 
-def bot_view(mode: str | None, bot: dict[str, Any] | None) -> dict[str, Any] | None:
+def bot_view(mode: BotMode | None, bot: dict[str, Any] | None) -> dict[str, Any] | None:
     """`{"type": "flow"|"AI"|"turn_off", "id", "name"}`; type matches what bot_token accepts."""
-    if mode == "AI":
-        return {"type": "AI", "id": None, "name": "AI"}
-    if mode == "off":
-        return {"type": "turn_off", "id": None, "name": None}
-    if mode == "bot" and bot is not None:
-        return {"type": "flow", "id": bot["id"], "name": bot["name"]}
+    if mode == BotMode.AI:
+        return {"type": mode.token, "id": None, "name": "AI"}
+    if mode == BotMode.OFF:
+        return {"type": mode.token, "id": None, "name": None}
+    if mode == BotMode.FLOW and bot is not None:
+        return {"type": mode.token, "id": bot["id"], "name": bot["name"]}
     return None
 
 

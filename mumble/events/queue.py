@@ -22,6 +22,7 @@ from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
 from mumble.events.sender import Outcome
+from mumble.models.states import DeliveryStatus
 from mumble.models.webhooks import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 # Delay before each retry after a failed attempt (Standard Webhooks' suggested schedule):
@@ -38,16 +39,17 @@ RETRY_DELAYS: tuple[dt.timedelta, ...] = (
 JITTER = 0.2  # each delay is stretched or shrunk by up to 20% so retries do not stampede
 MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
 DISABLE_AFTER_FAILED_EVENTS = 10
-ACTIVE = ("pending", "failed", "in_flight")
+ACTIVE = DeliveryStatus.active()
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
+_ACTIVE_SQL = ", ".join(f"'{status.value}'" for status in ACTIVE)
 # Correlated with the outer (unaliased) webhook_delivery row; only constants, no input.
 _BLOCKED = RawSQL(
     "EXISTS (SELECT 1 FROM webhook_delivery AS earlier"
     " WHERE earlier.endpoint_id = webhook_delivery.endpoint_id"
     " AND earlier.customer_id = webhook_delivery.customer_id"
     " AND earlier.event_seq < webhook_delivery.event_seq"
-    " AND earlier.status IN ('pending', 'failed', 'in_flight'))"
+    f" AND earlier.status IN ({_ACTIVE_SQL}))"
 )
 
 
@@ -70,10 +72,10 @@ def retry_delay(attempt: int, rng: random.Random) -> dt.timedelta | None:
 
 async def claim_due(now: dt.datetime, *, limit: int, lease_seconds: int) -> list[Claim]:
     """Lease up to `limit` due deliveries of enabled endpoints, oldest event first."""
-    due = Q(status__in=["pending", "failed"]) & (
+    due = Q(status__in=[DeliveryStatus.PENDING, DeliveryStatus.FAILED]) & (
         Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
     )
-    expired = Q(status="in_flight", locked_until__lte=now)
+    expired = Q(status=DeliveryStatus.IN_FLIGHT, locked_until__lte=now)
     lease = uuid.uuid4().hex
     async with in_transaction():
         rows = (
@@ -90,7 +92,7 @@ async def claim_due(now: dt.datetime, *, limit: int, lease_seconds: int) -> list
         if not rows:
             return []
         await WebhookDelivery.filter(id__in=[row.id for row in rows]).update(
-            status="in_flight",
+            status=DeliveryStatus.IN_FLIGHT,
             lease=lease,
             locked_until=now + dt.timedelta(seconds=lease_seconds),
         )
@@ -110,7 +112,7 @@ async def depth() -> dict[str, int]:
 
 async def release_all_leases() -> int:
     """Make every in_flight row due again (only safe when no other worker can be running)."""
-    return await WebhookDelivery.filter(status="in_flight").update(locked_until=_EPOCH)
+    return await WebhookDelivery.filter(status=DeliveryStatus.IN_FLIGHT).update(locked_until=_EPOCH)
 
 
 async def record_outcome(
@@ -121,7 +123,11 @@ async def record_outcome(
     delivery = await WebhookDelivery.get_or_none(id=claim.delivery_id).values(
         "endpoint_id", "lease", "status"
     )
-    if delivery is None or delivery["lease"] != claim.lease or delivery["status"] != "in_flight":
+    if (
+        delivery is None
+        or delivery["lease"] != claim.lease
+        or delivery["status"] != DeliveryStatus.IN_FLIGHT
+    ):
         return None
     endpoint_id = delivery["endpoint_id"]
     changes: dict[str, object] = {
@@ -133,15 +139,15 @@ async def record_outcome(
         "last_error": outcome.error,
     }
     if outcome.ok:
-        status = "delivered"
+        status = DeliveryStatus.DELIVERED
         changes.update(status=status, delivered_at=now, next_attempt_at=None)
     else:
         delay = retry_delay(claim.attempt, rng)
-        status = "dead" if delay is None else "failed"
+        status = DeliveryStatus.DEAD if delay is None else DeliveryStatus.FAILED
         changes.update(status=status, next_attempt_at=None if delay is None else now + delay)
     async with in_transaction():
         updated = await WebhookDelivery.filter(
-            id=claim.delivery_id, lease=claim.lease, status="in_flight"
+            id=claim.delivery_id, lease=claim.lease, status=DeliveryStatus.IN_FLIGHT
         ).update(**changes)
         if not updated:
             return None
@@ -159,7 +165,7 @@ async def record_outcome(
             await WebhookEndpoint.filter(id=endpoint_id, consecutive_failures__gt=0).update(
                 consecutive_failures=0
             )
-        elif status == "dead":
+        elif status == DeliveryStatus.DEAD:
             await _count_failed_event(endpoint_id, outcome, now)
     return status
 

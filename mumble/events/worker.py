@@ -21,6 +21,7 @@ from typing import IO
 import aiohttp
 
 from mumble.clock import Clock
+from mumble.db.config import sqlite_file
 from mumble.events import queue
 from mumble.events.payloads import encode, event_payload
 from mumble.events.sender import post_signed
@@ -38,12 +39,17 @@ STANDBY_SECONDS = 5.0
 
 def sqlite_lock_path(database_url: str) -> Path | None:
     """The lock file guarding a SQLite database's single worker; None for other databases."""
-    if not database_url.startswith("sqlite://"):
-        return None
-    path = database_url.removeprefix("sqlite://").split("?", 1)[0]
-    if not path or path == ":memory:":
-        return None
-    return Path(path).with_name(Path(path).name + ".worker.lock")
+    path = sqlite_file(database_url)
+    return None if path is None else path.with_name(path.name + ".worker.lock")
+
+
+async def release_orphaned_leases(database_url: str) -> None:
+    """Under the SQLite worker lock no other worker can hold a lease: a killed worker's go now.
+
+    Call only while holding `single_worker_lock`; on PostgreSQL leases expire on their own.
+    """
+    if sqlite_lock_path(database_url) is not None:
+        await queue.release_all_leases()
 
 
 @contextlib.contextmanager
@@ -169,9 +175,7 @@ async def serve_worker(
     while not stop.is_set():
         with single_worker_lock(settings.database_url) as mine:
             if mine:
-                if sqlite_lock_path(settings.database_url) is not None:
-                    # No other worker can hold a lease on this database now.
-                    await queue.release_all_leases()
+                await release_orphaned_leases(settings.database_url)
                 log.info("webhook worker started (pid %s)", os.getpid())
                 await DeliveryWorker(session, settings, clock=clock).run(stop)
                 return

@@ -21,10 +21,9 @@ from mumble.customers.service import create_customer, ensure_customer
 from mumble.errors import MumbleError
 from mumble.models import Customer
 from mumble.phones import normalize_phone
+from mumble.text import NAME_MAX, clip
 
 log = logging.getLogger("mumble.inbound")
-
-NAME_MAX = 200
 
 
 def phone_variants(phone: str) -> list[str]:
@@ -112,7 +111,7 @@ async def resolve_customer(
 ) -> Customer:
     """The existing customer for this phone (any national form) or BSUID, else a new one."""
     if name:
-        name = name.strip()[:NAME_MAX] or None
+        name = clip(name.strip(), NAME_MAX) or None
     variants = phone_variants(phone) if phone else []
     condition = Q(phone__in=variants) if variants else Q(pk__isnull=True)
     if bsuid:

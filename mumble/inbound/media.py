@@ -20,6 +20,7 @@ from mumble.clock import Clock
 from mumble.errors import MumbleError
 from mumble.messages.housekeeping import purge_expired
 from mumble.models import Account, MediaBlob, Message
+from mumble.models.states import MediaState
 from mumble.wakeup import Wakeup
 from mumble.whatsapp.client import GraphClient
 from mumble.whatsapp.errors import WhatsAppError
@@ -75,7 +76,7 @@ class MediaFetcher:
         """Try every due download once; returns how many files were stored."""
         now = self.clock.now()
         due = (
-            await Message.filter(media_state="pending", media_next_attempt_at__lte=now)
+            await Message.filter(media_state=MediaState.PENDING, media_next_attempt_at__lte=now)
             .order_by("media_next_attempt_at", "id")
             .limit(BATCH)
         )
@@ -84,7 +85,7 @@ class MediaFetcher:
             # Claim it: only one worker (of any process) downloads a given file at a time.
             claimed = await Message.filter(
                 id=message.id,
-                media_state="pending",
+                media_state=MediaState.PENDING,
                 media_next_attempt_at=message.media_next_attempt_at,
             ).update(media_next_attempt_at=now + LEASE)
             if claimed:
@@ -108,7 +109,7 @@ class MediaFetcher:
             await MediaBlob.filter(message_id=message.id).delete()
             await MediaBlob.create(message_id=message.id, mime_type=mime, size=len(data), data=data)
             await Message.filter(id=message.id).update(
-                media_state="fetched",
+                media_state=MediaState.FETCHED,
                 media_mime=mime,
                 media_attempts=message.media_attempts + 1,
                 media_next_attempt_at=None,
@@ -127,6 +128,6 @@ class MediaFetcher:
         )
         await Message.filter(id=message.id).update(
             media_attempts=attempts,
-            media_state="failed" if gave_up else "pending",
+            media_state=MediaState.FAILED if gave_up else MediaState.PENDING,
             media_next_attempt_at=None if gave_up else now + backoff(attempts),
         )

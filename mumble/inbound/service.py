@@ -23,6 +23,7 @@ from mumble.inbound.content import meta_time, parse_content
 from mumble.messages.statuses import StatusUpdate, apply_status, normalise_status
 from mumble.messages.views import event_data
 from mumble.models import Account, Customer, Message
+from mumble.models.states import Direction, MediaState, MessageStatus
 from mumble.observability import metrics
 from mumble.templates.inbound import apply_template_update
 
@@ -153,16 +154,16 @@ async def _store_inbound(
                 stored = await Message.create(
                     account_id=account.id,
                     customer_id=customer.id,
-                    direction="inbound",
+                    direction=Direction.INBOUND,
                     type=content.type,
                     text=content.text,
                     media_id=content.media_id,
                     media_mime=content.mime_type,
                     media_filename=content.filename,
-                    media_state="pending" if pending else "none",
+                    media_state=MediaState.PENDING if pending else MediaState.NONE,
                     media_next_attempt_at=now if pending else None,
                     wamid=wamid,
-                    status="received",
+                    status=MessageStatus.RECEIVED,
                     error_code=content.error_code,
                     error_message=content.error_message,
                     payload=message,
@@ -173,7 +174,7 @@ async def _store_inbound(
         await _touch(customer, occurred)
         data = event_data(stored, customer, account, base_url=context.base_url)
         await record_event(account.id, "message.received", data, now=now, customer_id=customer.id)
-    metrics.count_message("inbound", "received")
+    metrics.count_message(Direction.INBOUND, MessageStatus.RECEIVED)
     return 1 if pending else 0
 
 

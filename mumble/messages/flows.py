@@ -30,6 +30,7 @@ from mumble.messages.service import (
     record_outcome,
 )
 from mumble.models import Account, Customer, Message
+from mumble.models.states import MessageStatus
 from mumble.services import Services
 from mumble.whatsapp.client import GraphClient
 from mumble.whatsapp.errors import WhatsAppError
@@ -109,7 +110,7 @@ async def send_outbound(
         raise
     except BaseException:
         # A bug or a cancellation: never leave the row claiming it is still on its way.
-        if message.status == "accepted":
+        if message.status == MessageStatus.ACCEPTED:
             await failed(None, "Send interrupted")
         raise
     await record_outcome(message, customer, account, sender.base_url, now=now, wamid=wamid)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from mumble.models.messages import MESSAGE_STATUSES
+from mumble.models.states import Direction
 from mumble.openapi.schema import array, boolean, integer, link, nullable, obj, string, success
 
 MESSAGE = obj(
@@ -22,7 +23,7 @@ MESSAGE = obj(
         "mime_type": nullable(string()),
         "filename": nullable(string()),
         "timestamp": integer("Epoch seconds."),
-        "direction": string(enum=["inbound", "outbound"]),
+        "direction": string(enum=[direction.value for direction in Direction]),
         "type": string(),
         "status": string(enum=list(MESSAGE_STATUSES)),
         "error": nullable(obj({"code": nullable(integer()), "message": nullable(string())})),

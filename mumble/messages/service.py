@@ -19,6 +19,7 @@ from mumble.events.outbox import record_event
 from mumble.messages import statuses
 from mumble.messages.views import event_data, message_view
 from mumble.models import Account, Customer, MediaBlob, Message
+from mumble.models.states import Direction, MediaState, MessageStatus
 from mumble.observability import metrics
 from mumble.text import ascii_int
 from mumble.whatsapp.errors import WhatsAppError
@@ -57,16 +58,16 @@ async def record_accepted(
         message = await Message.create(
             account_id=account.id,
             customer_id=customer.id,
-            direction="outbound",
+            direction=Direction.OUTBOUND,
             type=outgoing.kind,
             text=outgoing.text,
-            status="accepted",
+            status=MessageStatus.ACCEPTED,
             template_id=outgoing.template_id,
             rendered_body=outgoing.rendered_body,
             media_mime=media.mime_type if media else None,
             media_filename=media.filename if media else None,
             media_link=media.link if media else None,
-            media_state="fetched" if media and media.data is not None else "none",
+            media_state=MediaState.FETCHED if media and media.data is not None else MediaState.NONE,
             occurred_at=now,
         )
         if media is not None and media.data is not None:
@@ -76,7 +77,7 @@ async def record_accepted(
                 size=len(media.data),
                 data=media.data,
             )
-    metrics.count_message("outbound", "accepted")
+    metrics.count_message(Direction.OUTBOUND, MessageStatus.ACCEPTED)
     return message
 
 
@@ -100,11 +101,11 @@ async def record_outcome(
     """Store `sent` + wamid, or `failed` + reason, with its event, in one transaction."""
     async with in_transaction():
         if wamid is not None:
-            message.wamid, message.status, message.sent_at = wamid, "sent", now
+            message.wamid, message.status, message.sent_at = wamid, MessageStatus.SENT, now
             fields = ["wamid", "status", "sent_at", "updated_at"]
             event = "message.sent"
         else:
-            message.status, message.failed_at = "failed", now
+            message.status, message.failed_at = MessageStatus.FAILED, now
             message.error_code = error.code if error is not None else None
             # Tortoise types TextField as str even when null=True.
             message.error_message = reason or (error.title if error else None)  # type: ignore[assignment]
@@ -117,7 +118,8 @@ async def record_outcome(
             # Status webhooks may have beaten Meta's answer: apply what was parked for this wamid
             # in this same transaction, so a status arriving meanwhile cannot jump the queue.
             await statuses.apply_parked(message, now, base_url=base_url)
-    metrics.count_message("outbound", "sent" if wamid is not None else "failed")
+    outcome = MessageStatus.SENT if wamid is not None else MessageStatus.FAILED
+    metrics.count_message(Direction.OUTBOUND, outcome)
 
 
 async def get_message(account_id: uuid.UUID, wamid: str, *, base_url: str) -> dict[str, Any]:

@@ -18,40 +18,47 @@ from tortoise.transactions import in_transaction
 from mumble.events.outbox import record_event
 from mumble.messages.views import event_data
 from mumble.models import Account, Customer, Message, PendingStatus
+from mumble.models.states import Direction, MessageStatus
 from mumble.observability import metrics
 
 # A status only ever moves up this ladder; `failed` is terminal.
-RANK = {"accepted": 0, "sent": 1, "delivered": 2, "read": 3, "failed": 4}
+RANK = {
+    MessageStatus.ACCEPTED: 0,
+    MessageStatus.SENT: 1,
+    MessageStatus.DELIVERED: 2,
+    MessageStatus.READ: 3,
+    MessageStatus.FAILED: 4,
+}
 # "played" (first play of a voice note) means the customer has heard it: read.
-ALIASES = {"played": "read"}
+ALIASES = {"played": MessageStatus.READ}
 _TIMESTAMPS = {
-    "sent": "sent_at",
-    "delivered": "delivered_at",
-    "read": "read_at",
-    "failed": "failed_at",
+    MessageStatus.SENT: "sent_at",
+    MessageStatus.DELIVERED: "delivered_at",
+    MessageStatus.READ: "read_at",
+    MessageStatus.FAILED: "failed_at",
 }
 
 
 @dataclass(frozen=True)
 class StatusUpdate:
     wamid: str
-    status: str
+    status: MessageStatus
     occurred_at: dt.datetime
     error_code: int | None = None
     error_message: str | None = None
 
 
-def normalise_status(raw: object) -> str | None:
+def normalise_status(raw: object) -> MessageStatus | None:
     """Meta's status word as ours (sent/delivered/read/failed), or None when we do not track it."""
     if not isinstance(raw, str):
         return None
-    status = ALIASES.get(raw, raw)
-    return status if status in _TIMESTAMPS else None
+    word = ALIASES.get(raw, raw)
+    return next((status for status in _TIMESTAMPS if status == word), None)
 
 
 async def _apply(message: Message, update: StatusUpdate, now: dt.datetime, base_url: str) -> bool:
     """Apply one update to a locked message inside the caller's transaction; True if it moved."""
-    if message.direction != "outbound":
+    if message.direction != Direction.OUTBOUND:
         return False
     changed: list[str] = []
     stamp = _TIMESTAMPS[update.status]
@@ -63,7 +70,7 @@ async def _apply(message: Message, update: StatusUpdate, now: dt.datetime, base_
     if moved:
         message.status = update.status
         changed.append("status")
-        if update.status == "failed":
+        if update.status == MessageStatus.FAILED:
             message.error_code = update.error_code
             # Tortoise types TextField as str even when null=True.
             message.error_message = update.error_message  # type: ignore[assignment]
@@ -72,7 +79,7 @@ async def _apply(message: Message, update: StatusUpdate, now: dt.datetime, base_
         return False
     await message.save(update_fields=[*changed, "updated_at"])
     if moved:
-        metrics.count_message("outbound", update.status)
+        metrics.count_message(Direction.OUTBOUND, update.status)
         customer = await Customer.get(id=message.customer_id)  # type: ignore[attr-defined]
         account = await Account.get(id=message.account_id)  # type: ignore[attr-defined]
         data = event_data(message, customer, account, base_url=base_url)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from mumble.models import Account, Customer, Message
+from mumble.models.states import Direction, MediaState, MessageStatus
 
 MEDIA_PATH = "/mumbleapi/media/{id}"
 
@@ -15,8 +16,8 @@ def media_path(message_id: int) -> str:
 
 
 def _media_url(message: Message, base_url: str) -> str | None:
-    # "fetched": the file is stored with us (an upload, or inbound media once downloaded).
-    if message.media_state == "fetched":
+    # Fetched: the file is stored with us (an upload, or inbound media once downloaded).
+    if message.media_state == MediaState.FETCHED:
         return base_url.rstrip("/") + media_path(message.id)
     # A by-URL send: the file lives where the integrator put it.
     return message.media_link
@@ -34,7 +35,7 @@ def message_view(
     message: Message, customer: Customer, account: Account, *, base_url: str
 ) -> dict[str, Any]:
     """The reference's message object plus direction, type, status and delivery details."""
-    inbound = message.direction == "inbound"
+    inbound = message.direction == Direction.INBOUND
     kind = message.type
     return {
         "id": message.id,
@@ -57,7 +58,7 @@ def message_view(
         "status": message.status,
         "error": (
             {"code": message.error_code, "message": message.error_message}
-            if message.status == "failed"
+            if message.status == MessageStatus.FAILED
             else None
         ),
         "template_id": str(message.template_id) if message.template_id else None,

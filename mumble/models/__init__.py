@@ -4,6 +4,14 @@ from mumble.models.accounts import Account, ApiKey, Role
 from mumble.models.customers import Customer, CustomerLabel, CustomFieldDefinition, Label
 from mumble.models.events import Event
 from mumble.models.messages import IdempotencyRecord, MediaBlob, Message, PendingStatus
+from mumble.models.states import (
+    BotMode,
+    DeliveryStatus,
+    Direction,
+    KeyStatus,
+    MediaState,
+    MessageStatus,
+)
 from mumble.models.team import Agent, Bot, Team
 from mumble.models.templates import Template
 from mumble.models.webhooks import WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -13,14 +21,20 @@ __all__ = [
     "Agent",
     "ApiKey",
     "Bot",
+    "BotMode",
     "CustomFieldDefinition",
     "Customer",
     "CustomerLabel",
+    "DeliveryStatus",
+    "Direction",
     "Event",
     "IdempotencyRecord",
+    "KeyStatus",
     "Label",
     "MediaBlob",
+    "MediaState",
     "Message",
+    "MessageStatus",
     "PendingStatus",
     "Role",
     "Team",

@@ -7,6 +7,8 @@ import uuid
 from tortoise import fields
 from tortoise.models import Model
 
+from mumble.models.states import KeyStatus
+
 
 class Account(Model):
     id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
@@ -56,8 +58,7 @@ class ApiKey(Model):
     key_hash = fields.CharField(max_length=64, unique=True)
     prefix = fields.CharField(max_length=24)
     label = fields.CharField(max_length=200, default="")
-    # active | disabled | revoked
-    status = fields.CharField(max_length=16, default="active")
+    status = fields.CharEnumField(KeyStatus, max_length=16, default=KeyStatus.ACTIVE)
     rate_limit = fields.CharField(max_length=100, null=True)
     allowed_ips: list[str] = fields.JSONField[list[str]](default=list)
     expires_at = fields.DatetimeField(null=True)

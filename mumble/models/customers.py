@@ -9,6 +9,7 @@ from tortoise import fields
 from tortoise.models import Model
 
 from mumble.models.accounts import Account
+from mumble.models.states import BotMode
 from mumble.models.team import Agent, Bot, Team
 
 # Meta's business-scoped user ids are at most this long.
@@ -40,8 +41,8 @@ class Customer(Model):
     bot: fields.ForeignKeyNullableRelation[Bot] = fields.ForeignKeyField(
         "models.Bot", related_name="customers", null=True, on_delete=fields.SET_NULL
     )
-    # None, "AI" (the AI assistant), "bot" (the flow bot in `bot`) or "off" (bots turned off).
-    bot_mode = fields.CharField(max_length=8, null=True)
+    # None: never set; FLOW: the flow bot in `bot`.
+    bot_mode = fields.CharEnumField(BotMode, max_length=8, null=True)
     attribution: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
     custom_fields: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
     created_at = fields.DatetimeField(auto_now_add=True)

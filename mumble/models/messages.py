@@ -9,9 +9,9 @@ from tortoise.models import Model
 
 from mumble.models.accounts import Account
 from mumble.models.customers import Customer
+from mumble.models.states import Direction, MediaState, MessageStatus
 
-# Outbound: accepted -> sent -> delivered -> read, or failed. Inbound: received.
-MESSAGE_STATUSES = ("accepted", "sent", "delivered", "read", "failed", "received")
+MESSAGE_STATUSES = tuple(status.value for status in MessageStatus)
 
 
 class Message(Model):
@@ -24,8 +24,7 @@ class Message(Model):
     customer: fields.ForeignKeyRelation[Customer] = fields.ForeignKeyField(
         "models.Customer", related_name="messages", on_delete=fields.CASCADE
     )
-    # inbound | outbound
-    direction = fields.CharField(max_length=8)
+    direction = fields.CharEnumField(Direction, max_length=8)
     # text, image, video, audio, document, sticker, location, contacts, interactive, button,
     # reaction, order, system, unsupported, template
     type = fields.CharField(max_length=16)
@@ -36,13 +35,12 @@ class Message(Model):
     media_mime = fields.CharField(max_length=128, null=True)
     media_filename = fields.CharField(max_length=255, null=True)
     media_link = fields.TextField(null=True)
-    # none | pending | fetched | failed (gave up), pending files are retried by the media worker
-    media_state = fields.CharField(max_length=8, default="none")
+    media_state = fields.CharEnumField(MediaState, max_length=8, default=MediaState.NONE)
     media_attempts = fields.IntField(default=0)
     media_next_attempt_at = fields.DatetimeField(null=True)
     # Meta's message id. Unique per account, null until Meta accepted an outbound send.
     wamid = fields.CharField(max_length=255, null=True)
-    status = fields.CharField(max_length=16)
+    status = fields.CharEnumField(MessageStatus, max_length=16)
     error_code = fields.IntField(null=True)
     error_message = fields.TextField(null=True)
     template_id = fields.UUIDField(null=True)
@@ -111,7 +109,7 @@ class PendingStatus(Model):
         "models.Account", related_name="pending_statuses", on_delete=fields.CASCADE
     )
     wamid = fields.CharField(max_length=255)
-    status = fields.CharField(max_length=16)
+    status = fields.CharEnumField(MessageStatus, max_length=16)
     occurred_at = fields.DatetimeField()
     error_code = fields.IntField(null=True)
     error_message = fields.TextField(null=True)

@@ -8,6 +8,7 @@ from tortoise import fields
 from tortoise.models import Model
 
 from mumble.models.accounts import Account
+from mumble.models.states import DeliveryStatus
 
 
 class WebhookEndpoint(Model):
@@ -51,7 +52,7 @@ class WebhookDelivery(Model):
     event_seq = fields.BigIntField()
     # Copied from the event: deliveries of one customer go out in event_seq order per endpoint.
     customer_id = fields.UUIDField(null=True)
-    status = fields.CharField(max_length=16, default="pending")
+    status = fields.CharEnumField(DeliveryStatus, max_length=16, default=DeliveryStatus.PENDING)
     attempts = fields.IntField(default=0)
     next_attempt_at = fields.DatetimeField(null=True)
     locked_until = fields.DatetimeField(null=True)

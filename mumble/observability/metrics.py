@@ -156,7 +156,7 @@ def outbox_family(depth: Mapping[str, int]) -> GaugeMetricFamily:
         "Webhook deliveries still to be made, by status (pending, failed = retry due, in_flight).",
         labels=["status"],
     )
-    for status in ("pending", "failed", "in_flight"):
+    for status in ("pending", "failed", "in_flight"):  # DeliveryStatus.active(), a leaf here
         family.add_metric([status], depth.get(status, 0))
     return family
 

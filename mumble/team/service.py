@@ -7,8 +7,9 @@ import uuid
 from tortoise.transactions import in_transaction
 
 from mumble.accounts.service import get_account
-from mumble.errors import BadRequest, NotFound
+from mumble.errors import NotFound
 from mumble.models import Agent, Team
+from mumble.text import checked_name
 
 
 async def list_agents(account_id: uuid.UUID) -> list[dict[str, str]]:
@@ -39,17 +40,10 @@ async def list_teams(account_id: uuid.UUID) -> list[dict[str, object]]:
     ]
 
 
-def _name(raw: str) -> str:
-    name = raw.strip()
-    if not name or len(name) > 200:
-        raise BadRequest("Name must be 1 to 200 characters")
-    return name
-
-
 async def create_agent(account_id: str | uuid.UUID, name: str, email: str | None = None) -> Agent:
     """Create an agent (sub-user) of the account; 404 when the account does not exist."""
     account = await get_account(account_id)
-    return await Agent.create(account=account, name=_name(name), email=email)
+    return await Agent.create(account=account, name=checked_name(name), email=email)
 
 
 async def create_team(
@@ -68,7 +62,7 @@ async def create_team(
             raise NotFound(f"Agent not found: {raw}")
         members.append(agent)
     async with in_transaction():
-        team = await Team.create(account=account, name=_name(name))
+        team = await Team.create(account=account, name=checked_name(name))
         if members:
             await team.members.add(*members)
     return team

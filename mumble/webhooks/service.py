@@ -18,6 +18,7 @@ from mumble.events.outbox import EVENT_TYPES
 from mumble.events.payloads import encode, test_payload
 from mumble.events.sender import post_signed
 from mumble.models.events import Event
+from mumble.models.states import DeliveryStatus
 from mumble.models.webhooks import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from mumble.urlguard import UnsafeUrl, check_url
 
@@ -215,7 +216,7 @@ async def recent_attempts(
     for row in attempts:
         delivery = deliveries[row["delivery_id"]]
         event = events[delivery["event_seq"]]
-        retrying = delivery["status"] == "failed"
+        retrying = delivery["status"] == DeliveryStatus.FAILED
         result.append(
             {
                 "event_id": str(event["id"]),

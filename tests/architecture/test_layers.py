@@ -40,7 +40,6 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "mumble.observability.metrics",
         "mumble.whatsapp*",
         "mumble.db*",
-        "mumble.hotsql",
         "mumble.models*",
     ),
     # What every request and worker uses: reading parameters, keys, limits, idempotency, the

@@ -22,7 +22,7 @@ from tortoise.backends.sqlite.client import (
 )
 from tortoise.exceptions import TransactionManagementError
 
-ENGINE = "mumble.db_sqlite"
+ENGINE = "mumble.db.sqlite"
 
 
 class ImmediateTransactionWrapper(SqliteTransactionWrapper):

@@ -7,11 +7,11 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-from tortoise import Tortoise, connections
+from tortoise import Tortoise
 from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.migrations.api import migrate as _migrate_api
 
-from mumble import db_sqlite
+from mumble.db import sqlite
 
 MODELS_MODULE = "mumble.models"
 MIGRATIONS_MODULE = "mumble.migrations"
@@ -20,9 +20,9 @@ MIGRATIONS_MODULE = "mumble.migrations"
 def tortoise_config(database_url: str) -> dict[str, Any]:
     """The Tortoise config dict for a database URL (sqlite://path or postgres://...)."""
     connection: str | dict[str, Any] = database_url
-    if database_url.startswith("sqlite://"):
-        # Same client, but transactions take the write lock up front (see db_sqlite).
-        connection = expand_db_url(database_url) | {"engine": db_sqlite.ENGINE}
+    if sqlite_path(database_url) is not None:
+        # Same client, but transactions take the write lock up front (see mumble.db.sqlite).
+        connection = expand_db_url(database_url) | {"engine": sqlite.ENGINE}
     return {
         "connections": {"default": connection},
         "apps": {
@@ -37,13 +37,24 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
     }
 
 
+def sqlite_path(database_url: str) -> str | None:
+    """The file of a `sqlite://` URL (`:memory:` included); None for any other database."""
+    if not database_url.startswith("sqlite://"):
+        return None
+    return database_url.removeprefix("sqlite://").split("?", 1)[0]
+
+
+def sqlite_file(database_url: str) -> Path | None:
+    """The on-disk file of a SQLite database; None in memory or on another database."""
+    path = sqlite_path(database_url)
+    return Path(path) if path and path != ":memory:" else None
+
+
 def _ensure_sqlite_dir(database_url: str) -> None:
     """An SQLite file URL needs its folder; create ./var/ on first run."""
-    if not database_url.startswith("sqlite://"):
-        return
-    path = database_url.removeprefix("sqlite://").split("?", 1)[0]
-    if path and path != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    path = sqlite_file(database_url)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
 
 
 async def migrate(database_url: str) -> None:
@@ -66,8 +77,3 @@ async def open_database(database_url: str) -> AsyncIterator[None]:
         yield
     finally:
         await Tortoise.close_connections()
-
-
-def dialect() -> str:
-    """`sqlite` or `postgres`: the few raw queries differ in placeholder style."""
-    return connections.get("default").capabilities.dialect

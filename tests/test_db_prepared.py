@@ -8,7 +8,7 @@ from tortoise.transactions import in_transaction
 
 from mumble.accounts import service as accounts
 from mumble.db import open_database
-from mumble.hotsql import Prepared, text_marker, uuid_marker
+from mumble.db.prepared import Prepared, text_marker, uuid_marker
 from mumble.models import Account, ApiKey, Customer, CustomerLabel, Label
 
 KEY_COLUMNS = ("id", "account_id", "status", "allowed_ips", "account__is_blocked", "role__name")
