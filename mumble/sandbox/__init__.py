@@ -1,16 +1,24 @@
 """The local Cloud API sandbox: `from mumble.sandbox import Sandbox`.
 
-Graph endpoints (any version segment, any non-empty bearer token):
-  POST /{v}/{phone-number-id}/messages   send (131047 outside the 24h window, 132xxx templates)
-  POST /{v}/{phone-number-id}/media      multipart upload -> {"id"}
-  GET  /{v}/{media-id}                   {url, mime_type, sha256, file_size, id}, url needs a token
-  POST /{v}/{waba-id}/message_templates  -> {"id", "status": "PENDING", "category"}
-  GET  /{v}/{waba-id}/message_templates  paged: data, paging.cursors.after, paging.next
+Graph endpoints (any version segment, any non-empty bearer token); errors in Graph's shape:
+  POST   /{v}/{phone-number-id}/messages   send (`to` or `recipient` BSUID; 131047 outside the
+                                           window, 132xxx templates) or {status: read,
+                                           message_id, typing_indicator?} -> {"success": true}
+  POST   /{v}/{phone-number-id}/media      multipart upload -> {"id"} (Meta's media table)
+  GET    /{v}/{media-id}                   {url, mime_type, sha256, file_size, id}, url needs a token
+  DELETE /{v}/{media-id}                   {"success": true}
+  GET    /{v}/{phone-number-id}?fields=    id, display_phone_number, throughput {level}
+  POST   /{v}/{waba-id}/message_templates  -> {"id", "status": "PENDING", "category"}
+  GET    /{v}/{waba-id}/message_templates  paged, filters status/category/language (comma lists),
+                                           name (part), content; summary=... adds `summary`
+  DELETE /{v}/{waba-id}/message_templates  ?name=X (all languages) [&hsm_id=ID (that one)]
+  GET    /{v}/{template-id}[?fields=]      one template; POST edits it; POST .../unpause
   POST /{v}/{app-id}/uploads, then /{v}/upload:{session}   resumable upload -> {"h"}
 Control API (plain JSON), under /_sandbox/:
   GET  health, messages, requests, webhooks, templates, faults, config
-  POST inbound {phone_number_id, type, from?, user_id?, name?, text?, ...} (awaits delivery)
-  POST windows {phone_number_id, wa_id, close?}
+  POST inbound {phone_number_id, type, from?, user_id?, parent_user_id?, name?, text?, ...}
+       (awaits delivery)
+  POST windows {phone_number_id, wa_id | user_id, close?}
   POST channels {phone_number_id, waba_id, display_phone_number?}
   POST statuses {id, status, error_code?, error_title?, error_details?}
   POST templates (seed, default APPROVED), templates/{id}/status {status, reason?, info?}
@@ -21,8 +29,8 @@ Control API (plain JSON), under /_sandbox/:
     early_statuses: the next `count` sends deliver these status webhooks (awaited) before
     answering the POST /messages; the other auto_statuses follow in the background as usual.
   DELETE faults
-  POST config {webhook_url?, app_secret?, review_delay?, status_delay?, auto_statuses?,
-               enforce_window?}
+  POST config {webhook_url?, app_secret?, review_delay?, status_delay?, auto_statuses? (of sent,
+               delivered, read, played), enforce_window?, user_ids?, conversation?, voice_played?}
   POST flush (await background webhooks), reset
 """
 

@@ -16,8 +16,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from mumble.sandbox.core import SandboxCore
-from mumble.sandbox.http import sandbox_of
+from mumble.sandbox.core import STATUSES, SandboxCore
+from mumble.sandbox.http import TITLES, sandbox_of
 from mumble.sandbox.inbound import MESSAGE_TYPES, build_message
 from mumble.sandbox.media import store_media
 from mumble.sandbox.state import ChannelInfo, Fault, Template, new_numeric_id
@@ -79,6 +79,8 @@ async def config(request: Request, sb: SandboxCore) -> dict[str, Any]:
             sb.sender.app_secret = str(body.pop("app_secret") or "")
         if "auto_statuses" in body:
             body["auto_statuses"] = tuple(body["auto_statuses"] or ())
+            if any(s not in STATUSES[:-1] for s in body["auto_statuses"]):
+                raise _Bad("auto_statuses must list some of: sent, delivered, read, played")
         try:
             sb.config = dataclasses.replace(sb.config, **body)
         except TypeError as exc:
@@ -112,10 +114,12 @@ async def inbound(request: Request, sb: SandboxCore) -> dict[str, Any]:
             raise _Bad("content must be base64") from None
     now = sb.clock.now()
     timestamp = int(body.get("timestamp") or now.timestamp())
-    contact, message = build_message(sb.state, body, timestamp)
-    if message.get("from"):
-        when = dt.datetime.fromtimestamp(timestamp, dt.UTC)
-        sb.state.last_inbound[(str(body["phone_number_id"]), message["from"])] = when
+    contact, message = build_message(sb.state, body, timestamp, user_ids=sb.config.user_ids)
+    when = dt.datetime.fromtimestamp(timestamp, dt.UTC)
+    # The window opens for the user under each identity a send may address: phone and BSUID.
+    for identity in (message.get("from"), message.get("from_user_id")):
+        if identity:
+            sb.state.last_inbound[(str(body["phone_number_id"]), identity)] = when
     channel = sb.state.channel(str(body["phone_number_id"]))
     value = messages_value(
         channel.phone_number_id,
@@ -131,8 +135,10 @@ async def inbound(request: Request, sb: SandboxCore) -> dict[str, Any]:
 async def windows(request: Request, sb: SandboxCore) -> dict[str, Any]:
     """Open (or with `close: true` close) a customer's 24-hour window without a webhook."""
     body = await _body(request)
-    _required(body, "phone_number_id", "wa_id")
-    key = (str(body["phone_number_id"]), str(body["wa_id"]).lstrip("+"))
+    _required(body, "phone_number_id")
+    if not body.get("wa_id") and not body.get("user_id"):
+        raise _Bad("missing: wa_id or user_id")
+    key = (str(body["phone_number_id"]), str(body.get("wa_id") or body["user_id"]).lstrip("+"))
     if body.get("close"):
         sb.state.last_inbound.pop(key, None)
     else:
@@ -178,13 +184,13 @@ async def statuses(request: Request, sb: SandboxCore) -> dict[str, Any]:
     """Emit a status webhook for a sent message, e.g. `failed` with an error code."""
     body = await _body(request)
     _required(body, "id", "status")
-    message = next((m for m in sb.state.messages if m.id == body["id"]), None)
+    message = sb.state.messages_by_id.get(str(body["id"]))
     if message is None:
         raise _Bad(f"no sent message {body['id']}")
     errors = []
     if body["status"] == "failed":
         code = int(body.get("error_code") or 131000)
-        title = str(body.get("error_title") or "Something went wrong")
+        title = str(body.get("error_title") or TITLES.get(code, "Something went wrong"))
         errors.append(webhook_error(code, title, str(body.get("error_details") or title)))
     results = await sb.deliver_statuses(message, [str(body["status"])], errors=errors, gap=0)
     return {"delivery": results}

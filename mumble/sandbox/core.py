@@ -29,6 +29,18 @@ class SandboxConfig:
     auto_statuses: tuple[str, ...] = ("sent", "delivered", "read")
     # Refuse free-form messages outside the customer's 24-hour window (131047), like Meta.
     enforce_window: bool = True
+    # Webhooks name users by BSUID as well as by phone (contacts[].user_id, from_user_id, and on
+    # statuses contacts and recipient_user_id), as Meta's do: developers.facebook.com/
+    # documentation/business-messaging/whatsapp/business-scoped-user-ids. Off: phone only.
+    user_ids: bool = False
+    # Statuses carry the per-message `conversation` object of webhooks v23 and earlier.
+    conversation: bool = False
+    # A voice note's `read` is followed by `played` (developers.facebook.com/documentation/
+    # business-messaging/whatsapp/messages/audio-messages).
+    voice_played: bool = False
+
+
+STATUSES = ("sent", "delivered", "read", "played", "failed")
 
 
 class SandboxCore:
@@ -55,6 +67,8 @@ class SandboxCore:
     ) -> None:
         """After a send is accepted: `statuses` (default: auto_statuses) in the background."""
         statuses = list(self.config.auto_statuses if statuses is None else statuses)
+        if self.config.voice_played and "read" in statuses and _is_voice(message):
+            statuses.append("played")
         if statuses:
             self.sender.spawn(self.deliver_statuses(message, statuses, category=category))
 
@@ -69,24 +83,55 @@ class SandboxCore:
     ) -> list[int | None]:
         """Deliver one status webhook per status (faults may drop, duplicate or reorder them)."""
         channel = self.state.channel(message.phone_number_id)
-        recipient = "".join(ch for ch in message.to if ch.isdigit()) or message.to
-        envelopes = []
-        for status in statuses:
-            item = status_item(
-                message.id,
-                status,
-                self.now_ts(),
-                recipient,
-                category=category,
-                errors=errors if status == "failed" else (),
+        envelopes = [
+            webhook_envelope(
+                channel.waba_id or "0",
+                "messages",
+                self._status_value(message, status, category, errors),
             )
-            value = messages_value(
-                channel.phone_number_id, channel.display_phone_number, statuses=[item]
-            )
-            envelopes.append(webhook_envelope(channel.waba_id or "0", "messages", value))
-            message.statuses.append(status)
+            for status in statuses
+        ]
+        message.statuses.extend(statuses)
         delay = self.config.status_delay if gap is None else gap
         return await self.sender.deliver_all(envelopes, gap=delay)
+
+    def _status_value(
+        self,
+        message: SentMessage,
+        status: str,
+        category: str,
+        errors: Sequence[dict[str, Any]],
+    ) -> dict[str, Any]:
+        """The `value` of one status webhook; `contacts` on all but `failed`, as at Meta."""
+        channel = self.state.channel(message.phone_number_id)
+        user = message.user if self.config.user_ids or not message.wa_id else None
+        failed = status == "failed"
+        conversation = None
+        if self.config.conversation:
+            conversation = {
+                "id": message.id.removeprefix("wamid.")[:32],
+                "origin": {"type": category},
+            }
+            if status == "sent":
+                conversation["expiration_timestamp"] = str(message.timestamp + 86400)
+        item = status_item(
+            message.id,
+            status,
+            self.now_ts(),
+            message.wa_id,
+            category=category,
+            errors=errors if failed else (),
+            recipient_user_id=user.user_id if user and not (failed and message.wa_id) else None,
+            biz_opaque_callback_data=message.payload.get("biz_opaque_callback_data"),
+            conversation=conversation,
+        )
+        contacts = [user.contact()] if user and not failed else []
+        return messages_value(
+            channel.phone_number_id,
+            channel.display_phone_number,
+            contacts=contacts,
+            statuses=[item],
+        )
 
     def schedule_review(self, template: Template) -> None:
         delay = self.config.review_delay
@@ -121,6 +166,11 @@ class SandboxCore:
         envelope = status_envelope(template, self.clock.now(), reason=reason, info=info)
         results = await self.sender.deliver_all([envelope])
         return results[0] if results else None
+
+
+def _is_voice(message: SentMessage) -> bool:
+    audio = message.payload.get("audio")
+    return message.type == "audio" and isinstance(audio, dict) and bool(audio.get("voice"))
 
 
 def status_envelope(

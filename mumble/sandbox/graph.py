@@ -8,11 +8,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 import mumble.sandbox.media as media
+import mumble.sandbox.messages as messages
+import mumble.sandbox.phone as phone
+import mumble.sandbox.template_queries as queries
 import mumble.sandbox.templates as tpl
 import templates_meta
-from mumble.sandbox.http import error, json_body, sandbox_of
-from mumble.sandbox.state import SentMessage, new_wamid
-from mumble.whatsapp.payloads import send_success
+from mumble.sandbox.http import error, sandbox_of
 
 
 async def _guard(request: Request, target: str) -> Response | None:
@@ -56,13 +57,19 @@ async def _guard(request: Request, target: str) -> Response | None:
 
 
 async def post_edge(request: Request) -> Response:
-    """POST /{version}/{node}/{edge}: messages, media, message_templates, uploads."""
-    edge = request.path_params["edge"]
+    """POST /{version}/{node}/{edge}: messages, media, message_templates, uploads, unpause."""
+    edge, node_id = request.path_params["edge"], request.path_params["node"]
+    if edge == "unpause":
+        template = sandbox_of(request).state.templates.get(node_id)
+        refusal = await _guard(request, "templates")
+        if refusal or template is None:
+            return refusal or media.not_found(node_id)
+        return await queries.unpause(request, template)
     handler = _POST_EDGES.get(edge)
     if handler is None:
         return error(100, details=f"Unknown path components: /{edge}")
     refusal = await _guard(request, _TARGETS[edge])
-    return refusal or await handler(request, request.path_params["node"])
+    return refusal or await handler(request, node_id)
 
 
 async def get_edge(request: Request) -> Response:
@@ -70,71 +77,41 @@ async def get_edge(request: Request) -> Response:
     if request.path_params["edge"] != "message_templates":
         return error(100, details="Unsupported get request")
     refusal = await _guard(request, "templates")
-    return refusal or tpl.list_templates(request, request.path_params["node"])
+    return refusal or queries.list_templates(request, request.path_params["node"])
+
+
+async def delete_edge(request: Request) -> Response:
+    """DELETE /{version}/{waba-id}/message_templates?name=...[&hsm_id=...]."""
+    if request.path_params["edge"] != "message_templates":
+        return error(100, details="Unsupported delete request")
+    refusal = await _guard(request, "templates")
+    return refusal or queries.delete_templates(request, request.path_params["node"])
 
 
 async def node(request: Request) -> Response:
-    """GET /{version}/{media-id} (media info) and POST /{version}/upload:{session}."""
-    target = "uploads" if request.method == "POST" else "media"
-    refusal = await _guard(request, target)
-    if refusal:
-        return refusal
-    node_id = request.path_params["node"]
-    if request.method == "POST":
-        return await tpl.finish_upload(request, node_id)
-    return media.info(request, node_id)
-
-
-async def _send(request: Request, phone_number_id: str) -> Response:
+    """/{version}/{id}: a media id (GET info, DELETE), a template id (GET, POST edit), a phone
+    number or WABA id (GET fields), or an upload session (POST the bytes)."""
     sb = sandbox_of(request)
-    body = await json_body(request)
-    if body is None:
-        return error(100, details="The request body is not valid JSON")
-    if body.get("messaging_product") != "whatsapp":
-        return error(100, details="messaging_product is required and must be whatsapp")
-    to = str(body.get("to") or body.get("recipient") or "")
-    kind = str(body.get("type") or "text")
-    if not to:
-        return error(131008, message="Required parameter is missing", details="to is required")
-    if not isinstance(body.get(kind), dict):
-        return error(
-            131008, message="Required parameter is missing", details=f"{kind} object is required"
-        )
-    wa_id = "".join(ch for ch in to if ch.isdigit()) or to
-    now = sb.clock.now()
-    category = "service"
-    if kind == "template":
-        refusal, category = tpl.check_send(sb, phone_number_id, body["template"])
+    node_id = request.path_params["node"]
+    template = sb.state.templates.get(node_id)
+    if template is not None:
+        refusal = await _guard(request, "templates")
         if refusal:
             return refusal
-    elif sb.config.enforce_window and not sb.state.window_open(phone_number_id, wa_id, now):
-        return error(
-            131047,
-            details="More than 24 hours have passed since the recipient last "
-            "replied to the sender number.",
-        )
-    media_id = body[kind].get("id") if kind in templates_meta.load().media else None
-    if media_id is not None and media_id not in sb.state.media:
-        return error(
-            131053, message="Media upload error", details=f"Media id {media_id} was not found"
-        )
-    message = SentMessage(
-        id=new_wamid(wa_id),
-        phone_number_id=phone_number_id,
-        to=to,
-        type=kind,
-        payload=body,
-        authorization=request.headers.get("authorization", ""),
-        timestamp=int(now.timestamp()),
-    )
-    sb.state.messages.append(message)
-    early: list[str] = getattr(request.state, "early_statuses", None) or []
-    if early:
-        # The race Meta really has: status webhooks reach the business before the send's answer.
-        await sb.deliver_statuses(message, early, category=category, gap=0)
-    later = [s for s in sb.config.auto_statuses if s not in early]
-    sb.schedule_statuses(message, category, later)
-    return JSONResponse(send_success(to, wa_id, message.id))
+        if request.method == "POST":
+            return await queries.edit_template(request, template)
+        if request.method == "GET":
+            return queries.get_template(request, template)
+        return error(100, details="Use DELETE /{waba-id}/message_templates to delete a template")
+    if request.method == "POST":
+        refusal = await _guard(request, "uploads")
+        return refusal or await tpl.finish_upload(request, node_id)
+    refusal = await _guard(request, "media")
+    if refusal:
+        return refusal
+    if request.method == "DELETE":
+        return media.delete(request, node_id)
+    return phone.info(request, node_id) or media.info(request, node_id)
 
 
 async def _start_upload(request: Request, app_id: str) -> Response:
@@ -153,7 +130,7 @@ async def _start_upload(request: Request, app_id: str) -> Response:
 
 
 _POST_EDGES = {
-    "messages": _send,
+    "messages": messages.post,
     "media": media.upload,
     "message_templates": tpl.create_template,
     "uploads": _start_upload,

@@ -28,11 +28,6 @@ MESSAGE_TYPES = (
 _VOICE_MIME = "audio/ogg; codecs=opus"
 
 
-def new_bsuid(country: str = "US") -> str:
-    """A business-scoped user id like Meta's: "CC." + digits."""
-    return f"{country}.{secrets.randbelow(10**19):019d}"
-
-
 def _default_mime(kind: str, spec: dict[str, Any]) -> str:
     if kind == "audio" and spec.get("voice"):
         return _VOICE_MIME
@@ -107,26 +102,34 @@ def _contacts_list(spec: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def build_message(
-    state: State, spec: dict[str, Any], timestamp: int
+    state: State, spec: dict[str, Any], timestamp: int, *, user_ids: bool = False
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(contact, message) for a control request; `from` absent means a BSUID-only user."""
+    """(contact, message) for a control request; `from` absent means a BSUID-only user.
+
+    With `user_ids`, phone users carry their BSUID too, as Meta's webhooks do
+    (developers.facebook.com/documentation/business-messaging/whatsapp/business-scoped-user-ids).
+    """
     kind = str(spec.get("type", "text"))
     if kind not in MESSAGE_TYPES:
         raise ValueError(f"unknown message type: {kind}")
-    phone = spec.get("from")
-    user_id = spec.get("user_id") or (None if phone else new_bsuid())
-    message: dict[str, Any] = {
-        "id": spec.get("id") or new_wamid(str(phone or user_id)),
-        "timestamp": str(timestamp),
-        "type": kind,
-    }
-    contact: dict[str, Any] = {"profile": {"name": spec.get("name", "Sandbox Customer")}}
-    if phone:
-        message["from"] = str(phone)
-        contact["wa_id"] = str(phone)
-    if user_id:
-        message["from_user_id"] = user_id
-        contact["user_id"] = user_id
+    phone = str(spec["from"]) if spec.get("from") else None
+    name = spec.get("name", "Sandbox Customer")
+    message: dict[str, Any] = {"timestamp": str(timestamp), "type": kind}
+    if phone and not user_ids and not spec.get("user_id"):
+        contact: dict[str, Any] = {"profile": {"name": name}, "wa_id": phone}
+        message["from"] = phone
+    else:
+        user = state.user(wa_id=phone, user_id=spec.get("user_id"))
+        assert user is not None  # create=True
+        if spec.get("parent_user_id"):
+            user.parent_user_id = str(spec["parent_user_id"])
+        contact = user.contact(name)
+        if phone:
+            message["from"] = phone
+        message["from_user_id"] = user.user_id
+        if user.parent_user_id:
+            message["from_parent_user_id"] = user.parent_user_id
+    message["id"] = spec.get("id") or new_wamid(str(phone or contact["user_id"]))
     if spec.get("username"):
         contact["profile"]["username"] = spec["username"]
     if kind == "contacts":

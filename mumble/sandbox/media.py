@@ -69,10 +69,11 @@ async def upload(request: Request, phone_number_id: str) -> Response:
             f"for {media_format.kind} ({media_format.mime_type})",
         )
     media = store_media(sb.state, data, mime, upload.filename)
+    media.phone_number_id = phone_number_id
     return JSONResponse({"id": media.id})
 
 
-def _not_found(node_id: str) -> Response:
+def not_found(node_id: str) -> Response:
     return error(
         100,
         subcode=33,
@@ -85,7 +86,7 @@ def info(request: Request, media_id: str) -> Response:
     """GET /{media-id}: {messaging_product, url, mime_type, sha256, file_size, id}."""
     media = sandbox_of(request).state.media.get(media_id)
     if media is None:
-        return _not_found(media_id)
+        return not_found(media_id)
     digest = hashlib.sha1(media.id.encode()).hexdigest()[:16]
     url = str(request.url_for("media_download", media_id=media.id)) + f"?hash={digest}"
     return JSONResponse(
@@ -109,3 +110,14 @@ async def download(request: Request) -> Response:
     if media is None:
         return Response("Not Found", status_code=404)
     return Response(media.data, media_type=media.mime_type.split(";")[0])
+
+
+def delete(request: Request, media_id: str) -> Response:
+    """DELETE /{media-id}[?phone_number_id=...]: {"success": true}; only on the number's own."""
+    state = sandbox_of(request).state
+    media = state.media.get(media_id)
+    owner = request.query_params.get("phone_number_id")
+    if media is None or (owner and media.phone_number_id and media.phone_number_id != owner):
+        return not_found(media_id)
+    del state.media[media_id]
+    return JSONResponse({"success": True})

@@ -35,6 +35,33 @@ class ChannelInfo:
 
 
 @dataclass
+class User:
+    """A WhatsApp user as the business sees them: a BSUID, and a phone number when shared.
+
+    developers.facebook.com/documentation/business-messaging/whatsapp/business-scoped-user-ids
+    """
+
+    user_id: str
+    wa_id: str | None = None
+    parent_user_id: str | None = None
+
+    def contact(self, name: str | None = None) -> dict[str, Any]:
+        """The `contacts[]` item of a webhook about this user."""
+        contact: dict[str, Any] = {"profile": {"name": name or "Sandbox Customer"}}
+        if self.wa_id:
+            contact["wa_id"] = self.wa_id
+        contact["user_id"] = self.user_id
+        if self.parent_user_id:
+            contact["parent_user_id"] = self.parent_user_id
+        return contact
+
+
+def new_bsuid(country: str = "US") -> str:
+    """A business-scoped user id like Meta's: "CC." + digits."""
+    return f"{country}.{secrets.randbelow(10**19):019d}"
+
+
+@dataclass
 class SentMessage:
     id: str
     phone_number_id: str
@@ -44,6 +71,14 @@ class SentMessage:
     authorization: str
     timestamp: int
     statuses: list[str] = field(default_factory=list)
+    user: User | None = None
+
+    @property
+    def wa_id(self) -> str | None:
+        """The recipient's phone digits; None for a send addressed by BSUID (`recipient`)."""
+        if self.payload.get("to"):
+            return "".join(ch for ch in self.to if ch.isdigit()) or self.to
+        return None
 
     def view(self) -> dict[str, Any]:
         return {
@@ -65,6 +100,7 @@ class Media:
     mime_type: str
     sha256: str
     filename: str | None = None
+    phone_number_id: str | None = None  # the number that uploaded it
 
 
 @dataclass
@@ -80,12 +116,16 @@ class Template:
     problems: list[str] = field(default_factory=list)
     parameter_format: str = "POSITIONAL"
 
-    def body_variables(self) -> int:
-        """How many distinct variables the BODY uses: a send must give exactly that many values."""
+    def body_variables(self) -> list[str]:
+        """The BODY's distinct variables ("1" or "first_name"): a send gives one value each."""
         for component in self.components:
-            if str(component.get("type", "")).upper() == "BODY":
-                return len(templates_meta.variable_names(str(component.get("text", ""))))
-        return 0
+            if str(component.get("type", "")).upper() != "BODY":
+                continue
+            if self.category == "AUTHENTICATION" and "text" not in component:
+                # Meta's preset body "{{1}} is your verification code." takes the code.
+                return ["1"]
+            return templates_meta.variable_names(str(component.get("text", "")))
+        return []
 
     def view(self) -> dict[str, Any]:
         """As GET /{waba-id}/message_templates lists it."""
@@ -141,9 +181,13 @@ class State:
     """Everything the sandbox remembers; `reset()` empties it."""
 
     channels: dict[str, ChannelInfo] = field(default_factory=dict)
-    # (phone_number_id, wa_id) -> when the customer last wrote in.
+    # (phone_number_id, wa_id or BSUID) -> when the customer last wrote in.
     last_inbound: dict[tuple[str, str], dt.datetime] = field(default_factory=dict)
     messages: list[SentMessage] = field(default_factory=list)
+    messages_by_id: dict[str, SentMessage] = field(default_factory=dict)
+    # Each user under their phone number and under their BSUID (the same object).
+    users: dict[str, User] = field(default_factory=dict)
+    read_receipts: list[dict[str, Any]] = field(default_factory=list)
     media: dict[str, Media] = field(default_factory=dict)
     templates: dict[str, Template] = field(default_factory=dict)
     uploads: dict[str, UploadSession] = field(default_factory=dict)
@@ -159,6 +203,24 @@ class State:
         """A registered channel, or a stand-in for a number nobody registered."""
         info = self.channels.get(phone_number_id)
         return info or ChannelInfo(phone_number_id, "", "15550000000")
+
+    def user(
+        self, *, wa_id: str | None = None, user_id: str | None = None, create: bool = True
+    ) -> User | None:
+        """The user known by that phone number or BSUID; a new one (with a BSUID) if `create`."""
+        known = self.users.get(user_id or "") or self.users.get(wa_id or "")
+        if known is None and (create or user_id):
+            known = User(user_id=user_id or new_bsuid(), wa_id=wa_id)
+        if known is not None:
+            known.wa_id = known.wa_id or wa_id
+            for key in (known.wa_id, known.user_id):
+                if key:
+                    self.users[key] = known
+        return known
+
+    def add_message(self, message: SentMessage) -> None:
+        self.messages.append(message)
+        self.messages_by_id[message.id] = message
 
     def window_open(self, phone_number_id: str, wa_id: str, now: dt.datetime) -> bool:
         last = self.last_inbound.get((phone_number_id, wa_id))

@@ -25,6 +25,7 @@ def check_components(template: Template) -> list[str]:
                 language=template.language,
                 category=template.category,
                 components=template.components,
+                parameter_format=template.parameter_format,
             )
         )
     except Exception as exc:  # the sandbox must answer even if a rule crashes on odd input
@@ -66,41 +67,6 @@ async def create_template(request: Request, waba_id: str) -> Response:
     return JSONResponse({"id": template.id, "status": template.status, "category": category})
 
 
-def list_templates(request: Request, waba_id: str) -> Response:
-    """GET /{waba-id}/message_templates, paged with cursors like Meta."""
-    query = request.query_params
-    items = [t for t in sandbox_of(request).state.templates.values() if t.waba_id == waba_id]
-    for key in ("name", "language", "status", "category"):
-        if query.get(key):
-            items = [t for t in items if str(getattr(t, key)).upper() == query[key].upper()]
-    try:
-        limit = max(1, min(int(query.get("limit", "25")), 1000))
-    except ValueError:
-        limit = 25
-    after = query.get("after")
-    start = _cursor(after) + 1 if after else 0
-    page = items[start : start + limit]
-    body: dict[str, Any] = {"data": [t.view() for t in page]}
-    if page:
-        end = start + len(page) - 1
-        body["paging"] = {"cursors": {"before": _encode(start), "after": _encode(end)}}
-        if end + 1 < len(items):
-            body["paging"]["next"] = str(request.url.include_query_params(after=_encode(end)))
-    return JSONResponse(body)
-
-
-def _encode(index: int) -> str:
-    return base64.urlsafe_b64encode(f"idx:{index}".encode()).decode().rstrip("=")
-
-
-def _cursor(raw: str) -> int:
-    try:
-        padded = raw + "=" * (-len(raw) % 4)
-        return int(base64.urlsafe_b64decode(padded).decode().removeprefix("idx:"))
-    except (ValueError, TypeError):
-        return -1
-
-
 def check_send(
     sb: SandboxCore, phone_number_id: str, spec: dict[str, Any]
 ) -> tuple[Response | None, str]:
@@ -118,14 +84,20 @@ def check_send(
         return error(132016, details=f"Template {name} is disabled"), ""
     if template.status != "APPROVED":
         return error(132001, details=f"template name ({name}) is not approved"), ""
-    sent = {c.get("type"): c for c in spec.get("components") or [] if c.get("type") != "button"}
-    given = len((sent.get("body") or {}).get("parameters") or [])
+    # Meta takes component types in any case ("BODY" from pywa, "body" in its own examples).
+    components = [c for c in spec.get("components") or [] if isinstance(c, dict)]
+    sent = {str(c.get("type", "")).lower(): c for c in components}
+    params = [p for p in (sent.get("body") or {}).get("parameters") or [] if isinstance(p, dict)]
     expected = template.body_variables()
-    if given != expected:
+    given = len(params)
+    # Named parameters count by name: each of the template's names once, and no other.
+    names = {str(p.get("parameter_name")) for p in params}
+    named_mismatch = template.parameter_format == "NAMED" and names != set(expected)
+    if given != len(expected) or named_mismatch:
         return error(
             132000,
             details=f"body: number of localizable_params ({given}) does "
-            f"not match the expected number of params ({expected})",
+            f"not match the expected number of params ({len(expected)})",
         ), ""
     header = next((c for c in template.components if str(c.get("type")).upper() == "HEADER"), {})
     fmt = str(header.get("format", "")).upper()
@@ -137,7 +109,7 @@ def check_send(
                 132012, details=f"header: Format mismatch, expected {fmt}, received {got}"
             ), ""
     buttons = {
-        str(c.get("index")): c for c in spec.get("components") or [] if c.get("type") == "button"
+        str(c.get("index")): c for c in components if str(c.get("type", "")).lower() == "button"
     }
     for index, button in enumerate(_template_buttons(template)):
         dynamic = button.get("type") == "URL" and templates_meta.variable_names(

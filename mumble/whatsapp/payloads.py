@@ -7,6 +7,7 @@ and .../webhooks/reference/messages.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Sequence
 from typing import Any
 
@@ -107,11 +108,18 @@ def template_payload(
     return _base(to, "template") | {"template": template}
 
 
-def send_success(to: str, wa_id: str, wamid: str) -> dict[str, Any]:
-    """Meta's answer to an accepted send."""
+def send_success(
+    to: str, wa_id: str | None, wamid: str, *, user_id: str | None = None
+) -> dict[str, Any]:
+    """Meta's answer to an accepted send; `user_id` is the recipient's BSUID when known."""
+    contact: dict[str, Any] = {"input": to}
+    if wa_id:
+        contact["wa_id"] = wa_id
+    if user_id:
+        contact["user_id"] = user_id
     return {
         "messaging_product": "whatsapp",
-        "contacts": [{"input": to, "wa_id": wa_id}],
+        "contacts": [contact],
         "messages": [{"id": wamid}],
     }
 
@@ -123,14 +131,18 @@ def graph_error(
     subcode: int | None = None,
     details: str | None = None,
     error_type: str = "OAuthException",
-    fbtrace_id: str = "AbCdEfGhIjKlMnOpQrStUv",
+    fbtrace_id: str | None = None,
 ) -> dict[str, Any]:
-    """A synchronous Graph error body: `message` is prefixed with "(#code)" as Meta does."""
+    """A synchronous Graph error body: `message` is prefixed with "(#code)" as Meta does.
+
+    Each answer carries its own `fbtrace_id` (random unless given), as Meta's do.
+    developers.facebook.com/docs/graph-api/guides/error-handling
+    """
     error: dict[str, Any] = {"message": f"(#{code}) {message}", "type": error_type, "code": code}
     if subcode is not None:
         error["error_subcode"] = subcode
     error["error_data"] = {"messaging_product": "whatsapp", "details": details or message}
-    error["fbtrace_id"] = fbtrace_id
+    error["fbtrace_id"] = fbtrace_id or secrets.token_urlsafe(16)[:22]
     return {"error": error}
 
 
@@ -169,23 +181,38 @@ def messages_value(
     return value
 
 
+# The statuses that carry `pricing` (sent, delivered and read at Meta; never failed or played).
+_PRICED = frozenset({"sent", "delivered", "read"})
+
+
 def status_item(
     wamid: str,
     status: str,
     timestamp: int,
-    recipient_id: str,
+    recipient_id: str | None,
     *,
     category: str = "service",
     errors: Sequence[dict[str, Any]] = (),
+    recipient_user_id: str | None = None,
+    biz_opaque_callback_data: str | None = None,
+    conversation: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """One `statuses[]` item (v24+ shape: no `conversation`); pricing rides on `sent` only."""
-    item: dict[str, Any] = {
-        "id": wamid,
-        "status": status,
-        "timestamp": str(timestamp),
-        "recipient_id": recipient_id,
-    }
-    if status == "sent":
+    """One `statuses[]` item: pricing on sent, delivered and read; optional BSUID, the send's
+    `biz_opaque_callback_data` and (webhooks before v24) the `conversation` object.
+
+    developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/messages/
+    status
+    """
+    item: dict[str, Any] = {"id": wamid, "status": status, "timestamp": str(timestamp)}
+    if recipient_id:
+        item["recipient_id"] = recipient_id
+    if recipient_user_id:
+        item["recipient_user_id"] = recipient_user_id
+    if biz_opaque_callback_data is not None:
+        item["biz_opaque_callback_data"] = biz_opaque_callback_data
+    if conversation is not None:
+        item["conversation"] = conversation
+    if status in _PRICED:
         item["pricing"] = {
             "billable": category != "service",
             "pricing_model": "PMP",
