@@ -5,7 +5,8 @@ Graph endpoints (any version segment, any non-empty bearer token); errors in Gra
                                            window, 132xxx templates) or {status: read,
                                            message_id, typing_indicator?} -> {"success": true}
   POST   /{v}/{phone-number-id}/media      multipart upload -> {"id"} (Meta's media table)
-  GET    /{v}/{media-id}                   {url, mime_type, sha256, file_size, id}, url needs a token
+  GET    /{v}/{media-id}                   {url, mime_type, sha256, file_size, id}; the url
+                                           needs a token
   DELETE /{v}/{media-id}                   {"success": true}
   GET    /{v}/{phone-number-id}?fields=    id, display_phone_number, throughput {level}
   POST   /{v}/{waba-id}/message_templates  -> {"id", "status": "PENDING", "category"}
