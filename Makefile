@@ -15,14 +15,12 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/mumble serve
 
-test: $(STAMP)
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
-	$(BIN)/mypy
+test: lint
 	$(BIN)/pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
 # Pre-release the schema is one initial migration, regenerated from the models.

@@ -97,6 +97,6 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
             *observability_routes.routes,
         ],
         middleware=[Middleware(AccessMiddleware)],
-        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
     )

@@ -87,7 +87,7 @@ def parse_allowlist(entries: tuple[str, ...]) -> tuple[IPNetwork, ...]:
                 last = ipaddress.ip_address(last_raw.strip())
                 if first.version != last.version or first > last:  # type: ignore[operator]
                     raise ValueError(text)
-                networks.extend(ipaddress.summarize_address_range(first, last))  # type: ignore[arg-type]
+                networks.extend(ipaddress.summarize_address_range(first, last))
             else:
                 networks.append(ipaddress.ip_network(text, strict=False))
         except (ValueError, TypeError):

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from mumble.bots import service
-from mumble.customers.service import BOT_NOT_FOUND, CUSTOMER_NOT_FOUND
+from mumble.customers.changes import CUSTOMER_NOT_FOUND
+from mumble.customers.service import BOT_NOT_FOUND
 from mumble.endpoint import Call, Endpoint, api_route
 from mumble.openapi.schema import array, message_only, obj, string, success
 from mumble.params import phone, required_text

@@ -48,7 +48,7 @@ async def _block(args: argparse.Namespace) -> None:
     emit(args, {"id": str(account.id), "status": state}, f"{account.id} {state}")
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     account = subparsers.add_parser("account", help="manage accounts")
     commands = account.add_subparsers(dest="account_command", required=True)
 

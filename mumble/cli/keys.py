@@ -66,7 +66,7 @@ async def _set_status(args: argparse.Namespace) -> None:
     emit(args, {"id": str(key.id), "status": key.status}, f"{key.id} {key.status}")
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     key = subparsers.add_parser("key", help="manage API keys")
     commands = key.add_subparsers(dest="key_command", required=True)
 

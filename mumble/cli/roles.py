@@ -54,7 +54,7 @@ def _permissions(args: argparse.Namespace) -> None:
         sys.stdout.write(f"{name:<20} not authorized to {action}\n")
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     role = subparsers.add_parser("role", help="manage roles (named permission sets)")
     commands = role.add_subparsers(dest="role_command", required=True)
     perm_help = "a permission such as customers:read (repeatable; see `mumble role permissions`)"

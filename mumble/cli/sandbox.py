@@ -81,7 +81,7 @@ def run_sandbox(args: argparse.Namespace) -> None:
     )
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     cmd = subparsers.add_parser("sandbox", help="run the local WhatsApp Cloud API sandbox")
     cmd.add_argument("--host", help="a loopback address (default: loopback of MUMBLE_HOST)")
     cmd.add_argument("--port", type=int, help="overrides MUMBLE_SANDBOX_PORT")

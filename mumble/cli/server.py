@@ -133,7 +133,7 @@ def run_migrate(args: argparse.Namespace) -> None:
     sys.stdout.write("migrations applied\n")
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     serve_cmd = subparsers.add_parser("serve", help="migrate, then serve the API")
     serve_cmd.add_argument("--host", help="overrides MUMBLE_HOST")
     serve_cmd.add_argument("--port", type=int, help="overrides MUMBLE_PORT")

@@ -24,7 +24,7 @@ async def _bot(args: argparse.Namespace) -> None:
     emit(args, {"id": str(bot.id), "name": bot.name}, str(bot.id))
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     for noun, run in (("agent", _agent), ("team", _team), ("bot", _bot)):
         parser = subparsers.add_parser(noun, help=f"manage {noun}s")
         commands = parser.add_subparsers(dest=f"{noun}_command", required=True)

@@ -54,6 +54,6 @@ def run_worker(args: argparse.Namespace) -> None:
     sys.exit(asyncio.run(_work(settings)))
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     worker_cmd = subparsers.add_parser("worker", help="deliver webhook events (no HTTP API)")
     worker_cmd.set_defaults(main=run_worker)

@@ -6,7 +6,7 @@ import dataclasses
 from typing import Any
 
 from mumble.conversations import service
-from mumble.customers.service import CUSTOMER_NOT_FOUND
+from mumble.customers.changes import CUSTOMER_NOT_FOUND
 from mumble.endpoint import Call, Endpoint, api_route
 from mumble.messages.schemas import MESSAGES
 from mumble.models.customers import BSUID_MAX

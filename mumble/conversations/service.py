@@ -9,7 +9,8 @@ from typing import Any
 
 from tortoise.expressions import Subquery
 
-from mumble.customers.service import CUSTOMER_NOT_FOUND, find_customer
+from mumble.customers.changes import CUSTOMER_NOT_FOUND
+from mumble.customers.service import find_customer
 from mumble.customers.window import is_window_open
 from mumble.messages.views import message_view
 from mumble.models import Account, Customer, Message

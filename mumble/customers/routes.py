@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from mumble.customers import assignment, fields, service
+from mumble.customers.changes import CUSTOMER_NOT_FOUND
 from mumble.customers.custom_fields import TOO_MANY
 from mumble.customers.input import parse_customer_input
 from mumble.customers.schemas import BODY_FIELDS, CUSTOM_VALUE, CUSTOMER
+from mumble.customers.views import customer_view
 from mumble.endpoint import Call, Endpoint, api_route
 from mumble.openapi.schema import array, integer, link, message_only, string, success
 from mumble.params import page, phone, raw_id, value
@@ -69,7 +71,7 @@ EDIT = Endpoint(
         ("message", "custom_fields_processed"),
     ),
     params=_BODY,
-    errors=(service.EDIT_FAILED, TOO_MANY, service.CUSTOMER_NOT_FOUND, service.BOT_NOT_FOUND),
+    errors=(service.EDIT_FAILED, TOO_MANY, CUSTOMER_NOT_FOUND, service.BOT_NOT_FOUND),
     action="edit customers",
     description="Fields not sent are unchanged; extra keys become custom fields (max "
     f"{fields.MAX_CUSTOM_FIELDS} per account).",
@@ -95,7 +97,7 @@ DELETE = Endpoint(
     TAG,
     message_only("Customer deleted successfully"),
     params=(PHONE,),
-    errors=(service.CUSTOMER_NOT_FOUND,),
+    errors=(CUSTOMER_NOT_FOUND,),
     action="delete customers",
 )
 
@@ -113,14 +115,14 @@ GET = Endpoint(
     TAG,
     success({"customer": CUSTOMER}, ("customer",)),
     params=(PHONE,),
-    errors=(service.CUSTOMER_NOT_FOUND,),
+    errors=(CUSTOMER_NOT_FOUND,),
     action="read customers",
 )
 
 
 async def get_customer(call: Call) -> dict[str, Any]:
     customer = await service.find_customer(call.account_id, call.arg(PHONE))
-    return {"success": True, "customer": await service.customer_view(customer)}
+    return {"success": True, "customer": await customer_view(customer)}
 
 
 GET_ALL = Endpoint(
@@ -157,7 +159,7 @@ SET_STATUS = Endpoint(
     TAG,
     message_only("Customer conversation status updated successfully"),
     params=(PHONE, STATUS),
-    errors=(service.INVALID_STATUS, service.CUSTOMER_NOT_FOUND),
+    errors=(service.INVALID_STATUS, CUSTOMER_NOT_FOUND),
     action="edit customer conversation status",
 )
 
@@ -176,7 +178,7 @@ ASSIGN_AGENT = Endpoint(
     TAG,
     message_only("Customer assigned to agent successfully"),
     params=(PHONE, AGENT_ID),
-    errors=(service.CUSTOMER_NOT_FOUND, assignment.AGENT_NOT_FOUND),
+    errors=(CUSTOMER_NOT_FOUND, assignment.AGENT_NOT_FOUND),
     action="assign customers to agents",
 )
 
@@ -195,7 +197,7 @@ ASSIGN_TEAM = Endpoint(
     TAG,
     message_only("Customer assigned to team successfully"),
     params=(PHONE, TEAM_ID),
-    errors=(service.CUSTOMER_NOT_FOUND, assignment.TEAM_NOT_FOUND),
+    errors=(CUSTOMER_NOT_FOUND, assignment.TEAM_NOT_FOUND),
     action="assign customers to teams",
 )
 

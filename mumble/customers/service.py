@@ -29,21 +29,6 @@ from mumble.models.states import BotMode
 from mumble.paging import page_window
 from mumble.phones import country_of
 
-__all__ = [
-    "PER_PAGE",
-    "add_customer",
-    "customer_view",
-    "delete_customer",
-    "edit_customer",
-    "ensure_customer",
-    "find_customer",
-    "list_customers",
-    "locked_customer",
-    "resolve_bot",
-    "set_conversation_status",
-    "uuid_or_none",
-]
-
 PER_PAGE = 250
 ADD_FAILED = Refusal(BadRequest, "Failed to add customer due to invalid input")
 EDIT_FAILED = Refusal(BadRequest, "Failed to update customer due to invalid input")
@@ -76,7 +61,7 @@ async def find_customer(account_id: uuid.UUID, phone: str) -> Customer:
     """The account's customer with this normalised phone; 404 "Customer not found"."""
     # (account, phone) is unique, so the first row is the only one.
     customer = await _BY_PHONE.first(account_id, phone)
-    if customer is None:
+    if not isinstance(customer, Customer):
         raise CUSTOMER_NOT_FOUND()
     return customer
 

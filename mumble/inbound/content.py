@@ -8,6 +8,7 @@ unsupported). Pure functions.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -100,7 +101,7 @@ def parse_content(message: dict[str, Any]) -> Content:
             mime_type=_str(body.get("mime_type")),
             filename=_str(body.get("filename")),
         )
-    text = {
+    readers: dict[str, Callable[[], str | None]] = {
         "text": lambda: _str(body.get("body")),
         "location": lambda: _location_text(body),
         "contacts": lambda: _contacts_text(message.get("contacts")),
@@ -110,7 +111,8 @@ def parse_content(message: dict[str, Any]) -> Content:
         "order": lambda: _str(body.get("text")),
         "system": lambda: _str(body.get("body")),
         "unsupported": lambda: None,
-    }[kind]()
+    }
+    text = readers[kind]()
     return Content(kind, text, error_code=code, error_message=error)
 
 

@@ -42,7 +42,8 @@ MAX_BYTES = 100 * 1024 * 1024
 
 def backoff(attempts: int) -> dt.timedelta:
     """The wait after `attempts` failed downloads: 30 s doubling, at most 2 hours."""
-    return min(MAX_BACKOFF, FIRST_BACKOFF * 2 ** max(0, attempts - 1))
+    wait: dt.timedelta = FIRST_BACKOFF * 2 ** max(0, attempts - 1)
+    return min(MAX_BACKOFF, wait)
 
 
 class MediaFetcher:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from mumble.customers.service import CUSTOMER_NOT_FOUND
+from mumble.customers.changes import CUSTOMER_NOT_FOUND
 from mumble.endpoint import Call, Endpoint, api_route
 from mumble.errors import BadRequest
 from mumble.labels import service

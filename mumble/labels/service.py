@@ -14,8 +14,9 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from mumble.customers.service import CUSTOMER_NOT_FOUND, customer_view, find_customer
-from mumble.customers.views import VIEW_COLUMNS, customer_views
+from mumble.customers.changes import CUSTOMER_NOT_FOUND
+from mumble.customers.service import find_customer
+from mumble.customers.views import VIEW_COLUMNS, customer_view, customer_views
 from mumble.errors import BadRequest, Conflict, NotFound, Refusal
 from mumble.events.outbox import record_event
 from mumble.models import Customer, CustomerLabel, Label

@@ -180,7 +180,7 @@ def render(snapshot: Iterable[Metric] = ()) -> bytes:
         output = generate_latest(registry)
     else:
         output = generate_latest(REGISTRY)
-    return output + generate_latest(_Snapshot(snapshot))  # type: ignore[arg-type]
+    return output + generate_latest(_Snapshot(snapshot))
 
 
 def serve_in_thread(host: str, port: int) -> Callable[[], None]:

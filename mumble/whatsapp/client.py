@@ -141,12 +141,14 @@ class GraphClient:
             params={"phone_number_id": channel.phone_number_id},
             timeout=self.timeout,
         )
-        return await self._request(call)
+        return _object(await self._request(call))
 
     async def download_media(self, channel: Channel, url: str) -> bytes:
         """GET a media URL from `media_info`, with the bearer token; returns the bytes."""
         call = _Call("GET", url, channel.access_token, timeout=UPLOAD_TIMEOUT, raw=True)
-        return await self._request(call)  # type: ignore[no-any-return]
+        body = await self._request(call)
+        assert isinstance(body, bytes)
+        return body
 
     async def create_template(self, channel: Channel, body: dict[str, Any]) -> dict[str, Any]:
         """POST /{waba-id}/message_templates; Meta's answer: `id`, `status`, `category`."""
@@ -157,7 +159,7 @@ class GraphClient:
             json=body,
             timeout=self.timeout,
         )
-        return await self._request(call)
+        return _object(await self._request(call))
 
     async def list_templates(
         self, channel: Channel, *, after: str | None = None, limit: int = 100
@@ -285,6 +287,13 @@ class GraphClient:
                 -1, "Too many requests", http_status=429, is_transient=True, retry_after=retry_after
             )
         raise TransportError(f"{what}: HTTP {status}", http_status=status)
+
+
+def _object(body: Any) -> dict[str, Any]:
+    """A Graph answer that must be a JSON object."""
+    if not isinstance(body, dict):
+        raise TransportError("WhatsApp answered with something other than a JSON object")
+    return body
 
 
 def _json(raw: bytes) -> Any:
