@@ -1,8 +1,9 @@
-"""docker/: the files are checked here since no Docker engine runs the tests.
+"""docker/: the files' structure, checked fast on every test run.
 
-The compose file must parse and describe the stack (replicas, one worker, a one-shot migration,
-health checks, only real settings), and the Dockerfile must only copy what exists and what the
-installed package needs.
+`.ci/docker` builds the images and runs the stack for real in CI; these tests catch a broken
+file without an engine. The compose file must parse and describe the stack (replicas, one
+worker, a one-shot migration, health checks, only real settings, defaults that agree with the
+settings), and the Dockerfile must only copy what exists and what the installed package needs.
 """
 
 from __future__ import annotations
@@ -33,23 +34,41 @@ def compose() -> dict[str, Any]:
     return loaded
 
 
-def _dockerfile() -> list[tuple[str, str]]:
-    """(instruction, arguments) per Dockerfile instruction, continuation lines joined."""
-    text = re.sub(r"\\\n", " ", (DOCKER / "Dockerfile").read_text())
+def _dockerfile(path: Path = DOCKER / "Dockerfile") -> list[tuple[str, str]]:
+    """(instruction, arguments) per Dockerfile instruction, continuation lines joined; FROM
+    lines with the global ARGs (those before the first FROM) at their defaults, as Docker
+    builds them without --build-arg."""
+    text = re.sub(r"\\\n", " ", path.read_text())
     lines = [line.strip() for line in text.splitlines()]
-    return [
+    instructions = [
         (line.split(None, 1)[0].upper(), line.split(None, 1)[1] if " " in line else "")
         for line in lines
         if line and not line.startswith("#")
     ]
+    defaults: dict[str, str] = {}
+    resolved = []
+    for instruction, args in instructions:
+        if instruction == "ARG" and not any(i == "FROM" for i, _ in resolved):
+            name, _, default = args.partition("=")
+            defaults[name] = _expand(default, defaults)
+        elif instruction == "FROM":
+            args = _expand(args, defaults)
+        resolved.append((instruction, args))
+    return resolved
+
+
+def _expand(text: str, values: dict[str, str]) -> str:
+    return re.sub(r"\$\{(\w+)\}|\$(\w+)", lambda m: values[m[1] or m[2]], text)
 
 
 def _stages() -> list[list[tuple[str, str]]]:
+    """The instructions of each stage, FROM first (global ARGs belong to none)."""
     stages: list[list[tuple[str, str]]] = []
     for instruction, args in _dockerfile():
         if instruction == "FROM":
             stages.append([])
-        stages[-1].append((instruction, args))
+        if stages:
+            stages[-1].append((instruction, args))
     return stages
 
 
