@@ -206,3 +206,70 @@ def test_the_exec_form_instructions_are_valid_json_and_python() -> None:
     compile(argv[2], "<healthcheck>", "exec")
     assert json.loads(runtime["ENTRYPOINT"]) == ["mumble"]
     assert json.loads(runtime["CMD"]) == ["serve"]
+
+
+_DEFAULTED = re.compile(r"^\$\{(\w+):-(.*)\}$")
+# Where compose deliberately differs from a bare `mumble serve`: it talks to Meta, not to a
+# sandbox of its own, and believes X-Forwarded-For from its own network (the load balancer).
+_COMPOSE_OWN_DEFAULTS = {
+    "MUMBLE_WHATSAPP_API_URL": "https://graph.facebook.com",
+    "MUMBLE_TRUSTED_PROXIES": "172.30.0.0/24",
+}
+
+
+def test_images_are_variables_defaulting_to_the_official_images(compose: dict[str, Any]) -> None:
+    """A machine without a registry runs images it built (.ci/docker); everyone else pulls."""
+    services = compose["services"]
+    expected = {
+        "postgres": ("MUMBLE_POSTGRES_IMAGE", "postgres:15-alpine"),
+        "redis": ("MUMBLE_REDIS_IMAGE", "redis:7-alpine"),
+        "lb": ("MUMBLE_NGINX_IMAGE", "nginx:1.27-alpine"),
+    }
+    for name, (variable, default) in expected.items():
+        assert services[name]["image"] == f"${{{variable}:-{default}}}", name
+    for name in ("migrate", "api", "worker", "sandbox"):
+        assert services[name]["image"] == "${MUMBLE_IMAGE:-mumble:local}", name
+
+
+def test_compose_defaults_agree_with_the_settings(compose: dict[str, Any]) -> None:
+    defaults = Settings()
+    for name, service in compose["services"].items():
+        for key, value in (service.get("environment") or {}).items():
+            match = _DEFAULTED.match(str(value))
+            if not key.startswith("MUMBLE_") or not match or match[1] != key:
+                continue
+            field = key.removeprefix("MUMBLE_").lower()
+            own = getattr(defaults, field)
+            expected = str(own).lower() if isinstance(own, bool) else str(own)
+            assert match[2] == _COMPOSE_OWN_DEFAULTS.get(key, expected), (name, key)
+
+
+def test_the_env_example_sets_what_compose_requires_and_nothing_unknown() -> None:
+    text = (DOCKER / "compose.yaml").read_text()
+    required = set(re.findall(r"\$\{(\w+):\?", text))
+    referenced = set(re.findall(r"\$\{(\w+)", text))
+    example = (DOCKER / ".env.example").read_text().splitlines()
+    set_keys = {line.split("=", 1)[0] for line in example if re.match(r"^[A-Z_]+=", line)}
+    mentioned = {m[1] for line in example if (m := re.match(r"^#? ?([A-Z_]+)=", line))}
+    assert required <= set_keys
+    assert mentioned <= referenced, mentioned - referenced
+
+
+def test_the_debian_images_build_on_a_base_argument() -> None:
+    """docker/debian/: what .ci/docker builds on a debootstrap base, or anyone on Debian's."""
+    files = sorted((DOCKER / "debian").glob("*.Dockerfile"))
+    assert {f.name for f in files} == {
+        "python.Dockerfile",
+        "postgres.Dockerfile",
+        "redis.Dockerfile",
+        "nginx.Dockerfile",
+    }
+    for path in files:
+        instructions = _dockerfile(path)
+        assert instructions[0] == ("ARG", "BASE_IMAGE=debian:bookworm-slim"), path.name
+        assert instructions[1] == ("FROM", "debian:bookworm-slim"), path.name
+        for instruction, args in instructions:
+            if instruction == "COPY":
+                source = DOCKER / "debian" / shlex.split(args)[0]
+                assert source.is_file(), source
+                assert source.stat().st_mode & 0o111, f"{source.name} is not executable"
