@@ -1,7 +1,9 @@
 """`mumble sandbox`: run the local Cloud API sandbox alone (`mumble serve` starts its own).
 
 The sandbox's control API hands out nothing secret but signs any webhook it is asked to and has no
-authentication, so it listens on a loopback address only, whatever MUMBLE_HOST or --host says.
+authentication, so it listens on a loopback address only, whatever MUMBLE_HOST or --host says,
+unless `--private-network` says the host is an isolated network of its own (a compose stack,
+where the API containers must reach it), and then it says so loudly at start.
 """
 
 from __future__ import annotations
@@ -39,8 +41,10 @@ def url_host(host: str) -> str:
 
 def run_sandbox(args: argparse.Namespace) -> None:
     settings = Settings.from_env()
-    host = loopback(args.host or settings.host)
-    if not is_loopback(host):
+    host = args.host or settings.host
+    if not args.private_network:
+        host = loopback(host)
+    if not is_loopback(host) and not args.private_network:
         sys.stderr.write(
             f"mumble sandbox listens on loopback only (127.0.0.1 or ::1), not on {host}: "
             "its control API has no authentication\n"
@@ -61,9 +65,15 @@ def run_sandbox(args: argparse.Namespace) -> None:
         if settings.whatsapp_app_secret
         else "UNSIGNED: set MUMBLE_WHATSAPP_APP_SECRET to the API's app secret"
     )
+    reach = (
+        "loopback only: the control API has no authentication"
+        if is_loopback(host)
+        else "ON A PRIVATE NETWORK (--private-network): the control API has no authentication, "
+        "never expose this port"
+    )
     sys.stdout.write(
-        f"Cloud API sandbox on http://{url_host(host)}:{port} (loopback only: the control API "
-        f"has no authentication) (Graph {settings.whatsapp_api_version}); webhooks to "
+        f"Cloud API sandbox on http://{url_host(host)}:{port} ({reach}) "
+        f"(Graph {settings.whatsapp_api_version}); webhooks to "
         f"{webhook_url or '(none)'}, {signing}\n"
     )
     sys.stdout.flush()
@@ -88,6 +98,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     cmd.add_argument(
         "--webhook-url",
         help="where to post webhooks (default: the API's /webhooks/whatsapp; '' for none)",
+    )
+    cmd.add_argument(
+        "--private-network",
+        action="store_true",
+        help="allow a non-loopback --host: only inside an isolated network (a compose stack)",
     )
     cmd.add_argument(
         "--review-delay",

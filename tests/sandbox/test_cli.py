@@ -191,3 +191,18 @@ async def test_mumble_sandbox_refuses_a_host_that_is_not_loopback(tmp_path: Path
 
     assert proc.returncode == 2
     assert "loopback only" in output
+
+
+async def test_mumble_sandbox_binds_a_wildcard_host_only_when_told_the_network_is_private(
+    tmp_path: Path,
+) -> None:
+    port = _free_port()
+    env = _env(database_url=f"sqlite://{tmp_path / 'unused.sqlite3'}")
+    args = ("sandbox", "--host", "0.0.0.0", "--private-network", "--port", str(port))
+    async with _running(*args, "--webhook-url", "", env=env) as proc:
+        await _wait_until_up(f"http://127.0.0.1:{port}/_sandbox/health")
+        listening = _listening_addresses(port)
+    output = (await proc.stdout.read()).decode() if proc.stdout else ""
+
+    assert listening == {"00000000"}  # 0.0.0.0: the stack's containers reach it
+    assert "ON A PRIVATE NETWORK" in output
