@@ -74,9 +74,17 @@ class Settings:
     trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
 
     @property
+    def sandbox_host(self) -> str:
+        """Where `mumble serve` binds the sandbox: loopback only (::1 beside an IPv6 API)."""
+        return "::1" if ":" in self.host else "127.0.0.1"
+
+    @property
     def graph_api_url(self) -> str:
         """The effective Graph API base URL: the configured one, else the local sandbox."""
-        return self.whatsapp_api_url or f"http://127.0.0.1:{self.sandbox_port}"
+        if self.whatsapp_api_url:
+            return self.whatsapp_api_url
+        host = self.sandbox_host
+        return f"http://{f'[{host}]' if ':' in host else host}:{self.sandbox_port}"
 
     @property
     def uses_sandbox(self) -> bool:
