@@ -29,7 +29,7 @@ from mumble.db import open_database
 from mumble.errors import EXCEPTION_HANDLERS
 from mumble.events.worker import embedded_worker
 from mumble.inbound.media import MediaFetcher
-from mumble.middleware import AccessMiddleware
+from mumble.middleware import AccessMiddleware, BodyDeadline
 from mumble.observability import metrics
 from mumble.ratelimit import RateLimiter
 from mumble.services import Services
@@ -96,7 +96,10 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
             *openapi_routes.routes,
             *observability_routes.routes,
         ],
-        middleware=[Middleware(AccessMiddleware)],
+        middleware=[
+            Middleware(AccessMiddleware),
+            Middleware(BodyDeadline, seconds=settings.body_timeout_seconds),
+        ],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
     )

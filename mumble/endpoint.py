@@ -46,9 +46,9 @@ log = logging.getLogger("mumble.endpoint")
 T = TypeVar("T")
 Method = Literal["GET", "POST", "DELETE"]
 # What the guard itself can answer on every endpoint: a bad body (400), authentication (401),
-# a body too large (413), an unreadable content type (415), a limit (429), the limiter's
-# storage down (503), and a bug (500).
-GUARD_STATUSES = frozenset({400, 401, 413, 415, 429, 500, 503})
+# a body too slow (408), a body too large (413), an unreadable content type (415), a limit
+# (429), the limiter's or the database's storage down (503), and a bug (500).
+GUARD_STATUSES = frozenset({400, 401, 408, 413, 415, 429, 500, 503})
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,12 @@ class Settings:
     # `mumble serve` on SIGTERM: in-flight requests get this long to finish before being cut.
     shutdown_grace_seconds: int = 20
     max_body_bytes: int = 1024 * 1024
+    # Slow clients: a request's headers must arrive within this many seconds of its first byte
+    # (or of the connection opening), its whole body within body_timeout_seconds of the headers,
+    # and an idle kept-alive connection is closed after keep_alive_seconds.
+    header_timeout_seconds: int = 10
+    body_timeout_seconds: int = 30
+    keep_alive_seconds: int = 5
     max_upload_bytes: int = 100 * 1024 * 1024
     # Reconcile every account's templates with Meta this often (0 turns the sync off).
     template_sync_seconds: int = 900

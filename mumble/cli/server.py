@@ -18,6 +18,7 @@ import uvicorn
 from mumble.accounts import service
 from mumble.app import create_app
 from mumble.cli.listen import bind, loopback, url_host
+from mumble.cli.protocol import header_deadline_protocol
 from mumble.db import migrate, open_database
 from mumble.sandbox import Sandbox
 from mumble.sandbox.state import ChannelInfo
@@ -105,6 +106,10 @@ def _uvicorn_options(settings: Settings) -> dict[str, Any]:
         # On SIGTERM: stop accepting, give in-flight requests this long, then run the lifespan
         # shutdown (webhook worker stops between deliveries, DB and HTTP sessions close).
         "timeout_graceful_shutdown": settings.shutdown_grace_seconds,
+        # Slow clients: headers bounded here, the body by the app (BodyDeadline), idle kept-alive
+        # connections by uvicorn.
+        "http": header_deadline_protocol(settings.header_timeout_seconds),
+        "timeout_keep_alive": settings.keep_alive_seconds,
     }
 
 
