@@ -60,7 +60,7 @@ def parse_url(url: str) -> URL:
     if not isinstance(url, str) or not url.strip():
         raise UnsafeUrl("URL is required")
     if any(ord(char) < 32 or ord(char) == 127 for char in url):
-        # yarl keeps a NUL in the path, and PostgreSQL text cannot store one (a 500 before).
+        # yarl keeps a NUL in the path, and PostgreSQL text cannot store one.
         raise UnsafeUrl("URL must not contain control characters")
     try:
         parsed = URL(url.strip())

@@ -166,8 +166,9 @@ def make_tenant(server: str, sandbox: SandboxHandle) -> MakeTenant:
             "waba_id": f"2{n:014d}",
             "access_token": f"EAAtest{n}token",
             "display_phone": f"1555{n:07d}",
-        } | channel
-        account = await accounts.create_account(name, accounts.Channel(**values))
+        }
+        values |= channel
+        account = await accounts.create_account(name, accounts.ChannelSettings(**values))
         if account.phone_number_id:
             sandbox.sandbox.state.channels[account.phone_number_id] = ChannelInfo(
                 account.phone_number_id,

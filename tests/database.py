@@ -9,7 +9,9 @@ from __future__ import annotations
 import asyncio
 import shutil
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -100,3 +102,8 @@ async def truncate_all() -> None:
     ]
     names = ", ".join(f'"{table}"' for table in tables)
     await connections.get("default").execute_script(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+
+
+def column(rows: Sequence[Any]) -> list[Any]:
+    """The values of a `values_list(..., flat=True)` query (Tortoise types them as tuples)."""
+    return list(rows)

@@ -249,7 +249,7 @@ async def test_key_override_and_unlimited(client: httpx.AsyncClient, tenant: Ten
 def _closed_port() -> int:
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
+    port: int = sock.getsockname()[1]
     sock.close()
     return port
 

@@ -22,7 +22,9 @@ from mumble.text import NAME_MAX, checked_name
 
 
 @dataclass(frozen=True)
-class Channel:
+class ChannelSettings:
+    """An account's WhatsApp number as configured (every part optional until it sends)."""
+
     phone_number_id: str | None = None
     waba_id: str | None = None
     access_token: str | None = None
@@ -49,10 +51,10 @@ async def get_account(account_id: str | uuid.UUID) -> Account:
 _NUMBER_TAKEN = "That WhatsApp phone number id is already used by another account"
 
 
-async def create_account(name: str, channel: Channel | None = None) -> Account:
+async def create_account(name: str, channel: ChannelSettings | None = None) -> Account:
     """Create an account, optionally with its WhatsApp channel."""
     name = checked_name(name, "Account name")
-    channel = channel or Channel()
+    channel = channel or ChannelSettings()
     try:
         async with in_transaction():
             return await Account.create(
@@ -66,7 +68,7 @@ async def create_account(name: str, channel: Channel | None = None) -> Account:
         raise Conflict(_NUMBER_TAKEN) from None
 
 
-async def set_channel(account_id: str | uuid.UUID, channel: Channel) -> Account:
+async def set_channel(account_id: str | uuid.UUID, channel: ChannelSettings) -> Account:
     """Change the given parts of an account's WhatsApp channel; None leaves a part unchanged."""
     account = await get_account(account_id)
     for field in ("phone_number_id", "waba_id", "access_token", "display_phone"):

@@ -15,8 +15,8 @@ def _channel_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--display-phone", help="the business phone number, digits")
 
 
-def _channel(args: argparse.Namespace) -> service.Channel:
-    return service.Channel(
+def _channel(args: argparse.Namespace) -> service.ChannelSettings:
+    return service.ChannelSettings(
         phone_number_id=args.phone_number_id,
         waba_id=args.waba_id,
         access_token=args.access_token,

@@ -28,7 +28,7 @@ log = logging.getLogger("mumble")
 
 
 # The demo account's channel on the sandbox (not a real number, and not a real token).
-DEMO_CHANNEL = service.Channel(
+DEMO_CHANNEL = service.ChannelSettings(
     phone_number_id="100000000000001",
     waba_id="200000000000001",
     access_token="sandbox-demo-token",

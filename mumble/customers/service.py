@@ -1,6 +1,6 @@
 """Customers: the rules and queries behind the customer endpoints, and the find/ensure contract.
 
-Contract for other domains: `find_customer`, `ensure_customer`, `customer_view`, `resolve_bot`.
+What other domains call: `find_customer`, `ensure_customer`, `customer_view`, `resolve_bot`.
 Agent and team assignment lives in `assignment.py`. Every write runs in one transaction
 together with its outbox event.
 """

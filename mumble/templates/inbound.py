@@ -1,8 +1,9 @@
 """Template webhooks from Meta: status, quality and category updates applied to stored templates.
 
-MESSAGING's inbound webhook passes each `message_template_status_update`,
+The inbound webhook passes each `message_template_status_update`,
 `message_template_quality_update` and `template_category_update` change here, already routed to
-the account by its WABA id. Facts: shared/docs/whatsapp-cloud-api.md §5.5 and §4.3.
+the account by its WABA id. Facts: developers.facebook.com/documentation/business-messaging/
+whatsapp/webhooks/reference/message_template_status_update.
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 Pure: no I/O. Meta's own rules live in `templates_meta`; this module adds only what Mumble's
 reference refuses on top of them (header variables, carousels, catalogs, MPM) and the shape of
-our request. Facts: shared/docs/whatsapp-cloud-api.md §4.2 and §1.4.
+our request. Facts: developers.facebook.com/documentation/business-messaging/whatsapp/templates/
+components.
 """
 
 from __future__ import annotations

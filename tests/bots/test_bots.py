@@ -9,6 +9,7 @@ import pytest
 
 from mumble.bots import service
 from mumble.models import Customer, Event
+from tests.api import post
 from tests.conftest import Tenant
 
 PHONE = "972501234567"
@@ -16,12 +17,6 @@ PHONE = "972501234567"
 
 async def _customer(tenant: Tenant, phone: str = PHONE) -> Customer:
     return await Customer.create(account_id=tenant.account.id, phone=phone)
-
-
-async def _assign(
-    client: httpx.AsyncClient, tenant: Tenant, body: dict[str, object]
-) -> httpx.Response:
-    return await client.post("/mumbleapi/assign-bot", json=body, headers=tenant.headers)
 
 
 async def test_bots_are_listed_with_id_and_name(client: httpx.AsyncClient, tenant: Tenant) -> None:
@@ -54,7 +49,9 @@ async def test_another_account_sees_none_of_the_bots(
 async def test_flow_bot_is_assigned_by_its_id(client: httpx.AsyncClient, tenant: Tenant) -> None:
     customer = await _customer(tenant)
     bot = await service.create_bot(tenant.account.id, "Welcome flow")
-    response = await _assign(client, tenant, {"customer_phone": PHONE, "bot_token": str(bot.id)})
+    response = await post(
+        client, tenant, "assign-bot", {"customer_phone": PHONE, "bot_token": str(bot.id)}
+    )
     assert response.status_code == 200
     assert response.json() == {"success": True, "message": "Bot assigned successfully"}
     stored = await Customer.get(id=customer.id)
@@ -70,7 +67,9 @@ async def test_ai_assistant_is_assigned(client: httpx.AsyncClient, tenant: Tenan
     customer = await _customer(tenant)
     bot = await service.create_bot(tenant.account.id, "Welcome flow")
     await Customer.filter(id=customer.id).update(bot_id=bot.id, bot_mode="bot")
-    response = await _assign(client, tenant, {"customer_phone": PHONE, "bot_token": "AI"})
+    response = await post(
+        client, tenant, "assign-bot", {"customer_phone": PHONE, "bot_token": "AI"}
+    )
     assert response.status_code == 200
     assert response.json() == {"success": True, "message": "Bot assigned successfully"}
     stored = await Customer.get(id=customer.id)
@@ -82,15 +81,21 @@ async def test_ai_token_is_read_case_insensitively_like_add_new_customer(
     client: httpx.AsyncClient, tenant: Tenant
 ) -> None:
     customer = await _customer(tenant)
-    response = await _assign(client, tenant, {"customer_phone": PHONE, "bot_token": "ai"})
+    response = await post(
+        client, tenant, "assign-bot", {"customer_phone": PHONE, "bot_token": "ai"}
+    )
     assert response.status_code == 200
     assert (await Customer.get(id=customer.id)).bot_mode == "AI"
 
 
 async def test_bots_are_turned_off(client: httpx.AsyncClient, tenant: Tenant) -> None:
     customer = await _customer(tenant)
-    assert (await _assign(client, tenant, {"customer_phone": PHONE, "bot_token": "AI"})).is_success
-    response = await _assign(client, tenant, {"customer_phone": PHONE, "bot_token": "turn_off"})
+    assert (
+        await post(client, tenant, "assign-bot", {"customer_phone": PHONE, "bot_token": "AI"})
+    ).is_success
+    response = await post(
+        client, tenant, "assign-bot", {"customer_phone": PHONE, "bot_token": "turn_off"}
+    )
     assert response.status_code == 200
     stored = await Customer.get(id=customer.id)
     assert stored.bot_id is None  # type: ignore[attr-defined]
@@ -104,7 +109,7 @@ async def test_assigning_the_same_bot_again_records_no_new_event(
     await _customer(tenant)
     body = {"customer_phone": PHONE, "bot_token": "AI"}
     for _ in range(2):
-        response = await _assign(client, tenant, body)
+        response = await post(client, tenant, "assign-bot", body)
         assert response.status_code == 200
     assert await Event.filter(type="customer.assigned").count() == 1
 
@@ -136,7 +141,9 @@ async def test_unknown_bot_token_is_404(
     client: httpx.AsyncClient, tenant: Tenant, token: str
 ) -> None:
     customer = await _customer(tenant)
-    response = await _assign(client, tenant, {"customer_phone": PHONE, "bot_token": token})
+    response = await post(
+        client, tenant, "assign-bot", {"customer_phone": PHONE, "bot_token": token}
+    )
     assert response.status_code == 404
     assert response.json() == {"error": True, "message": "Bot not found."}
     assert (await Customer.get(id=customer.id)).bot_mode is None
@@ -145,7 +152,7 @@ async def test_unknown_bot_token_is_404(
 
 async def test_numeric_bot_token_is_not_found(client: httpx.AsyncClient, tenant: Tenant) -> None:
     await _customer(tenant)
-    response = await _assign(client, tenant, {"customer_phone": PHONE, "bot_token": 42})
+    response = await post(client, tenant, "assign-bot", {"customer_phone": PHONE, "bot_token": 42})
     assert response.status_code == 404
     assert response.json() == {"error": True, "message": "Bot not found."}
 
@@ -170,7 +177,7 @@ async def test_assign_refuses_bad_input(
     message: str,
 ) -> None:
     customer = await _customer(tenant)
-    response = await _assign(client, tenant, body)
+    response = await post(client, tenant, "assign-bot", body)
     assert response.status_code == status
     assert response.json() == {"error": True, "message": message}
     assert (await Customer.get(id=customer.id)).bot_mode is None
@@ -181,8 +188,8 @@ async def test_another_accounts_bot_is_not_found(
 ) -> None:
     theirs = await service.create_bot(tenant.account.id, "Welcome flow")
     customer = await _customer(other_tenant)
-    response = await _assign(
-        client, other_tenant, {"customer_phone": PHONE, "bot_token": str(theirs.id)}
+    response = await post(
+        client, other_tenant, "assign-bot", {"customer_phone": PHONE, "bot_token": str(theirs.id)}
     )
     assert response.status_code == 404
     assert response.json() == {"error": True, "message": "Bot not found."}
@@ -193,7 +200,9 @@ async def test_another_account_cannot_assign_a_bot_to_the_first_accounts_custome
     client: httpx.AsyncClient, tenant: Tenant, other_tenant: Tenant
 ) -> None:
     customer = await _customer(tenant)
-    response = await _assign(client, other_tenant, {"customer_phone": PHONE, "bot_token": "AI"})
+    response = await post(
+        client, other_tenant, "assign-bot", {"customer_phone": PHONE, "bot_token": "AI"}
+    )
     assert response.status_code == 404
     assert response.json() == {"error": True, "message": "Customer not found"}
     assert (await Customer.get(id=customer.id)).bot_mode is None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 
 from mumble.conversations.service import PER_PAGE
@@ -10,9 +12,7 @@ from tests.conftest import SandboxHandle, Tenant
 from tests.messages.support import PHONE, customer_writes, send_text
 
 
-async def _conversation(
-    client: httpx.AsyncClient, tenant: Tenant, **params: object
-) -> httpx.Response:
+async def _conversation(client: httpx.AsyncClient, tenant: Tenant, **params: Any) -> httpx.Response:
     return await client.get(
         "/mumbleapi/get-conversation",
         params={"customer_phone": PHONE, **params},

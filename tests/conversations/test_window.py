@@ -29,9 +29,11 @@ async def _is_active(client: httpx.AsyncClient, tenant: Tenant, phone: str = PHO
         "/mumbleapi/is-active-conv", params={"customer_phone": phone}, headers=tenant.headers
     )
     assert response.status_code == 200, response.text
-    body = response.json()
-    assert body["success"] is True
-    return body["is_active"]
+    answer = response.json()
+    assert answer["success"] is True
+    active = answer["is_active"]
+    assert isinstance(active, bool)
+    return active
 
 
 async def test_window_opens_when_the_customer_writes_and_expires_after_24_hours(

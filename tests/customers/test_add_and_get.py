@@ -13,7 +13,8 @@ from mumble.bots.service import create_bot
 from mumble.customers.fields import ATTRIBUTION_FIELDS
 from mumble.models import Customer, CustomFieldDefinition
 from tests.conftest import Tenant
-from tests.customers.helpers import PHONE, add_customer, get_customer
+from tests.customers.support import PHONE, add_customer, get_customer
+from tests.database import column
 
 
 async def test_added_customer_is_returned_with_reference_fields(
@@ -159,8 +160,10 @@ async def test_custom_fields_are_accepted_on_add(client: httpx.AsyncClient, tena
         "ratio": 0.5,
         "note": "",
     }
-    names = await CustomFieldDefinition.filter(account_id=tenant.account.id).values_list(
-        "name", flat=True
+    names = column(
+        await CustomFieldDefinition.filter(account_id=tenant.account.id).values_list(
+            "name", flat=True
+        )
     )
     assert sorted(names) == ["company_size", "lead_score", "note", "ratio", "vip"]
 

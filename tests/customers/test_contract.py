@@ -6,12 +6,14 @@ import httpx
 import pytest
 
 from mumble.bots.service import create_bot
-from mumble.customers.service import customer_view, ensure_customer, find_customer
+from mumble.customers.service import ensure_customer, find_customer
+from mumble.customers.views import customer_view
 from mumble.errors import BadRequest, NotFound
 from mumble.models import Customer, Event
 from tests.clock import FrozenClock
 from tests.conftest import Tenant
-from tests.customers.helpers import PHONE, add_customer, get_customer
+from tests.customers.support import PHONE, add_customer, get_customer
+from tests.database import column
 
 
 async def test_find_customer_is_scoped_to_the_account(
@@ -45,7 +47,9 @@ async def test_ensure_customer_creates_then_updates(
     assert view["email"] == "A@example.com"
     assert view["source"] == "whatsapp"
     assert view["bot"] == {"type": "flow", "id": str(bot.id), "name": "Flow"}
-    types = await Event.filter(account_id=account_id).order_by("seq").values_list("type", flat=True)
+    types = column(
+        await Event.filter(account_id=account_id).order_by("seq").values_list("type", flat=True)
+    )
     assert types == ["customer.created", "customer.updated"]
     assert await Customer.all().count() == 1
 

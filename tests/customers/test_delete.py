@@ -8,7 +8,7 @@ import httpx
 
 from mumble.models import Customer, CustomerLabel, Label, Message
 from tests.conftest import Tenant
-from tests.customers.helpers import PHONE, add_customer, get_customer
+from tests.customers.support import PHONE, add_customer, get_customer
 
 
 async def test_delete_removes_customer_label_links_and_messages(

@@ -10,7 +10,7 @@ import httpx
 from mumble.bots.service import create_bot
 from mumble.models import CustomFieldDefinition
 from tests.conftest import Tenant
-from tests.customers.helpers import PHONE, add_customer, get_customer
+from tests.customers.support import PHONE, add_customer, get_customer
 
 TOO_MANY = "Cannot add more than 15 custom fields per account"
 

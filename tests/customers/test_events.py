@@ -9,7 +9,7 @@ import httpx
 from mumble.models import Customer, Event
 from mumble.team.service import create_agent, create_team
 from tests.conftest import Tenant
-from tests.customers.helpers import PHONE, add_customer, get_customer
+from tests.customers.support import PHONE, add_customer, get_customer
 
 
 async def _events(tenant: Tenant) -> list[dict[str, Any]]:

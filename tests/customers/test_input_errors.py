@@ -9,7 +9,7 @@ import pytest
 
 from mumble.models import Customer, CustomFieldDefinition
 from tests.conftest import Tenant
-from tests.customers.helpers import PHONE, add_customer, get_customer
+from tests.customers.support import PHONE, add_customer, get_customer
 
 ADD_FAILED = "Failed to add customer due to invalid input"
 EDIT_FAILED = "Failed to update customer due to invalid input"

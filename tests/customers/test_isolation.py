@@ -7,7 +7,7 @@ import httpx
 from mumble.models import Customer
 from mumble.team.service import create_agent, create_team
 from tests.conftest import Tenant
-from tests.customers.helpers import PHONE, add_customer, get_customer
+from tests.customers.support import PHONE, add_customer, get_customer
 
 NOT_FOUND = {"error": True, "message": "Customer not found"}
 

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import httpx
 
 from mumble.models import Customer, CustomerLabel, Label
 from mumble.team.service import create_agent, create_team
 from tests.conftest import Tenant
-from tests.customers.helpers import add_customer
+from tests.customers.support import add_customer
 
 
-async def _page(client: httpx.AsyncClient, tenant: Tenant, page: object = None) -> httpx.Response:
-    params = {} if page is None else {"page": page}
+async def _page(client: httpx.AsyncClient, tenant: Tenant, page: Any = None) -> httpx.Response:
+    params: dict[str, Any] = {} if page is None else {"page": page}
     return await client.get("/mumbleapi/get-all-customers", params=params, headers=tenant.headers)
 
 

@@ -8,7 +8,7 @@ from mumble.models import Customer
 from mumble.team.service import create_agent
 from tests.access import key_with_permissions
 from tests.conftest import Tenant
-from tests.customers.helpers import PHONE, add_customer
+from tests.customers.support import PHONE, add_customer
 
 
 async def test_read_only_key_reads_but_cannot_write_or_assign(

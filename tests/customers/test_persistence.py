@@ -10,7 +10,7 @@ from mumble.settings import Settings
 from mumble.team.service import create_agent
 from tests import database
 from tests.clock import FrozenClock
-from tests.customers.helpers import PHONE
+from tests.customers.support import PHONE
 from tests.live import serve
 
 

@@ -11,7 +11,7 @@ import pytest
 from mumble.customers.fields import CONVERSATION_STATUSES
 from mumble.team.service import create_agent, create_team
 from tests.conftest import Tenant
-from tests.customers.helpers import PHONE, add_customer, get_customer
+from tests.customers.support import PHONE, add_customer, get_customer
 
 
 async def _post(

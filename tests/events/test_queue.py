@@ -6,6 +6,7 @@ import asyncio
 import datetime as dt
 import random
 import uuid
+from typing import Any
 
 import pytest
 from tortoise.transactions import in_transaction
@@ -20,7 +21,7 @@ from tests.conftest import Tenant
 NOW = dt.datetime(2026, 6, 29, 12, 0, tzinfo=dt.UTC)
 
 
-async def _endpoint(tenant: Tenant, events: list[str], **extra: object) -> WebhookEndpoint:
+async def _endpoint(tenant: Tenant, events: list[str], **extra: Any) -> WebhookEndpoint:
     return await WebhookEndpoint.create(
         account_id=tenant.account.id,
         url="http://127.0.0.1:9/hook",

@@ -12,6 +12,7 @@ import pytest
 from mumble.models import Customer, Event, Message
 from tests.clock import FrozenClock
 from tests.conftest import SandboxHandle, Tenant
+from tests.database import column
 from tests.messages.support import PHONE, customer_writes, messages_envelope, post_signed
 
 CASES: list[tuple[dict[str, Any], str, str | None]] = [
@@ -82,7 +83,7 @@ async def test_first_contact_creates_the_customer_with_the_profile_name_and_open
     assert customer.name == "Dana Cohen"
     assert customer.last_inbound_at == clock.now()
     assert customer.last_interaction == clock.now()
-    types = (
+    types = column(
         await Event.filter(account_id=tenant.account.id)
         .order_by("seq")
         .values_list("type", flat=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+from typing import Any
 
 import httpx
 
@@ -15,14 +16,15 @@ from tests.messages.support import PHONE, customer_writes, inject_fault
 JPEG = b"\xff\xd8\xff\xe0" + b"jpeg-bytes" * 50
 
 
-async def _conversation_item(client: httpx.AsyncClient, tenant: Tenant) -> dict:
+async def _conversation_item(client: httpx.AsyncClient, tenant: Tenant) -> dict[str, Any]:
     conv = await client.get(
         "/mumbleapi/get-conversation", params={"customer_phone": PHONE}, headers=tenant.headers
     )
-    return conv.json()["messages"][-1]
+    item: dict[str, Any] = conv.json()["messages"][-1]
+    return item
 
 
-async def _wait_for_media_url(client: httpx.AsyncClient, tenant: Tenant) -> dict:
+async def _wait_for_media_url(client: httpx.AsyncClient, tenant: Tenant) -> dict[str, Any]:
     for _ in range(100):
         item = await _conversation_item(client, tenant)
         if item["media_url"]:

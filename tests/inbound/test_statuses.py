@@ -10,6 +10,7 @@ from mumble.messages.statuses import apply_pending
 from mumble.models import Event, Message, PendingStatus
 from tests.clock import FrozenClock
 from tests.conftest import SandboxHandle, Tenant
+from tests.database import column
 from tests.messages.support import (
     PHONE,
     customer_writes,
@@ -30,13 +31,13 @@ def _status(wamid: str, status: str, ts: int = 1782734500, **extra: Any) -> dict
     return {"id": wamid, "status": status, "timestamp": str(ts), "recipient_id": PHONE, **extra}
 
 
-async def _post_statuses(client: httpx.AsyncClient, tenant: Tenant, *items: dict) -> None:
+async def _post_statuses(client: httpx.AsyncClient, tenant: Tenant, *items: dict[str, Any]) -> None:
     response = await post_signed(client, messages_envelope(tenant, statuses=list(items)))
     assert response.status_code == 200
 
 
 async def _events(tenant: Tenant) -> list[str]:
-    return list(
+    return column(
         await Event.filter(account_id=tenant.account.id, type__startswith="message.")
         .order_by("seq")
         .values_list("type", flat=True)

@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from mumble.models import Customer, CustomerLabel, Event, Label
+from tests.api import delete, post
 from tests.conftest import Tenant
 
 PHONE = "972501234567"
@@ -21,24 +22,15 @@ async def _label(tenant: Tenant, name: str = "VIP customers") -> Label:
     return await Label.create(account_id=tenant.account.id, name=name)
 
 
-async def _add(
-    client: httpx.AsyncClient, tenant: Tenant, body: dict[str, object]
-) -> httpx.Response:
-    return await client.post("/mumbleapi/add-customer-to-label", json=body, headers=tenant.headers)
-
-
-async def _remove(
-    client: httpx.AsyncClient, tenant: Tenant, body: dict[str, object]
-) -> httpx.Response:
-    return await client.request(
-        "DELETE", "/mumbleapi/remove-customer-from-label", json=body, headers=tenant.headers
-    )
-
-
 async def test_customer_is_added_to_a_label(client: httpx.AsyncClient, tenant: Tenant) -> None:
     customer = await _customer(tenant)
     label = await _label(tenant)
-    response = await _add(client, tenant, {"customer_phone": PHONE, "label_name": "VIP customers"})
+    response = await post(
+        client,
+        tenant,
+        "add-customer-to-label",
+        {"customer_phone": PHONE, "label_name": "VIP customers"},
+    )
     assert response.status_code == 200
     assert response.json() == {"success": True, "message": "added successfully"}
     assert await CustomerLabel.filter(customer=customer, label=label).count() == 1
@@ -52,8 +44,11 @@ async def test_customer_is_added_to_a_label(client: httpx.AsyncClient, tenant: T
 async def test_phone_is_normalised_before_lookup(client: httpx.AsyncClient, tenant: Tenant) -> None:
     customer = await _customer(tenant)
     await _label(tenant)
-    response = await _add(
-        client, tenant, {"customer_phone": "+972 50-123-4567", "label_name": "VIP customers"}
+    response = await post(
+        client,
+        tenant,
+        "add-customer-to-label",
+        {"customer_phone": "+972 50-123-4567", "label_name": "VIP customers"},
     )
     assert response.status_code == 200
     assert await CustomerLabel.filter(customer=customer).count() == 1
@@ -66,7 +61,7 @@ async def test_adding_twice_keeps_one_link_and_one_event(
     await _label(tenant)
     body = {"customer_phone": PHONE, "label_name": "VIP customers"}
     for _ in range(2):
-        response = await _add(client, tenant, body)
+        response = await post(client, tenant, "add-customer-to-label", body)
         assert response.status_code == 200
         assert response.json() == {"success": True, "message": "added successfully"}
     assert await CustomerLabel.filter(customer=customer).count() == 1
@@ -77,7 +72,9 @@ async def test_concurrent_adds_store_one_link(client: httpx.AsyncClient, tenant:
     customer = await _customer(tenant)
     await _label(tenant)
     body = {"customer_phone": PHONE, "label_name": "VIP customers"}
-    responses = await asyncio.gather(*(_add(client, tenant, body) for _ in range(6)))
+    responses = await asyncio.gather(
+        *(post(client, tenant, "add-customer-to-label", body) for _ in range(6))
+    )
     assert [r.status_code for r in responses] == [200] * 6
     assert await CustomerLabel.filter(customer=customer).count() == 1
     assert await Event.filter(type="customer.label_added").count() == 1
@@ -100,7 +97,12 @@ async def test_add_takes_its_parameters_from_the_query_string(
 async def test_add_with_a_unicode_label(client: httpx.AsyncClient, tenant: Tenant) -> None:
     customer = await _customer(tenant)
     await _label(tenant, "לקוחות 🎉")
-    response = await _add(client, tenant, {"customer_phone": PHONE, "label_name": "לקוחות 🎉"})
+    response = await post(
+        client,
+        tenant,
+        "add-customer-to-label",
+        {"customer_phone": PHONE, "label_name": "לקוחות 🎉"},
+    )
     assert response.status_code == 200
     assert await CustomerLabel.filter(customer=customer).count() == 1
 
@@ -126,7 +128,7 @@ async def test_add_refuses_bad_input(
 ) -> None:
     await _customer(tenant)
     await _label(tenant)
-    response = await _add(client, tenant, body)
+    response = await post(client, tenant, "add-customer-to-label", body)
     assert response.status_code == 400
     assert response.json() == {"error": True, "message": message}
     assert await CustomerLabel.all().count() == 0
@@ -134,14 +136,21 @@ async def test_add_refuses_bad_input(
 
 async def test_add_to_an_unknown_customer_is_404(client: httpx.AsyncClient, tenant: Tenant) -> None:
     await _label(tenant)
-    response = await _add(client, tenant, {"customer_phone": PHONE, "label_name": "VIP customers"})
+    response = await post(
+        client,
+        tenant,
+        "add-customer-to-label",
+        {"customer_phone": PHONE, "label_name": "VIP customers"},
+    )
     assert response.status_code == 404
     assert response.json() == {"error": True, "message": "Customer not found"}
 
 
 async def test_add_to_an_unknown_label_is_404(client: httpx.AsyncClient, tenant: Tenant) -> None:
     await _customer(tenant)
-    response = await _add(client, tenant, {"customer_phone": PHONE, "label_name": "Nope"})
+    response = await post(
+        client, tenant, "add-customer-to-label", {"customer_phone": PHONE, "label_name": "Nope"}
+    )
     assert response.status_code == 404
     assert response.json() == {"error": True, "message": "Label not found"}
     assert await Label.all().count() == 0
@@ -152,8 +161,11 @@ async def test_another_account_cannot_tag_the_first_accounts_customer(
 ) -> None:
     await _customer(tenant)
     await _label(other_tenant)
-    response = await _add(
-        client, other_tenant, {"customer_phone": PHONE, "label_name": "VIP customers"}
+    response = await post(
+        client,
+        other_tenant,
+        "add-customer-to-label",
+        {"customer_phone": PHONE, "label_name": "VIP customers"},
     )
     assert response.status_code == 404
     assert response.json() == {"error": True, "message": "Customer not found"}
@@ -165,8 +177,11 @@ async def test_another_account_cannot_use_the_first_accounts_label(
 ) -> None:
     await _label(tenant)
     await _customer(other_tenant)
-    response = await _add(
-        client, other_tenant, {"customer_phone": PHONE, "label_name": "VIP customers"}
+    response = await post(
+        client,
+        other_tenant,
+        "add-customer-to-label",
+        {"customer_phone": PHONE, "label_name": "VIP customers"},
     )
     assert response.status_code == 404
     assert response.json() == {"error": True, "message": "Label not found"}
@@ -179,8 +194,11 @@ async def test_customer_is_removed_from_a_label(client: httpx.AsyncClient, tenan
     kept = await _label(tenant, "Kept")
     await CustomerLabel.create(customer=customer, label=label)
     await CustomerLabel.create(customer=customer, label=kept)
-    response = await _remove(
-        client, tenant, {"customer_phone": PHONE, "label_name": "VIP customers"}
+    response = await delete(
+        client,
+        tenant,
+        "remove-customer-from-label",
+        {"customer_phone": PHONE, "label_name": "VIP customers"},
     )
     assert response.status_code == 200
     assert response.json() == {"success": True, "message": "removed successfully"}
@@ -212,8 +230,11 @@ async def test_removing_a_customer_not_in_the_label_is_400(
 ) -> None:
     await _customer(tenant)
     await _label(tenant)
-    response = await _remove(
-        client, tenant, {"customer_phone": PHONE, "label_name": "VIP customers"}
+    response = await delete(
+        client,
+        tenant,
+        "remove-customer-from-label",
+        {"customer_phone": PHONE, "label_name": "VIP customers"},
     )
     assert response.status_code == 400
     assert response.json() == {"error": True, "message": "Customer is not in the label"}
@@ -227,8 +248,8 @@ async def test_removing_twice_is_400_the_second_time(
     label = await _label(tenant)
     await CustomerLabel.create(customer=customer, label=label)
     body = {"customer_phone": PHONE, "label_name": "VIP customers"}
-    assert (await _remove(client, tenant, body)).status_code == 200
-    second = await _remove(client, tenant, body)
+    assert (await delete(client, tenant, "remove-customer-from-label", body)).status_code == 200
+    second = await delete(client, tenant, "remove-customer-from-label", body)
     assert second.status_code == 400
     assert second.json() == {"error": True, "message": "Customer is not in the label"}
 
@@ -257,7 +278,7 @@ async def test_remove_refuses_bad_input(
     customer = await _customer(tenant)
     label = await _label(tenant)
     await CustomerLabel.create(customer=customer, label=label)
-    response = await _remove(client, tenant, body)
+    response = await delete(client, tenant, "remove-customer-from-label", body)
     assert response.status_code == status
     assert response.json() == {"error": True, "message": message}
     assert await CustomerLabel.all().count() == 1
@@ -270,8 +291,11 @@ async def test_another_account_cannot_untag_the_first_accounts_customer(
     label = await _label(tenant)
     await CustomerLabel.create(customer=customer, label=label)
     await _label(other_tenant)
-    response = await _remove(
-        client, other_tenant, {"customer_phone": PHONE, "label_name": "VIP customers"}
+    response = await delete(
+        client,
+        other_tenant,
+        "remove-customer-from-label",
+        {"customer_phone": PHONE, "label_name": "VIP customers"},
     )
     assert response.status_code == 404
     assert response.json() == {"error": True, "message": "Customer not found"}
@@ -287,10 +311,17 @@ async def test_get_customer_shows_the_labels_added_and_removed(
     assert created.status_code == 200, created.text
     for name in ("VIP", "Leads"):
         await _label(tenant, name)
-        response = await _add(client, tenant, {"customer_phone": PHONE, "label_name": name})
+        response = await post(
+            client, tenant, "add-customer-to-label", {"customer_phone": PHONE, "label_name": name}
+        )
         assert response.status_code == 200
     assert (
-        await _remove(client, tenant, {"customer_phone": PHONE, "label_name": "VIP"})
+        await delete(
+            client,
+            tenant,
+            "remove-customer-from-label",
+            {"customer_phone": PHONE, "label_name": "VIP"},
+        )
     ).is_success
     shown = await client.get(
         "/mumbleapi/get-customer", params={"customer_phone": PHONE}, headers=tenant.headers

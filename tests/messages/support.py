@@ -9,6 +9,7 @@ import orjson
 
 from mumble.models import Message
 from mumble.whatsapp.signature import HEADER, sign
+from tests.api import body, post
 from tests.conftest import TEST_APP_SECRET, SandboxHandle, Tenant
 
 PHONE = "972501234567"
@@ -18,12 +19,12 @@ async def customer_writes(
     sandbox: SandboxHandle, tenant: Tenant, phone: str | None = PHONE, **spec: Any
 ) -> dict[str, Any]:
     """The customer sends a message (text by default); the sandbox delivers the webhook."""
-    body: dict[str, Any] = {"phone_number_id": tenant.account.phone_number_id, **spec}
+    request: dict[str, Any] = {"phone_number_id": tenant.account.phone_number_id, **spec}
     if phone is not None:
-        body["from"] = phone
-    response = await sandbox.control.post("/_sandbox/inbound", json=body)
+        request["from"] = phone
+    response = await sandbox.control.post("/_sandbox/inbound", json=request)
     assert response.status_code == 200, response.text
-    result = response.json()
+    result = body(response)
     assert result["delivery"] == [200], result
     return result
 
@@ -33,7 +34,8 @@ async def sent_to_meta(sandbox: SandboxHandle, tenant: Tenant) -> list[dict[str,
     response = await sandbox.control.get(
         "/_sandbox/messages", params={"phone_number_id": tenant.account.phone_number_id}
     )
-    return response.json()["data"]
+    data: list[dict[str, Any]] = body(response)["data"]
+    return data
 
 
 async def inject_fault(sandbox: SandboxHandle, **fault: Any) -> None:
@@ -85,11 +87,7 @@ async def send_text(
     phone: str = PHONE,
     **extra: Any,
 ) -> httpx.Response:
-    return await client.post(
-        "/mumbleapi/send-text-message",
-        json={"customer_phone": phone, "text": text, **extra},
-        headers=tenant.headers,
-    )
+    return await post(client, tenant, "send-text-message", customer_phone=phone, text=text, **extra)
 
 
 async def stored_messages(tenant: Tenant) -> list[Message]:

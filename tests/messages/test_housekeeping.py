@@ -8,6 +8,7 @@ from mumble.messages.housekeeping import purge_expired
 from mumble.models import IdempotencyRecord, PendingStatus
 from tests.clock import FrozenClock
 from tests.conftest import Tenant
+from tests.database import column
 
 
 async def test_purge_drops_only_what_expired(tenant: Tenant, clock: FrozenClock) -> None:
@@ -26,5 +27,5 @@ async def test_purge_drops_only_what_expired(tenant: Tenant, clock: FrozenClock)
         account_id=account, wamid="w2", status="read", occurred_at=now - dt.timedelta(days=1)
     )
     assert await purge_expired(now) == (1, 1)
-    assert await IdempotencyRecord.all().values_list("key", flat=True) == ["new"]
-    assert await PendingStatus.all().values_list("wamid", flat=True) == ["w2"]
+    assert column(await IdempotencyRecord.all().values_list("key", flat=True)) == ["new"]
+    assert column(await PendingStatus.all().values_list("wamid", flat=True)) == ["w2"]

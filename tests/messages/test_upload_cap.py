@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -48,7 +49,7 @@ async def test_chunked_upload_over_the_cap_is_413(
         "Content-Type: application/pdf\r\n\r\n%PDF-1.7\n"
     ).encode()
 
-    async def body():  # type: ignore[no-untyped-def]
+    async def body() -> AsyncIterator[bytes]:
         yield head
         for _ in range(4):
             yield b"x" * CAP

@@ -19,6 +19,7 @@ import orjson
 
 from mumble.db import open_database
 from mumble.models import Message, WebhookDelivery
+from tests.database import column
 from tests.webhooks.receiver import Receiver
 
 DEMO_NUMBER = "100000000000001"
@@ -203,7 +204,7 @@ async def test_sigterm_finishes_the_in_flight_send_and_delivery_then_exits_zero(
     assert response.status_code == 200, response.text
     assert exit_code == 0, "".join(serve.stderr)
     async with open_database(serve.database_url):
-        statuses = await WebhookDelivery.all().values_list("status", flat=True)
+        statuses = column(await WebhookDelivery.all().values_list("status", flat=True))
         sent = await Message.get(direction="outbound")
     # The delivery in flight at SIGTERM was finished and recorded: no lease left behind.
     assert statuses == ["delivered"]

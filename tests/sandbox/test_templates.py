@@ -49,7 +49,8 @@ async def _create(sandbox: SandboxHandle, body: dict[str, Any] = ORDER_UPDATE) -
 async def _status(sandbox: SandboxHandle, template_id: str, **body: Any) -> dict[str, Any]:
     response = await sandbox.control.post(f"/_sandbox/templates/{template_id}/status", json=body)
     assert response.status_code == 200
-    return response.json()
+    answer: dict[str, Any] = response.json()
+    return answer
 
 
 async def _send(

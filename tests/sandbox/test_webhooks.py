@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from typing import Any
 
 import pytest
 
@@ -112,7 +113,7 @@ async def test_early_statuses_must_be_known_statuses(sandbox: SandboxHandle, ear
     assert (await sandbox.control.get("/_sandbox/faults")).json() == {"data": []}
 
 
-def _statuses(body: dict) -> list[dict]:
+def _statuses(body: dict[str, Any]) -> list[dict[str, Any]]:
     return [s for e in body["entry"] for c in e["changes"] for s in c["value"]["statuses"]]
 
 
@@ -165,7 +166,7 @@ async def test_a_failed_status_carries_metas_webhook_error(
     ],
 )
 async def test_simulated_inbound_messages_have_metas_shape(
-    sandbox: SandboxHandle, received: Received, kind: str, extra: dict, check: object
+    sandbox: SandboxHandle, received: Received, kind: str, extra: dict[str, Any], check: object
 ) -> None:
     response = await sandbox.control.post(
         "/_sandbox/inbound",

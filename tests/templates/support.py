@@ -15,6 +15,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from mumble.models import Template
+from tests.api import get, ok, post
 from tests.conftest import SandboxHandle, Tenant
 from tests.live import serve
 
@@ -65,13 +66,12 @@ async def media_server() -> AsyncIterator[str]:
 
 
 async def create(client: httpx.AsyncClient, tenant: Tenant, **fields: Any) -> httpx.Response:
-    return await client.post("/mumbleapi/create-template", json=fields, headers=tenant.headers)
+    return await post(client, tenant, "create-template", fields)
 
 
 async def list_templates(client: httpx.AsyncClient, tenant: Tenant) -> list[dict[str, Any]]:
-    response = await client.get("/mumbleapi/get-templates", headers=tenant.headers)
-    assert response.status_code == 200, response.text
-    return response.json()["templates"]
+    templates: list[dict[str, Any]] = ok(await get(client, tenant, "get-templates"))["templates"]
+    return templates
 
 
 async def shown(client: httpx.AsyncClient, tenant: Tenant, template_id: str) -> dict[str, Any]:
@@ -88,14 +88,16 @@ async def set_status(
         f"/_sandbox/templates/{meta_id}/status", json={"status": status, **extra}
     )
     assert response.status_code == 200, response.text
-    return response.json()
+    answer: dict[str, Any] = response.json()
+    return answer
 
 
 async def review(sandbox: SandboxHandle, meta_id: str) -> dict[str, Any]:
     """Meta reviews the template by the rulebook now (APPROVED or REJECTED + webhook)."""
     response = await sandbox.control.post(f"/_sandbox/templates/{meta_id}/review")
     assert response.status_code == 200, response.text
-    return response.json()
+    answer: dict[str, Any] = response.json()
+    return answer
 
 
 async def approved_template(

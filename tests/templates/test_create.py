@@ -50,6 +50,7 @@ async def test_each_reference_example_is_created_pending_and_then_approved(
         assert header["example"]["header_handle"][0].startswith("4::")
         uploads = await meta_requests(sandbox, "/uploads")
         assert len(uploads) == 1
+    assert row.meta_id is not None
     result = await review(sandbox, row.meta_id)
     assert result["status"] == "APPROVED", result["problems"]
     view = await shown(client, tenant, str(row.id))

@@ -27,7 +27,8 @@ GOOD = {"name": "shipping_note", "language": "en_US", "category": "UTILITY", "bo
 async def _created(client: httpx.AsyncClient, tenant: Tenant, **fields: Any) -> dict[str, Any]:
     response = await create(client, tenant, **(GOOD | fields))
     assert response.status_code == 200, response.text
-    return response.json()["data"]
+    data: dict[str, Any] = response.json()["data"]
+    return data
 
 
 async def _status(client: httpx.AsyncClient, tenant: Tenant, template_id: str) -> str:

@@ -15,6 +15,7 @@ import pytest_asyncio
 
 from mumble.events.worker import DeliveryWorker
 from mumble.settings import Settings
+from tests.api import ok, post
 from tests.clock import FrozenClock
 from tests.webhooks.receiver import Receiver
 
@@ -60,8 +61,4 @@ async def add_webhook(
     client: httpx.AsyncClient, headers: dict[str, str], url: str, events: list[str], **extra: Any
 ) -> dict[str, Any]:
     """Register a webhook through the API; returns the add-webhook body."""
-    response = await client.post(
-        "/mumbleapi/add-webhook", headers=headers, json={"url": url, "events": events, **extra}
-    )
-    assert response.status_code == 200, response.text
-    return response.json()
+    return ok(await post(client, headers, "add-webhook", url=url, events=events, **extra))

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import dataclasses
 from collections.abc import AsyncIterator
+from typing import Any
 
 import orjson
 from starlette.applications import Starlette
@@ -24,8 +25,10 @@ class Received:
     body: bytes
 
     @property
-    def payload(self) -> dict:
-        return orjson.loads(self.body)
+    def payload(self) -> dict[str, Any]:
+        value = orjson.loads(self.body)
+        assert isinstance(value, dict)
+        return value
 
 
 class Receiver:
@@ -51,7 +54,7 @@ class Receiver:
         return Response(b"ok", status_code=self.status)
 
     @property
-    def payloads(self) -> list[dict]:
+    def payloads(self) -> list[dict[str, Any]]:
         return [item.payload for item in self.received]
 
     @property

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from typing import Any
 
 import httpx
 import pytest
@@ -43,7 +44,7 @@ async def test_add_webhook_returns_id_and_secret_once(
         "created_at": body["webhook"]["created_at"],
     }
     stored = await WebhookEndpoint.get(id=body["id"])
-    assert (stored.account_id, stored.secret) == (tenant.account.id, secret)
+    assert (stored.account_id, stored.secret) == (tenant.account.id, secret)  # type: ignore[attr-defined]  # FK column
 
     listed = await client.get("/mumbleapi/get-webhooks", headers=tenant.headers)
     assert listed.status_code == 200
@@ -92,7 +93,7 @@ async def test_events_may_be_sent_as_comma_separated_form_text(
     ],
 )
 async def test_add_webhook_refuses_bad_input_with_a_clear_400(
-    client: httpx.AsyncClient, tenant: Tenant, body: dict, message: str
+    client: httpx.AsyncClient, tenant: Tenant, body: dict[str, Any], message: str
 ) -> None:
     response = await client.post("/mumbleapi/add-webhook", headers=tenant.headers, json=body)
     assert response.status_code == 400
@@ -154,7 +155,7 @@ async def test_edit_webhook_changes_url_events_and_enabled(
     ],
 )
 async def test_edit_webhook_refuses_bad_input(
-    client: httpx.AsyncClient, tenant: Tenant, body: dict, message: str
+    client: httpx.AsyncClient, tenant: Tenant, body: dict[str, Any], message: str
 ) -> None:
     created = await add_webhook(client, tenant.headers, HOOK, ["customer.created"])
     response = await client.post(

@@ -17,6 +17,7 @@ from mumble.events.outbox import EVENT_TYPES
 from mumble.events.worker import DeliveryWorker
 from mumble.models import Event
 from mumble.team import service as team_service
+from tests.api import ok, post
 from tests.conftest import SandboxHandle, Tenant
 from tests.messages.support import PHONE, customer_writes, send_text
 from tests.templates.support import approved_template
@@ -25,7 +26,7 @@ from tests.webhooks.receiver import Receiver
 
 
 # Copied literally from docs/webhooks.md ("Verifying a delivery").
-def verify_webhook(secret: str, headers: dict, body: bytes, tolerance: int = 300) -> bool:
+def verify_webhook(secret: str, headers: dict[str, str], body: bytes, tolerance: int = 300) -> bool:
     """True when the request really comes from Mumble. `body` is the raw request body."""
     msg_id, timestamp = headers["webhook-id"], headers["webhook-timestamp"]
     if abs(time.time() - int(timestamp)) > tolerance:  # refuse replays of old requests
@@ -34,11 +35,6 @@ def verify_webhook(secret: str, headers: dict, body: bytes, tolerance: int = 300
     signed = f"{msg_id}.{timestamp}.".encode() + body
     expected = "v1," + base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
     return any(hmac.compare_digest(expected, sig) for sig in headers["webhook-signature"].split())
-
-
-async def _post(client: httpx.AsyncClient, tenant: Tenant, path: str, **body: object) -> None:
-    response = await client.post(f"/mumbleapi/{path}", headers=tenant.headers, json=body)
-    assert response.status_code == 200, (path, response.text)
 
 
 async def test_every_event_type_is_delivered_signed_after_its_action(
@@ -53,14 +49,16 @@ async def test_every_event_type_is_delivered_signed_after_its_action(
     other = "972509999999"
 
     # Customers and labels, through their endpoints.
-    await _post(client, tenant, "add-new-customer", customer_phone=other, name="Bo")
-    await _post(client, tenant, "edit-customer", customer_phone=other, name="Bob")
-    await _post(client, tenant, "edit-customer-conv-status", customer_phone=other, status="open")
-    await _post(
-        client, tenant, "assign-customer-to-agent", customer_phone=other, agent_id=str(agent.id)
+    ok(await post(client, tenant, "add-new-customer", customer_phone=other, name="Bo"))
+    ok(await post(client, tenant, "edit-customer", customer_phone=other, name="Bob"))
+    ok(await post(client, tenant, "edit-customer-conv-status", customer_phone=other, status="open"))
+    ok(
+        await post(
+            client, tenant, "assign-customer-to-agent", customer_phone=other, agent_id=str(agent.id)
+        )
     )
-    await _post(client, tenant, "add-new-label", label_name="VIP")
-    await _post(client, tenant, "add-customer-to-label", customer_phone=other, label_name="VIP")
+    ok(await post(client, tenant, "add-new-label", label_name="VIP"))
+    ok(await post(client, tenant, "add-customer-to-label", customer_phone=other, label_name="VIP"))
     removed = await client.request(
         "DELETE",
         "/mumbleapi/remove-customer-from-label",
@@ -118,7 +116,7 @@ async def test_docs_recipe_rejects_a_tampered_body_a_wrong_secret_and_an_old_tim
     worker: DeliveryWorker,
 ) -> None:
     hook = await add_webhook(client, tenant.headers, receiver.url, ["customer.created"])
-    await _post(client, tenant, "add-new-customer", customer_phone="972501112222")
+    ok(await post(client, tenant, "add-new-customer", customer_phone="972501112222"))
     await drain(worker)
     (item,) = receiver.received
     assert verify_webhook(hook["secret"], item.headers, item.body)
@@ -144,10 +142,10 @@ async def test_only_subscribed_types_of_the_own_account_are_sent(
     worker: DeliveryWorker,
 ) -> None:
     await add_webhook(client, tenant.headers, receiver.url, ["customer.updated"])
-    await _post(client, tenant, "add-new-customer", customer_phone="972501112222")
-    await _post(client, tenant, "edit-customer", customer_phone="972501112222", name="Zed")
-    await _post(client, other_tenant, "add-new-customer", customer_phone="972501112222")
-    await _post(client, other_tenant, "edit-customer", customer_phone="972501112222", name="Q")
+    ok(await post(client, tenant, "add-new-customer", customer_phone="972501112222"))
+    ok(await post(client, tenant, "edit-customer", customer_phone="972501112222", name="Zed"))
+    ok(await post(client, other_tenant, "add-new-customer", customer_phone="972501112222"))
+    ok(await post(client, other_tenant, "edit-customer", customer_phone="972501112222", name="Q"))
     await drain(worker)
     assert receiver.types == ["customer.updated"]
     assert receiver.payloads[0]["account"] == str(tenant.account.id)

@@ -10,17 +10,11 @@ import httpx
 from mumble.events.queue import MAX_ATTEMPTS, RETRY_DELAYS
 from mumble.events.worker import DeliveryWorker
 from mumble.models import WebhookDelivery, WebhookEndpoint
+from tests.api import ok, post
 from tests.clock import FrozenClock
 from tests.conftest import Tenant
 from tests.webhooks.conftest import add_webhook, drain
 from tests.webhooks.receiver import Receiver
-
-
-async def _add_customer(client: httpx.AsyncClient, tenant: Tenant, phone: str) -> None:
-    response = await client.post(
-        "/mumbleapi/add-new-customer", headers=tenant.headers, json={"customer_phone": phone}
-    )
-    assert response.status_code == 200, response.text
 
 
 async def _fail_events_to_death(
@@ -33,7 +27,7 @@ async def _fail_events_to_death(
 ) -> None:
     """`count` new customers whose events fail every attempt (the receiver answers 500)."""
     for n in range(count):
-        await _add_customer(client, tenant, f"97250100{n:04d}")
+        ok(await post(client, tenant, "add-new-customer", customer_phone=f"97250100{n:04d}"))
     await drain(worker)
     for delay in RETRY_DELAYS:
         clock.current += _step(delay)
@@ -53,7 +47,7 @@ async def test_http_500_is_retried_with_exponential_backoff_until_dead(
     clock: FrozenClock,
 ) -> None:
     hook = await add_webhook(client, tenant.headers, receiver.url, ["customer.created"])
-    await _add_customer(client, tenant, "972501000001")
+    ok(await post(client, tenant, "add-new-customer", customer_phone="972501000001"))
     receiver.status = 500
     started = clock.now()
 
@@ -124,7 +118,7 @@ async def test_a_retry_that_succeeds_delivers_and_reports_the_next_retry_before(
     clock: FrozenClock,
 ) -> None:
     hook = await add_webhook(client, tenant.headers, receiver.url, ["customer.created"])
-    await _add_customer(client, tenant, "972501000001")
+    ok(await post(client, tenant, "add-new-customer", customer_phone="972501000001"))
     receiver.status = 503
     await drain(worker)
     delivery = await WebhookDelivery.get(endpoint_id=hook["id"])
@@ -135,6 +129,7 @@ async def test_a_retry_that_succeeds_delivers_and_reports_the_next_retry_before(
     )
     (row,) = listed.json()["deliveries"]
     assert (row["status_code"], row["delivery_status"]) == (503, "failed")
+    assert delivery.next_attempt_at is not None
     assert row["next_retry_at"] == delivery.next_attempt_at.isoformat()
 
     receiver.status = 200
@@ -154,13 +149,14 @@ async def test_timeout_is_a_failure_and_is_retried(
     clock: FrozenClock,
 ) -> None:
     hook = await add_webhook(client, tenant.headers, receiver.url, ["customer.created"])
-    await _add_customer(client, tenant, "972501000001")
+    ok(await post(client, tenant, "add-new-customer", customer_phone="972501000001"))
     receiver.hang = True  # the worker's timeout is 1 second in these tests
     await drain(worker)
     delivery = await WebhookDelivery.get(endpoint_id=hook["id"])
     assert delivery.status == "failed"
     assert delivery.last_status_code is None
     assert delivery.last_error == "Timed out after 1 seconds"
+    assert delivery.last_latency_ms is not None
     assert delivery.last_latency_ms >= 900
 
     receiver.hang = False
@@ -182,10 +178,12 @@ async def test_refused_connection_is_a_failure_and_is_retried(
     hook = await add_webhook(
         client, tenant.headers, f"http://127.0.0.1:{closed_port}/hook", ["customer.created"]
     )
-    await _add_customer(client, tenant, "972501000001")
+    ok(await post(client, tenant, "add-new-customer", customer_phone="972501000001"))
     await drain(worker)
     delivery = await WebhookDelivery.get(endpoint_id=hook["id"])
     assert delivery.status == "failed"
+    assert delivery.last_error is not None
+    assert delivery.next_attempt_at is not None
     assert delivery.last_error.startswith("Connection error: ")
     assert delivery.next_attempt_at - clock.now() <= dt.timedelta(seconds=6)
 
@@ -226,8 +224,8 @@ async def test_ten_dead_events_disable_the_endpoint_and_enabling_resumes_the_que
 
     # Events keep queueing while disabled, and nothing is sent.
     receiver.status = 200
-    await _add_customer(client, tenant, "972502000001")
-    await _add_customer(client, tenant, "972502000002")
+    ok(await post(client, tenant, "add-new-customer", customer_phone="972502000001"))
+    ok(await post(client, tenant, "add-new-customer", customer_phone="972502000002"))
     clock.advance(hours=1)
     assert await drain(worker) == 0
     assert len(receiver.received) == 10 * MAX_ATTEMPTS
@@ -258,7 +256,7 @@ async def test_a_success_resets_the_failed_event_count(
     await _fail_events_to_death(client, tenant, worker, clock, count=9)
     assert (await WebhookEndpoint.get(id=hook["id"])).consecutive_failures == 9
     receiver.status = 200
-    await _add_customer(client, tenant, "972503000001")
+    ok(await post(client, tenant, "add-new-customer", customer_phone="972503000001"))
     await drain(worker)
     endpoint = await WebhookEndpoint.get(id=hook["id"])
     assert (endpoint.enabled, endpoint.consecutive_failures) == (True, 0)
@@ -275,7 +273,7 @@ async def test_events_of_one_customer_arrive_in_order_while_others_flow(
         client, tenant.headers, receiver.url, ["customer.created", "customer.updated"]
     )
     receiver.status = 500
-    await _add_customer(client, tenant, "972501000001")  # A created
+    ok(await post(client, tenant, "add-new-customer", customer_phone="972501000001"))  # A created
     await drain(worker)
 
     receiver.status = 200
@@ -286,7 +284,7 @@ async def test_events_of_one_customer_arrive_in_order_while_others_flow(
             json={"customer_phone": "972501000001", "name": name},
         )
         assert edit.status_code == 200
-    await _add_customer(client, tenant, "972501000002")  # B created
+    ok(await post(client, tenant, "add-new-customer", customer_phone="972501000002"))  # B created
     await drain(worker)
     # A's later events wait behind its failed first one; B is not held up.
     seen = [(p["type"], p["data"]["customer"]["phone"]) for p in receiver.payloads]

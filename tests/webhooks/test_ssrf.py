@@ -98,6 +98,7 @@ async def test_delivery_time_check_refuses_an_address_that_became_private(
     assert receiver.received == []
     delivery = await WebhookDelivery.get(endpoint_id=endpoint.id)
     assert delivery.status == "failed"
+    assert delivery.last_error is not None
     assert delivery.last_error.startswith(
         "URL refused: URL points to a private or reserved address ("
     )

@@ -9,22 +9,17 @@ import httpx
 
 from mumble.events import signing
 from mumble.models import WebhookAttempt, WebhookDelivery
+from tests.api import post
 from tests.conftest import Tenant
 from tests.webhooks.conftest import add_webhook
 from tests.webhooks.receiver import Receiver
-
-
-async def _test(client: httpx.AsyncClient, tenant: Tenant, webhook_id: str) -> httpx.Response:
-    return await client.post(
-        "/mumbleapi/test-webhook", headers=tenant.headers, json={"webhook_id": webhook_id}
-    )
 
 
 async def test_test_webhook_sends_a_signed_sample_and_reports_success(
     client: httpx.AsyncClient, tenant: Tenant, receiver: Receiver
 ) -> None:
     hook = await add_webhook(client, tenant.headers, receiver.url, ["message.received"])
-    response = await _test(client, tenant, hook["id"])
+    response = await post(client, tenant, "test-webhook", webhook_id=hook["id"])
     assert response.status_code == 200
     body = response.json()
     assert body == {
@@ -59,7 +54,7 @@ async def test_test_webhook_reports_an_error_status(
 ) -> None:
     hook = await add_webhook(client, tenant.headers, receiver.url, ["message.received"])
     receiver.status = 500
-    body = (await _test(client, tenant, hook["id"])).json()
+    body = (await post(client, tenant, "test-webhook", webhook_id=hook["id"])).json()
     assert (body["success"], body["delivered"], body["status_code"], body["error"]) == (
         True,
         False,
@@ -77,7 +72,7 @@ async def test_test_webhook_reports_a_refused_connection(
     hook = await add_webhook(
         client, tenant.headers, f"http://127.0.0.1:{port}/x", ["message.received"]
     )
-    body = (await _test(client, tenant, hook["id"])).json()
+    body = (await post(client, tenant, "test-webhook", webhook_id=hook["id"])).json()
     assert (body["delivered"], body["status_code"]) == (False, None)
     assert body["error"].startswith("Connection error: ")
 
@@ -87,6 +82,6 @@ async def test_test_webhook_reports_a_timeout(
 ) -> None:
     hook = await add_webhook(client, tenant.headers, receiver.url, ["message.received"])
     receiver.hang = True
-    body = (await _test(client, tenant, hook["id"])).json()
+    body = (await post(client, tenant, "test-webhook", webhook_id=hook["id"])).json()
     assert (body["delivered"], body["status_code"]) == (False, None)
     assert body["error"] == "Timed out after 1 seconds"

@@ -21,7 +21,7 @@ from mumble.events.worker import single_worker_lock
 from mumble.models import Event, WebhookDelivery
 from mumble.settings import Settings
 from tests.conftest import Tenant
-from tests.database import is_postgres
+from tests.database import column, is_postgres
 from tests.webhooks.conftest import add_webhook
 from tests.webhooks.receiver import Receiver
 
@@ -113,7 +113,9 @@ async def test_killed_worker_mid_delivery_loses_nothing_after_restart(
         first.send_signal(signal.SIGKILL)
         assert await first.wait() == -signal.SIGKILL
     # Killed mid-delivery: the first event is leased to a dead worker, the rest wait behind it.
-    statuses = await WebhookDelivery.all().order_by("event_seq").values_list("status", flat=True)
+    statuses = column(
+        await WebhookDelivery.all().order_by("event_seq").values_list("status", flat=True)
+    )
     assert statuses == ["in_flight", "pending", "pending"]
 
     receiver.hang = False

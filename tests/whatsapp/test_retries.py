@@ -31,7 +31,8 @@ async def _sends_received(sandbox: SandboxHandle) -> int:
 def _closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        port: int = sock.getsockname()[1]
+        return port
 
 
 async def test_connection_refused_is_retried_with_backoff_then_502(

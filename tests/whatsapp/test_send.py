@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 
 from mumble.whatsapp.client import Channel, GraphClient
 from mumble.whatsapp.payloads import media_payload, template_payload, text_payload
+from tests.api import body
 from tests.conftest import SandboxHandle
 
 CUSTOMER = "16505551234"
@@ -17,8 +20,9 @@ async def _open_window(sandbox: SandboxHandle, channel: Channel) -> None:
     )
 
 
-async def _received(sandbox: SandboxHandle) -> list[dict]:
-    return (await sandbox.control.get("/_sandbox/messages")).json()["data"]
+async def _received(sandbox: SandboxHandle) -> list[dict[str, Any]]:
+    data: list[dict[str, Any]] = body(await sandbox.control.get("/_sandbox/messages"))["data"]
+    return data
 
 
 async def test_text_send_posts_metas_exact_body_and_returns_the_wamid(

@@ -6,6 +6,7 @@ from typing import Any
 
 import httpx
 
+from tests.api import get, ok, post
 from tests.conftest import Tenant
 
 PHONE = "972501234567"
@@ -14,18 +15,12 @@ PHONE = "972501234567"
 async def add_customer(
     client: httpx.AsyncClient, tenant: Tenant, phone: str = PHONE, **fields: Any
 ) -> httpx.Response:
-    response = await client.post(
-        "/mumbleapi/add-new-customer",
-        json={"customer_phone": phone, **fields},
-        headers=tenant.headers,
-    )
-    assert response.status_code == 200, response.text
+    response = await post(client, tenant, "add-new-customer", customer_phone=phone, **fields)
+    ok(response)
     return response
 
 
 async def get_customer(
     client: httpx.AsyncClient, tenant: Tenant, phone: str = PHONE
 ) -> httpx.Response:
-    return await client.get(
-        "/mumbleapi/get-customer", params={"customer_phone": phone}, headers=tenant.headers
-    )
+    return await get(client, tenant, "get-customer", customer_phone=phone)

@@ -1,0 +1,349 @@
+"""Real answers of every endpoint match what /openapi.json declares: one table of requests.
+
+Each scenario prepares what its requests need, then sends them in order; every answer must have
+the expected status and validate against the document (status declared, content type, body
+schema, declared headers). Values an earlier answer gave (a message id, a webhook id) are kept
+under a name and fill `{name}` in later requests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+
+from mumble.accounts import service as accounts
+from mumble.bots import service as bots
+from mumble.team import service as team
+from tests.conftest import TEST_VERIFY_TOKEN, SandboxHandle, Tenant
+from tests.messages.support import PHONE, customer_writes
+from tests.openapi.support import check
+from tests.templates.support import approved_template
+
+UPLOAD = {"file": ("note.txt", b"hello there", "text/plain")}
+MEDIA = "/mumbleapi/media/{message_id}"
+
+
+@dataclass(frozen=True)
+class Ask:
+    """One request and the status it must get. `key` names the caller's API key in the
+    scenario's values (None: no key); `keep` saves fields of the answer's body by name."""
+
+    method: str
+    path: str
+    expect: int
+    key: str | None = "key"
+    json: Any = None
+    params: dict[str, Any] | None = None
+    data: dict[str, Any] | None = None
+    files: dict[str, Any] | None = None
+    content: bytes | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    documented_as: str | None = None
+    keep: dict[str, str] = field(default_factory=dict)
+    # Headers the answer must carry, each with a check of its value.
+    answers_with: dict[str, Callable[[str], bool]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class World:
+    client: httpx.AsyncClient
+    sandbox: SandboxHandle
+    tenant: Tenant
+    server: str
+
+
+Setup = Callable[[World], Awaitable[dict[str, str]]]
+
+
+async def _nothing(world: World) -> dict[str, str]:
+    return {}
+
+
+async def _team(world: World) -> dict[str, str]:
+    agent = await team.create_agent(world.tenant.account.id, "Dana")
+    await team.create_team(world.tenant.account.id, "Support", [str(agent.id)])
+    await bots.create_bot(world.tenant.account.id, "Flow")
+    return {}
+
+
+async def _customer_wrote_in(world: World) -> dict[str, str]:
+    await customer_writes(world.sandbox, world.tenant)
+    return {}
+
+
+async def _approved_template(world: World) -> dict[str, str]:
+    template = await approved_template(
+        world.client,
+        world.sandbox,
+        world.tenant,
+        name="order_update",
+        body="Order {{1}} is here",
+        body_examples=["#1"],
+    )
+    return {"template_id": template["id"]}
+
+
+async def _receiver(world: World) -> dict[str, str]:
+    return {"hook_url": world.server + "/healthz"}
+
+
+async def _slow_key(world: World) -> dict[str, str]:
+    _, slow = await accounts.create_key(world.tenant.account.id, rate_limit="1/minute")
+    return {"slow": slow, "wrong": "wrong"}
+
+
+LABEL = {"label_name": "VIP"}
+CUSTOMER = {"customer_phone": PHONE, "name": "John", "utm_source": "google", "tier": "gold"}
+TEMPLATE = {"name": "welcome", "language": "en_US", "category": "MARKETING", "body": "Hi"}
+SCENARIOS: dict[str, tuple[Setup, tuple[Ask, ...]]] = {
+    "customers": (
+        _nothing,
+        (
+            Ask("POST", "/mumbleapi/add-new-customer", 200, json=CUSTOMER),
+            Ask("POST", "/mumbleapi/add-new-customer", 409, json=CUSTOMER),
+            Ask(
+                "POST",
+                "/mumbleapi/edit-customer",
+                200,
+                data={"customer_phone": PHONE, "plan": "pro"},
+            ),
+            Ask("GET", "/mumbleapi/get-customer", 200, params={"customer_phone": PHONE}),
+            Ask("GET", "/mumbleapi/get-customer", 404, params={"customer_phone": "15550001111"}),
+            Ask("GET", "/mumbleapi/get-customer", 400),
+            Ask("GET", "/mumbleapi/get-all-customers", 200, params={"page": 1}),
+            Ask(
+                "POST",
+                "/mumbleapi/edit-customer-conv-status",
+                400,
+                json={"customer_phone": PHONE, "status": "nope"},
+            ),
+            Ask(
+                "POST",
+                "/mumbleapi/assign-customer-to-agent",
+                404,
+                json={"customer_phone": PHONE, "agent_id": "x"},
+            ),
+            Ask("DELETE", "/mumbleapi/delete-customer", 200, params={"customer_phone": PHONE}),
+        ),
+    ),
+    "labels": (
+        _nothing,
+        (
+            Ask("POST", "/mumbleapi/add-new-label", 200, json=LABEL),
+            Ask("POST", "/mumbleapi/add-new-label", 409, json=LABEL),
+            Ask("GET", "/mumbleapi/get-labels", 200),
+            Ask(
+                "POST",
+                "/mumbleapi/add-customer-to-label",
+                404,
+                json={"customer_phone": PHONE, **LABEL},
+            ),
+            Ask("DELETE", "/mumbleapi/delete-label", 200, params=LABEL),
+        ),
+    ),
+    "team and bots": (
+        _team,
+        (
+            Ask("GET", "/mumbleapi/get-agents", 200),
+            Ask("GET", "/mumbleapi/get-teams", 200),
+            Ask("GET", "/mumbleapi/get-bots", 200),
+            Ask(
+                "POST",
+                "/mumbleapi/assign-bot",
+                404,
+                json={"customer_phone": PHONE, "bot_token": "AI"},
+            ),
+        ),
+    ),
+    "messaging": (
+        _customer_wrote_in,
+        (
+            Ask(
+                "POST",
+                "/mumbleapi/send-text-message",
+                200,
+                json={"customer_phone": PHONE, "text": "Hello"},
+                headers={"Idempotency-Key": "k1"},
+                keep={"wamid": "message_wa_id"},
+            ),
+            Ask(
+                "POST",
+                "/mumbleapi/send-text-message",
+                200,
+                json={"customer_phone": PHONE, "text": "Hello"},
+                headers={"Idempotency-Key": "k1"},
+                answers_with={"Idempotent-Replayed": lambda value: value == "true"},
+            ),
+            Ask(
+                "POST",
+                "/mumbleapi/send-text-message",
+                409,
+                json={"customer_phone": PHONE, "text": "Other"},
+                headers={"Idempotency-Key": "k1"},
+            ),
+            Ask("GET", "/mumbleapi/get-message", 200, params={"message_wa_id": "{wamid}"}),
+            Ask("GET", "/mumbleapi/get-conversation", 200, params={"customer_phone": PHONE}),
+            Ask("GET", "/mumbleapi/is-active-conv", 200, params={"customer_phone": PHONE}),
+            Ask(
+                "POST",
+                "/mumbleapi/send-media-message",
+                200,
+                data={"customer_phone": PHONE},
+                files=UPLOAD,
+                keep={"media_id": "id"},
+            ),
+            Ask("GET", "/mumbleapi/media/{media_id}", 200, documented_as=MEDIA),
+            Ask("GET", "/mumbleapi/media/999999", 404, documented_as=MEDIA),
+            Ask("POST", "/mumbleapi/send-media-message", 400, json={"customer_phone": PHONE}),
+        ),
+    ),
+    "templates": (
+        _approved_template,
+        (
+            Ask("GET", "/mumbleapi/get-templates", 200),
+            Ask("POST", "/mumbleapi/create-template", 200, json=TEMPLATE),
+            Ask("POST", "/mumbleapi/create-template", 409, json=TEMPLATE),
+            Ask(
+                "POST",
+                "/mumbleapi/send-template-text-variable",
+                200,
+                json={"customer_phone": PHONE, "template_id": "{template_id}", "variable": ["#7"]},
+            ),
+            Ask(
+                "POST",
+                "/mumbleapi/send-template",
+                400,
+                json={"customer_phone": PHONE, "template_id": "{template_id}"},
+            ),
+        ),
+    ),
+    "webhooks": (
+        _receiver,
+        (
+            Ask(
+                "POST",
+                "/mumbleapi/add-webhook",
+                200,
+                json={"url": "{hook_url}", "events": ["customer.created"]},
+                keep={"webhook_id": "id"},
+            ),
+            Ask("GET", "/mumbleapi/get-webhooks", 200),
+            Ask(
+                "POST",
+                "/mumbleapi/edit-webhook",
+                200,
+                data={"webhook_id": "{webhook_id}", "events": "customer.created,customer.deleted"},
+            ),
+            Ask("POST", "/mumbleapi/test-webhook", 200, json={"webhook_id": "{webhook_id}"}),
+            Ask(
+                "GET",
+                "/mumbleapi/get-webhook-deliveries",
+                200,
+                params={"webhook_id": "{webhook_id}"},
+            ),
+            Ask("DELETE", "/mumbleapi/delete-webhook", 404, params={"webhook_id": "nope"}),
+        ),
+    ),
+    "the guard": (
+        _slow_key,
+        (
+            Ask("GET", "/mumbleapi/get-labels", 401, key=None),
+            Ask("GET", "/mumbleapi/get-labels", 401, key="wrong"),
+            Ask("GET", "/mumbleapi/get-labels", 200, key="slow"),
+            Ask(
+                "GET",
+                "/mumbleapi/get-labels",
+                429,
+                key="slow",
+                answers_with={"Retry-After": lambda value: int(value) >= 1},
+            ),
+            Ask(
+                "POST",
+                "/mumbleapi/add-new-label",
+                400,
+                content=b"{not json",
+                headers={"Content-Type": "application/json"},
+            ),
+            Ask(
+                "POST",
+                "/mumbleapi/add-new-label",
+                415,
+                content=b"x",
+                headers={"Content-Type": "text/plain"},
+            ),
+        ),
+    ),
+    "unauthenticated routes": (
+        _nothing,
+        (
+            Ask(
+                "GET",
+                "/webhooks/whatsapp",
+                200,
+                key=None,
+                params={
+                    "hub.mode": "subscribe",
+                    "hub.verify_token": TEST_VERIFY_TOKEN,
+                    "hub.challenge": "42",
+                },
+            ),
+            Ask("GET", "/webhooks/whatsapp", 403, key=None, params={"hub.mode": "subscribe"}),
+            Ask("POST", "/webhooks/whatsapp", 401, key=None, json={"object": "x"}),
+            Ask("GET", "/healthz", 200, key=None),
+            Ask("GET", "/readyz", 200, key=None),
+            Ask("GET", "/metrics", 200, key=None),
+        ),
+    ),
+}
+
+
+def _filled(value: Any, known: dict[str, str]) -> Any:
+    """`value` with `{name}` in its texts replaced by the values kept so far."""
+    if isinstance(value, str):
+        return value.format_map(known) if "{" in value else value
+    if isinstance(value, dict):
+        return {key: _filled(item, known) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_filled(item, known) for item in value]
+    return value
+
+
+@pytest.mark.parametrize("scenario", list(SCENARIOS))
+async def test_answers_match_the_document(
+    scenario: str,
+    client: httpx.AsyncClient,
+    sandbox: SandboxHandle,
+    tenant: Tenant,
+    server: str,
+    document: dict[str, Any],
+) -> None:
+    setup, asks = SCENARIOS[scenario]
+    known = {"key": tenant.key, **await setup(World(client, sandbox, tenant, server))}
+    for ask in asks:
+        headers = dict(ask.headers)
+        if ask.key is not None:
+            headers["Mumble-Api-Key"] = known[ask.key]
+        options: dict[str, Any] = {
+            "json": _filled(ask.json, known),
+            "params": _filled(ask.params, known),
+            "data": _filled(ask.data, known),
+            "files": ask.files,
+            "content": ask.content,
+        }
+        response = await check(
+            document,
+            client,
+            ask.method,
+            _filled(ask.path, known),
+            expect=ask.expect,
+            documented_as=ask.documented_as,
+            headers=headers,
+            **{name: value for name, value in options.items() if value is not None},
+        )
+        for name, holds in ask.answers_with.items():
+            assert holds(response.headers[name]), (ask, name)
+        known |= {name: str(response.json()[field]) for name, field in ask.keep.items()}
