@@ -46,7 +46,7 @@ def _dockerfile(path: Path = DOCKER / "Dockerfile") -> list[tuple[str, str]]:
         if line and not line.startswith("#")
     ]
     defaults: dict[str, str] = {}
-    resolved = []
+    resolved: list[tuple[str, str]] = []
     for instruction, args in instructions:
         if instruction == "ARG" and not any(i == "FROM" for i, _ in resolved):
             name, _, default = args.partition("=")
