@@ -25,6 +25,7 @@ import mumble.webhooks.routes as webhooks_routes
 from mumble import tasks
 from mumble.auth import LastUsedTracker
 from mumble.clock import Clock, SystemClock
+from mumble.db import errors as db_errors
 from mumble.db import open_database
 from mumble.errors import EXCEPTION_HANDLERS
 from mumble.events.worker import embedded_worker
@@ -100,6 +101,6 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
             Middleware(AccessMiddleware),
             Middleware(BodyDeadline, seconds=settings.body_timeout_seconds),
         ],
-        exception_handlers=EXCEPTION_HANDLERS,
+        exception_handlers={**EXCEPTION_HANDLERS, **db_errors.EXCEPTION_HANDLERS},
         lifespan=lifespan,
     )

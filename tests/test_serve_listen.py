@@ -188,5 +188,3 @@ def test_the_sandbox_url_is_a_loopback_address_of_the_api_hosts_family(
     assert Settings(host=host, whatsapp_api_url="https://graph.example").graph_api_url == (
         "https://graph.example"
     )
-
-

@@ -47,7 +47,7 @@ async def _trickle(writer: asyncio.StreamWriter, data: bytes, gap: float) -> Non
 async def test_a_connection_that_sends_nothing_is_closed_after_the_header_timeout(
     tmp_path: Path,
 ) -> None:
-    async with running_serve(tmp_path, **TIMEOUTS) as serve:
+    async with running_serve(tmp_path, None, **TIMEOUTS) as serve:
         reader, writer = await _connect(serve)
         received, seconds = await _until_closed(reader, 10)
         writer.close()
@@ -60,7 +60,7 @@ async def test_headers_sent_a_byte_at_a_time_get_408_and_the_connection_closes(
     tmp_path: Path,
 ) -> None:
     request = b"POST /webhooks/whatsapp HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-    async with running_serve(tmp_path, **TIMEOUTS) as serve:
+    async with running_serve(tmp_path, None, **TIMEOUTS) as serve:
         reader, writer = await _connect(serve)
         trickle = asyncio.create_task(_trickle(writer, request * 10, 0.2))
         received, seconds = await _until_closed(reader, 10)
@@ -76,7 +76,7 @@ async def test_headers_sent_a_byte_at_a_time_get_408_and_the_connection_closes(
 async def test_an_unsigned_webhook_body_trickled_slowly_gets_408_and_the_connection_closes(
     tmp_path: Path,
 ) -> None:
-    async with running_serve(tmp_path, **TIMEOUTS) as serve:
+    async with running_serve(tmp_path, None, **TIMEOUTS) as serve:
         reader, writer = await _connect(serve)
         writer.write(
             b"POST /webhooks/whatsapp HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
@@ -95,7 +95,7 @@ async def test_an_unsigned_webhook_body_trickled_slowly_gets_408_and_the_connect
 
 
 async def test_an_api_body_trickled_slowly_gets_408_in_the_envelope(tmp_path: Path) -> None:
-    async with running_serve(tmp_path, **TIMEOUTS) as serve:
+    async with running_serve(tmp_path, None, **TIMEOUTS) as serve:
         reader, writer = await _connect(serve)
         writer.write(
             b"POST /mumbleapi/add-new-label HTTP/1.1\r\nHost: x\r\n"
@@ -115,7 +115,7 @@ async def test_an_api_body_trickled_slowly_gets_408_in_the_envelope(tmp_path: Pa
 async def test_an_idle_kept_alive_connection_is_closed_after_the_keep_alive_timeout(
     tmp_path: Path,
 ) -> None:
-    async with running_serve(tmp_path, **TIMEOUTS) as serve:
+    async with running_serve(tmp_path, None, **TIMEOUTS) as serve:
         reader, writer = await _connect(serve)
         writer.write(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
         received, seconds = await _until_closed(reader, 10)
@@ -126,7 +126,7 @@ async def test_an_idle_kept_alive_connection_is_closed_after_the_keep_alive_time
 
 
 async def test_eight_slow_clients_are_all_cut_off_while_others_are_served(tmp_path: Path) -> None:
-    async with running_serve(tmp_path, **TIMEOUTS) as serve:
+    async with running_serve(tmp_path, None, **TIMEOUTS) as serve:
         connections = [await _connect(serve) for _ in range(8)]
         tasks = []
         for n, (_, writer) in enumerate(connections):
