@@ -25,11 +25,12 @@ import mumble.webhooks.routes as webhooks_routes
 from mumble import tasks
 from mumble.auth import LastUsedTracker
 from mumble.clock import Clock, SystemClock
+from mumble.db import errors as db_errors
 from mumble.db import open_database
 from mumble.errors import EXCEPTION_HANDLERS
 from mumble.events.worker import embedded_worker
 from mumble.inbound.media import MediaFetcher
-from mumble.middleware import AccessMiddleware
+from mumble.middleware import AccessMiddleware, BodyDeadline
 from mumble.observability import metrics
 from mumble.ratelimit import RateLimiter
 from mumble.services import Services
@@ -96,7 +97,10 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
             *openapi_routes.routes,
             *observability_routes.routes,
         ],
-        middleware=[Middleware(AccessMiddleware)],
-        exception_handlers=EXCEPTION_HANDLERS,
+        middleware=[
+            Middleware(AccessMiddleware),
+            Middleware(BodyDeadline, seconds=settings.body_timeout_seconds),
+        ],
+        exception_handlers={**EXCEPTION_HANDLERS, **db_errors.EXCEPTION_HANDLERS},
         lifespan=lifespan,
     )

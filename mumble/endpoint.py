@@ -30,6 +30,7 @@ from starlette.routing import Route
 from mumble import idempotency
 from mumble.auth import Principal, authenticate
 from mumble.body import is_multipart, read_params
+from mumble.db.errors import retrying_read
 from mumble.errors import JsonResponse, MumbleError, Refusal, Unauthorized
 from mumble.forms import FormReader
 from mumble.network import client_ip, ip_allowed, rate_limit_identity
@@ -46,9 +47,9 @@ log = logging.getLogger("mumble.endpoint")
 T = TypeVar("T")
 Method = Literal["GET", "POST", "DELETE"]
 # What the guard itself can answer on every endpoint: a bad body (400), authentication (401),
-# a body too large (413), an unreadable content type (415), a limit (429), the limiter's
-# storage down (503), and a bug (500).
-GUARD_STATUSES = frozenset({400, 401, 413, 415, 429, 500, 503})
+# a body too slow (408), a body too large (413), an unreadable content type (415), a limit
+# (429), the limiter's or the database's storage down (503), and a bug (500).
+GUARD_STATUSES = frozenset({400, 401, 408, 413, 415, 429, 500, 503})
 
 
 @dataclass(frozen=True)
@@ -178,7 +179,8 @@ async def _guard(request: Request, contract: Endpoint, services: Services) -> Pr
     ip = client_ip(request, services.settings.trusted_proxies)
     ip_quota = await limiter.hit("ip", rate_limit_identity(ip), limiter.per_ip)
     _publish(headers, ip_quota)
-    principal = await authenticate(request, services.clock.now())
+    # Every endpoint's first query: a read, so one lost database connection is retried here.
+    principal = await retrying_read(lambda: authenticate(request, services.clock.now()))
     request.state.principal = principal
     if not ip_allowed(ip, principal.allowed_networks):
         raise Unauthorized("API usage is blocked from this IP address")
@@ -254,6 +256,9 @@ def api_route(contract: Endpoint, handler: Handler) -> ApiRoute:
         params = await read_params(request, services.settings.max_body_bytes)
         if contract.upload is None or not is_multipart(request):
             call = Call(request, principal, params, services, contract)
+            if contract.method == "GET":
+                # Reads are idempotent: one lost database connection is retried on a fresh one.
+                return await retrying_read(lambda: _run(call, handler, b""))
             return await _run(call, handler, b"")
         reader = FormReader(
             request,

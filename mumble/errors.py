@@ -59,6 +59,10 @@ class NotFound(MumbleError):
     status = 404
 
 
+class RequestTimeout(MumbleError):
+    status = 408
+
+
 class Conflict(MumbleError):
     status = 409
 

@@ -1,7 +1,9 @@
-"""The access middleware (pure ASGI): request ids, quota headers, metrics, the access-log line."""
+"""The app's pure ASGI middleware: the access middleware (request ids, quota headers, metrics,
+the access-log line) and the body deadline."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import re
@@ -12,6 +14,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.routing import Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from mumble.errors import RequestTimeout
 from mumble.observability import metrics
 
 access_log = logging.getLogger("mumble.access")
@@ -117,3 +120,41 @@ def _log_request(
             "latency_ms": round(seconds * 1000, 2),
         },
     )
+
+
+BODY_TIMEOUT = "Request body not received in time"
+
+
+class BodyDeadline:
+    """A request's whole body must arrive within `seconds` of the request reaching the app.
+
+    A client trickling a body (an unauthenticated /webhooks/whatsapp POST included) would hold
+    its connection and a task for as long as it likes; past the deadline the read raises 408
+    (in the envelope, with `Connection: close`), whatever is reading the body. Once the body is
+    complete, `receive` is passed through untouched (disconnect listeners may wait on it).
+    """
+
+    def __init__(self, app: ASGIApp, seconds: float) -> None:
+        self.app = app
+        self.seconds = seconds
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        deadline = asyncio.get_running_loop().time() + self.seconds
+        complete = False
+
+        async def receive_in_time() -> Message:
+            nonlocal complete
+            if complete:
+                return await receive()
+            try:
+                async with asyncio.timeout_at(deadline):
+                    message = await receive()
+            except TimeoutError:
+                raise RequestTimeout(BODY_TIMEOUT, headers={"Connection": "close"}) from None
+            complete = message["type"] != "http.request" or not message.get("more_body", False)
+            return message
+
+        await self.app(scope, receive_in_time, send)

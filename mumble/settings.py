@@ -37,6 +37,12 @@ class Settings:
     # `mumble serve` on SIGTERM: in-flight requests get this long to finish before being cut.
     shutdown_grace_seconds: int = 20
     max_body_bytes: int = 1024 * 1024
+    # Slow clients: a request's headers must arrive within this many seconds of its first byte
+    # (or of the connection opening), its whole body within body_timeout_seconds of the headers,
+    # and an idle kept-alive connection is closed after keep_alive_seconds.
+    header_timeout_seconds: int = 10
+    body_timeout_seconds: int = 30
+    keep_alive_seconds: int = 5
     max_upload_bytes: int = 100 * 1024 * 1024
     # Reconcile every account's templates with Meta this often (0 turns the sync off).
     template_sync_seconds: int = 900
@@ -74,9 +80,17 @@ class Settings:
     trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
 
     @property
+    def sandbox_host(self) -> str:
+        """Where `mumble serve` binds the sandbox: loopback only (::1 beside an IPv6 API)."""
+        return "::1" if ":" in self.host else "127.0.0.1"
+
+    @property
     def graph_api_url(self) -> str:
         """The effective Graph API base URL: the configured one, else the local sandbox."""
-        return self.whatsapp_api_url or f"http://127.0.0.1:{self.sandbox_port}"
+        if self.whatsapp_api_url:
+            return self.whatsapp_api_url
+        host = self.sandbox_host
+        return f"http://{f'[{host}]' if ':' in host else host}:{self.sandbox_port}"
 
     @property
     def uses_sandbox(self) -> bool:

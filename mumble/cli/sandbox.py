@@ -9,34 +9,15 @@ where the API containers must reach it), and then it says so loudly at start.
 from __future__ import annotations
 
 import argparse
-import ipaddress
+import contextlib
 import sys
 
 import uvicorn
 
+from mumble.cli.listen import bind, is_loopback, loopback, url_host
 from mumble.middleware import AccessMiddleware
 from mumble.sandbox import Sandbox, SandboxConfig
 from mumble.settings import Settings
-
-
-def loopback(host: str) -> str:
-    """Where a local process reaches a server bound to `host` (wildcards mean loopback)."""
-    return "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
-
-
-def is_loopback(host: str) -> bool:
-    """Whether `host` is a loopback address (127.0.0.0/8, ::1) or `localhost`."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def url_host(host: str) -> str:
-    """`host` as it stands in a URL: IPv6 addresses in brackets."""
-    return f"[{host}]" if ":" in host else host
 
 
 def run_sandbox(args: argparse.Namespace) -> None:
@@ -51,6 +32,7 @@ def run_sandbox(args: argparse.Namespace) -> None:
         )
         raise SystemExit(2)
     port = args.port or settings.sandbox_port
+    listening = bind(host, port, "MUMBLE_SANDBOX_PORT (or --port)")
     webhook_url = args.webhook_url
     if webhook_url is None:
         api = url_host(loopback(settings.host))
@@ -77,11 +59,9 @@ def run_sandbox(args: argparse.Namespace) -> None:
         f"{webhook_url or '(none)'}, {signing}\n"
     )
     sys.stdout.flush()
-    uvicorn.run(
+    config = uvicorn.Config(
         # One JSON access line per request, as the API writes them (uvicorn's is off).
         AccessMiddleware(sandbox.app),
-        host=host,
-        port=port,
         log_level=settings.log_level,
         proxy_headers=False,
         server_header=False,
@@ -89,6 +69,8 @@ def run_sandbox(args: argparse.Namespace) -> None:
         log_config=None,
         access_log=False,
     )
+    with contextlib.suppress(KeyboardInterrupt):
+        uvicorn.Server(config).run(sockets=[listening])
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -9,6 +9,7 @@ import dataclasses
 import logging
 import secrets
 import signal
+import socket
 import sys
 from typing import Any
 
@@ -16,7 +17,8 @@ import uvicorn
 
 from mumble.accounts import service
 from mumble.app import create_app
-from mumble.cli.sandbox import loopback
+from mumble.cli.listen import bind, loopback, url_host
+from mumble.cli.protocol import header_deadline_protocol
 from mumble.db import migrate, open_database
 from mumble.sandbox import Sandbox
 from mumble.sandbox.state import ChannelInfo
@@ -43,7 +45,7 @@ async def _create_demo_account_if_empty(settings: Settings) -> None:
         channel = DEMO_CHANNEL if settings.uses_sandbox else None
         account = await service.create_account("Demo", channel)
         _, plaintext = await service.create_key(account.id, label="demo")
-    base = f"http://{settings.host}:{settings.port}"
+    base = f"http://{url_host(loopback(settings.host))}:{settings.port}"
     sys.stdout.write(
         "\nCreated a demo account and API key (shown only once):\n"
         f"  account: {account.id}\n  key:     {plaintext}\n\nTry:\n"
@@ -60,8 +62,9 @@ def _with_sandbox(settings: Settings) -> tuple[Settings, Sandbox | None]:
         return settings, None
     if not settings.whatsapp_app_secret:
         settings = dataclasses.replace(settings, whatsapp_app_secret=secrets.token_hex(32))
+    api = url_host(loopback(settings.host))
     sandbox = Sandbox(
-        webhook_url=f"http://{loopback(settings.host)}:{settings.port}/webhooks/whatsapp",
+        webhook_url=f"http://{api}:{settings.port}/webhooks/whatsapp",
         app_secret=settings.whatsapp_app_secret,
     )
     demo = DEMO_CHANNEL
@@ -71,12 +74,14 @@ def _with_sandbox(settings: Settings) -> tuple[Settings, Sandbox | None]:
     return settings, sandbox
 
 
-async def _serve_both(api: uvicorn.Server, sandbox: uvicorn.Server) -> None:
+async def _serve_both(
+    api: uvicorn.Server, sandbox: uvicorn.Server, sockets: tuple[socket.socket, socket.socket]
+) -> None:
     """Both servers in one loop; the API owns the signal handlers and stops the sandbox."""
     sandbox.capture_signals = contextlib.nullcontext  # type: ignore[method-assign,assignment]
-    task = asyncio.create_task(sandbox.serve())
+    task = asyncio.create_task(sandbox.serve(sockets=[sockets[1]]))
     try:
-        await api.serve()
+        await api.serve(sockets=[sockets[0]])
     finally:
         sandbox.should_exit = True
         await task
@@ -88,15 +93,8 @@ def _exit_cleanly_after_sigterm() -> None:
     signal.signal(signal.SIGTERM, lambda signum, frame: None)
 
 
-def serve(args: argparse.Namespace) -> None:
-    settings, sandbox = _with_sandbox(Settings.from_env(host=args.host, port=args.port))
-    if settings.migrate_on_start:
-        asyncio.run(migrate(settings.database_url))
-        asyncio.run(_create_demo_account_if_empty(settings))
-    else:
-        # Replicas never race each other over the schema: `mumble migrate` ran once before.
-        log.info("MUMBLE_MIGRATE_ON_START is off: no migrations, no demo account")
-    options: dict[str, Any] = {
+def _uvicorn_options(settings: Settings) -> dict[str, Any]:
+    return {
         "log_level": settings.log_level,
         # Forwarded headers are decided in our code against MUMBLE_TRUSTED_PROXIES only.
         "proxy_headers": False,
@@ -108,23 +106,56 @@ def serve(args: argparse.Namespace) -> None:
         # On SIGTERM: stop accepting, give in-flight requests this long, then run the lifespan
         # shutdown (webhook worker stops between deliveries, DB and HTTP sessions close).
         "timeout_graceful_shutdown": settings.shutdown_grace_seconds,
+        # Slow clients: headers bounded here, the body by the app (BodyDeadline), idle kept-alive
+        # connections by uvicorn.
+        "http": header_deadline_protocol(settings.header_timeout_seconds),
+        "timeout_keep_alive": settings.keep_alive_seconds,
     }
+
+
+def serve(args: argparse.Namespace) -> None:
+    settings, sandbox = _with_sandbox(Settings.from_env(host=args.host, port=args.port))
+    # Both ports first: a taken one ends the command here, before anything could hang.
+    api_socket = bind(settings.host, settings.port, "MUMBLE_PORT (or --port)")
+    sandbox_socket = None
+    if sandbox is not None:
+        sandbox_socket = bind(settings.sandbox_host, settings.sandbox_port, "MUMBLE_SANDBOX_PORT")
+    if settings.migrate_on_start:
+        asyncio.run(migrate(settings.database_url))
+        asyncio.run(_create_demo_account_if_empty(settings))
+    else:
+        # Replicas never race each other over the schema: `mumble migrate` ran once before.
+        log.info("MUMBLE_MIGRATE_ON_START is off: no migrations, no demo account")
+    options = _uvicorn_options(settings)
     app = create_app(settings)
     _exit_cleanly_after_sigterm()
-    if sandbox is None:
-        uvicorn.run(app, host=settings.host, port=settings.port, **options)
+    api = uvicorn.Config(app, **options)
+    server = uvicorn.Server(api)
+    if sandbox is None or sandbox_socket is None:
+        with contextlib.suppress(KeyboardInterrupt):
+            server.run(sockets=[api_socket])
+        _exit_if_not_started(server)
         return
-    api = uvicorn.Config(app, host=settings.host, port=settings.port, **options)
-    graph = uvicorn.Config(
-        sandbox.app, host=loopback(settings.host), port=settings.sandbox_port, **options
+    graph = uvicorn.Config(sandbox.app, **options)
+    sys.stdout.write(
+        f"No MUMBLE_WHATSAPP_API_URL: the Cloud API sandbox runs on {settings.graph_api_url} "
+        "(loopback only: its control API has no authentication)\n"
     )
-    log.info("no MUMBLE_WHATSAPP_API_URL: Cloud API sandbox on %s", settings.graph_api_url)
+    sys.stdout.flush()
+    log.info("Cloud API sandbox on %s, loopback only", settings.graph_api_url)
     # uvicorn re-raises the stopping signal after a graceful shutdown, as uvicorn.run expects.
     with (
         contextlib.suppress(KeyboardInterrupt),
         asyncio.Runner(loop_factory=api.get_loop_factory()) as runner,
     ):
-        runner.run(_serve_both(uvicorn.Server(api), uvicorn.Server(graph)))
+        runner.run(_serve_both(server, uvicorn.Server(graph), (api_socket, sandbox_socket)))
+    _exit_if_not_started(server)
+
+
+def _exit_if_not_started(server: uvicorn.Server) -> None:
+    """A lifespan that failed to start (the database unreachable) exits 3, as uvicorn.run does."""
+    if not server.started:
+        raise SystemExit(3)
 
 
 def run_migrate(args: argparse.Namespace) -> None:

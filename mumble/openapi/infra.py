@@ -64,7 +64,7 @@ OPS: dict[tuple[str, str], dict[str, Any]] = {
             "required": True,
             "content": {"application/json": {"schema": {"type": "object"}}},
         },
-        "responses": {"200": _TEXT_OK, **_errors(400, 401, 403, 413, 500)},
+        "responses": {"200": _TEXT_OK, **_errors(400, 401, 403, 408, 413, 500, 503)},
     },
     ("GET", "/healthz"): {
         "operationId": "healthz",

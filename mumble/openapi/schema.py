@@ -17,6 +17,8 @@ ERROR_TEXT = {
     "or IP address, or a key whose role lacks the endpoint's permission.",
     403: "Forbidden.",
     404: "Not found.",
+    408: "The request body did not arrive within `MUMBLE_BODY_TIMEOUT_SECONDS`; the connection "
+    "is closed.",
     409: "Conflict.",
     413: "The request body is larger than the server accepts.",
     415: "The Content-Type is neither JSON, a urlencoded form, nor (where files are taken) "
@@ -25,7 +27,8 @@ ERROR_TEXT = {
     "seconds.",
     500: "Unexpected server error: retry with backoff. The body shows no internals.",
     502: "The WhatsApp Cloud API refused or failed the call.",
-    503: "A dependency is unavailable (the rate-limit storage).",
+    503: "A dependency is unavailable (the rate-limit storage or the database); retry with "
+    "backoff.",
 }
 
 
