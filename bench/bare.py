@@ -1,6 +1,7 @@
 """The baseline: a bare Starlette JSON endpoint under the same uvicorn options as `mumble serve`.
 
-`python -m bench.bare --port P` serves GET /json -> {"success": true, ...}; nothing else.
+`python -m bench.bare --port P` serves GET /json -> {"success": true, ...} and POST /post (reads
+the body, answers {"success": true}); nothing else.
 """
 
 from __future__ import annotations
@@ -23,7 +24,15 @@ async def json_endpoint(request: Request) -> Response:
     return JSONResponse(_BODY)
 
 
-app = Starlette(routes=[Route("/json", json_endpoint)])
+async def post_endpoint(request: Request) -> Response:
+    """Reads the body, answers a constant JSON document: the floor of a webhook or send POST."""
+    await request.body()
+    return JSONResponse({"success": True})
+
+
+app = Starlette(
+    routes=[Route("/json", json_endpoint), Route("/post", post_endpoint, methods=["POST"])]
+)
 
 
 def main() -> None:

@@ -31,6 +31,8 @@ import aiohttp
 import asyncpg
 import orjson
 
+from bench import counting
+
 ADMIN_URL = os.environ.get(
     "MUMBLE_BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"
 )
@@ -212,13 +214,31 @@ def mumble_settings(database_url: str, port: int, **extra: str | int) -> dict[st
 
 
 class Server:
-    """A server in its own process (stdout/stderr to a log file); CPU and memory from /proc."""
+    """A server in its own process (stdout/stderr to a log file); CPU and memory from /proc.
 
-    def __init__(self, name: str, argv: Sequence[str], env: dict[str, str], port: int) -> None:
+    With `counted`, the process runs under `bench.counting`: its PostgreSQL, Redis and HTTP
+    round trips are counted into `counters_path`.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        argv: Sequence[str],
+        env: dict[str, str],
+        port: int,
+        *,
+        counted: bool = False,
+    ) -> None:
         self.name = name
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
         self.log = Path(tempfile.mkstemp(prefix=f"bench-{name}-", suffix=".log")[1])
+        self.counters_path: Path | None = None
+        if counted:
+            self.counters_path = Path(tempfile.mkstemp(prefix=f"bench-{name}-", suffix=".rt")[1])
+            self.counters_path.unlink()
+            python, rest = argv[0], list(argv[1:])
+            argv = [python, "-m", "bench.counting", str(self.counters_path), *rest]
         with self.log.open("wb") as out:
             self.proc = subprocess.Popen(
                 list(argv), env=env, stdout=out, stderr=subprocess.STDOUT, cwd=_ROOT
@@ -261,6 +281,8 @@ class Server:
                 self.proc.kill()
                 self.proc.wait()
         self.log.unlink(missing_ok=True)
+        if self.counters_path is not None:
+            self.counters_path.unlink(missing_ok=True)
 
 
 _ROOT = str(Path(__file__).resolve().parent.parent)
@@ -268,9 +290,8 @@ _ROOT = str(Path(__file__).resolve().parent.parent)
 
 def mumble_server(env: dict[str, str], port: int) -> Server:
     """`mumble serve` exactly as an operator runs it (migrations are already applied)."""
-    return Server(
-        "mumble", [sys.executable, "-m", "mumble", "serve", "--port", str(port)], env, port
-    )
+    argv = [sys.executable, "-m", "mumble", "serve", "--port", str(port)]
+    return Server("mumble", argv, env, port, counted=True)
 
 
 def bare_server() -> Server:
@@ -322,6 +343,8 @@ class Load:
     latencies: list[float] = field(default_factory=list)
     statuses: Counter[int] = field(default_factory=Counter)
     server_cpu: float = 0.0
+    # Round trips per request of the counted servers (bench.counting), by kind.
+    trips: dict[str, float] = field(default_factory=dict)
 
     @property
     def count(self) -> int:
@@ -337,8 +360,8 @@ class Load:
     def ok(self, status: int = 200) -> bool:
         return set(self.statuses) == {status}
 
-    def figures(self, prefix: str) -> dict[str, float]:
-        figures = {
+    def figures(self, prefix: str) -> dict[str, float | str]:
+        figures: dict[str, float | str] = {
             f"{prefix}_rps": round(self.rate, 1),
             f"{prefix}_p50_ms": round(self.ms(50), 2),
             f"{prefix}_p99_ms": round(self.ms(99), 2),
@@ -347,6 +370,9 @@ class Load:
             figures[f"{prefix}_server_cpu_ms_per_req"] = round(
                 self.server_cpu * 1000 / max(1, self.count), 3
             )
+        if self.trips:
+            figures[f"{prefix}_round_trips"] = self.trips["total"]
+            figures[f"{prefix}_round_trips_detail"] = counting.describe(self.trips)
         return figures
 
 
@@ -393,6 +419,8 @@ async def closed_loop(
             until = time.perf_counter() + warmup
             await asyncio.gather(*(client(until, None, [10**9]) for _ in range(concurrency)))
         load = Load()
+        counters = server_counters(servers)
+        trips_before = counters.read()
         cpu_before = sum(s.cpu_seconds() for s in servers)
         started = time.perf_counter()
         until = started + duration
@@ -400,7 +428,14 @@ async def closed_loop(
         await asyncio.gather(*(client(until, load, budget) for _ in range(concurrency)))
         load.seconds = time.perf_counter() - started
         load.server_cpu = sum(s.cpu_seconds() for s in servers) - cpu_before
+        if counters.paths:
+            load.trips = counting.per_request(trips_before, counters.read(), load.count)
     return load
+
+
+def server_counters(servers: Sequence[Server]) -> counting.Counters:
+    """The round-trip counters of those servers that count them."""
+    return counting.Counters(tuple(s.counters_path for s in servers if s.counters_path))
 
 
 def repeat(request: Request) -> Callable[[int], Request]:
@@ -435,6 +470,11 @@ def report(name: str, figures: dict[str, Any]) -> None:
     for key, value in figures.items():
         say(f"  {key:<{width}}  {value}")
     say("RESULT " + orjson.dumps({"bench": name, **figures}).decode())
+
+
+def ratio(value: float, baseline: float) -> float:
+    """value / baseline, 0 when the baseline is 0 (rounded for printing)."""
+    return round(value / baseline, 3) if baseline else 0.0
 
 
 def check(load: Load, what: str, status: int = 200) -> None:

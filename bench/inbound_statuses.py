@@ -3,6 +3,8 @@
 Signed payloads (X-Hub-Signature-256 checked by the server) in Meta's shape, carrying
 `delivered` then `read` statuses for messages already stored. Two batch sizes: one status per
 POST (what Meta usually sends) and a large batch (Meta batches up to 1000 updates per POST).
+Each is printed with the API's round trips per status and against its baseline measured in
+the same run: a bare Starlette POST endpoint reading the same bodies.
 
     python -m bench.inbound_statuses [--quick] [--duration S] [--concurrency N] [--batch B]
 """
@@ -41,7 +43,7 @@ async def run(
     messages = 2_000 if quick else 100_000
     seconds = duration or (1.5 if quick else 12.0)
     warmup = 0.3 if quick else 2.0
-    clients = concurrency or 8
+    clients = concurrency or 32
     large = big_batch or (20 if quick else 100)
     figures: dict[str, Any] = {"stored_messages": messages, "concurrency": clients}
     async with common.bench_database() as db:
@@ -55,8 +57,10 @@ async def run(
         )
         port = common.free_port()
         api = common.mumble_server(common.mumble_settings(db, port), port)
-        with common.running(api):
+        bare = common.bare_server()
+        with common.running(api, bare):
             await api.ready()
+            await bare.ready()
             url = api.url + "/webhooks/whatsapp"
             # Every POST (warm-up included) carries the next statuses, never a replay.
             cursor = [0]
@@ -71,12 +75,26 @@ async def run(
                     make, concurrency=clients, duration=seconds, warmup=warmup, servers=[api]
                 )
                 common.check(load, f"status webhooks, batch {batch}")
+                body = _status_batch(url, messages, 0, batch)
+                floor = await common.closed_loop(
+                    common.repeat(("POST", bare.url + "/post", body[2], body[3])),
+                    concurrency=clients,
+                    duration=seconds,
+                    warmup=warmup,
+                    servers=[bare],
+                )
+                common.check(floor, "bare POST")
                 figures |= {
                     f"batch{batch}_statuses_per_s": round(load.rate * batch, 1),
                     **load.figures(f"batch{batch}_post"),
                     f"batch{batch}_server_cpu_ms_per_status": round(
                         load.server_cpu * 1000 / (load.count * batch), 3
                     ),
+                    f"batch{batch}_round_trips_per_status": round(
+                        load.trips.get("total", 0) / batch, 2
+                    ),
+                    f"batch{batch}_bare_post_rps": round(floor.rate, 1),
+                    f"batch{batch}_post_ratio_vs_bare": common.ratio(load.rate, floor.rate),
                 }
         figures["messages_delivered_in_db"] = await common.fetch_value(
             db, "SELECT count(*) FROM message WHERE delivered_at IS NOT NULL"

@@ -3,7 +3,9 @@ integrator's `message.received` webhook, at a steady inbound rate.
 
 The bench plays Meta (signed POSTs at a fixed rate, open loop) and the integrator (a real
 aiohttp receiver on 127.0.0.1 registered with add-webhook). The delivery worker runs inside
-`mumble serve` with its default poll interval (MUMBLE_WEBHOOK_POLL_SECONDS=1).
+`mumble serve` with its default poll interval (MUMBLE_WEBHOOK_POLL_SECONDS=1). The baseline,
+measured in the same run, is the inbound POST itself (until Mumble answered 200: the event
+cannot leave before the message is stored); round trips are counted per inbound message.
 
     python -m bench.inbound_to_webhook [--quick] [--duration S] [--rate R]
 """
@@ -18,7 +20,7 @@ import aiohttp
 import orjson
 from aiohttp import web
 
-from bench import common
+from bench import common, counting
 from mumble.cli.server import DEMO_CHANNEL
 from mumble.whatsapp.payloads import messages_value, webhook_envelope
 
@@ -93,13 +95,15 @@ async def run(quick: bool, duration: float | None, rate: float | None) -> None:
             api = common.mumble_server(settings, port)
             with common.running(api):
                 await api.ready()
+                counters = common.server_counters([api])
                 await common.post_json(
                     api.url + "/mumbleapi/add-webhook",
                     {"url": receiver.url, "events": ["message.received"]},
                     headers={"Mumble-Api-Key": tenant.key},
                 )
                 common.say(f"{per_second}/s inbound messages for {seconds}s")
-                sent = await _send_steadily(
+                trips_before = counters.read()
+                sent, answered = await _send_steadily(
                     api.url + "/webhooks/whatsapp", per_second, seconds, customers
                 )
                 receiver.expected = len(sent)
@@ -107,10 +111,14 @@ async def run(quick: bool, duration: float | None, rate: float | None) -> None:
                     receiver.all_arrived.set()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(receiver.all_arrived.wait(), 15)
+                # Let the last outcomes be recorded before the counters are read.
+                await asyncio.sleep(0.5)
+                trips = counting.per_request(trips_before, counters.read(), len(sent))
                 _, peak = api.memory()
     finally:
         await receiver.stop()
     latencies = [receiver.arrived[w] - t for w, t in sent.items() if w in receiver.arrived]
+    stored = common.percentile(answered, 99) * 1000
     common.report(
         "inbound-to-webhook",
         {
@@ -123,6 +131,13 @@ async def run(quick: bool, duration: float | None, rate: float | None) -> None:
             "latency_p99_ms": round(common.percentile(latencies, 99) * 1000, 1),
             "latency_max_ms": round(max(latencies, default=0) * 1000, 1),
             "p50_vs_poll_interval": round(common.percentile(latencies, 50) / POLL_SECONDS, 2),
+            "inbound_post_p50_ms": round(common.percentile(answered, 50) * 1000, 1),
+            "inbound_post_p99_ms": round(stored, 1),
+            "latency_p99_ratio_vs_inbound_post_p99": common.ratio(
+                common.percentile(latencies, 99) * 1000, stored
+            ),
+            "round_trips_per_message": trips["total"],
+            "round_trips_detail": counting.describe(trips),
             "api_peak_rss_mib": round(peak, 1),
         },
     )
@@ -130,9 +145,11 @@ async def run(quick: bool, duration: float | None, rate: float | None) -> None:
 
 async def _send_steadily(
     url: str, per_second: float, seconds: float, customers: int
-) -> dict[str, float]:
-    """POST one inbound message every 1/rate seconds (not waiting for answers); wamid -> sent at."""
+) -> tuple[dict[str, float], list[float]]:
+    """POST one inbound message every 1/rate seconds (not waiting for answers): wamid -> sent
+    at, and how long each POST took to be answered."""
     sent: dict[str, float] = {}
+    answered: list[float] = []
     total = int(per_second * seconds)
     start = time.perf_counter()
     async with aiohttp.ClientSession() as session:
@@ -142,6 +159,7 @@ async def _send_steadily(
             sent[f"wamid.inbound.{n}"] = time.perf_counter()
             async with session.post(target, headers=headers, data=body) as resp:
                 await resp.read()
+                answered.append(time.perf_counter() - sent[f"wamid.inbound.{n}"])
                 if resp.status != 200:
                     raise SystemExit(f"inbound webhook answered {resp.status}")
 
@@ -152,7 +170,7 @@ async def _send_steadily(
                 await asyncio.sleep(delay)
             tasks.append(asyncio.create_task(post(n)))
         await asyncio.gather(*tasks)
-    return sent
+    return sent, answered
 
 
 def main() -> None:

@@ -1,5 +1,7 @@
 """Benchmark 2: send-text-message end to end (API -> adapter -> sandbox Graph API over HTTP,
-recorded as accepted then sent): messages per second and p50/p99.
+recorded as accepted then sent): messages per second and p50/p99, with the API's round trips
+per message, against the floor measured in the same run: the same sends posted straight to
+the sandbox's Graph endpoint by the same clients (what Meta's answer costs with no Mumble).
 
 The messaging limit is lifted (MUMBLE_RATE_LIMIT_MESSAGING=unlimited) and the key is
 unlimited; the per-IP limit stays on, set high. The sandbox runs in its own process with its
@@ -12,7 +14,11 @@ from __future__ import annotations
 
 import asyncio
 
+import orjson
+
 from bench import common
+from mumble.cli.server import DEMO_CHANNEL
+from mumble.whatsapp.payloads import text_payload
 
 PER_IP = "10000000/minute"
 
@@ -44,6 +50,22 @@ async def run(quick: bool, duration: float | None, concurrency: int | None) -> N
                 sandbox.url + "/_sandbox/config", {"enforce_window": False, "auto_statuses": []}
             )
             await api.ready()
+            graph = f"{sandbox.url}/v23.0/{DEMO_CHANNEL.phone_number_id}/messages"
+            auth = {"Authorization": f"Bearer {DEMO_CHANNEL.access_token}"}
+            common.say(f"baseline, straight to the sandbox: {clients} clients for {seconds}s")
+            floor = await common.closed_loop(
+                lambda n: (
+                    "POST",
+                    graph,
+                    auth | {"Content-Type": "application/json"},
+                    orjson.dumps(text_payload(common.phone(n % customers + 1), f"Hello #{n}")),
+                ),
+                concurrency=clients,
+                duration=seconds,
+                warmup=warmup,
+                servers=[sandbox],
+            )
+            common.check(floor, "sandbox send")
             url = api.url + "/mumbleapi/send-text-message"
             common.say(f"send-text-message: {clients} clients for {seconds}s")
             sandbox_cpu = sandbox.cpu_seconds()
@@ -69,6 +91,8 @@ async def run(quick: bool, duration: float | None, concurrency: int | None) -> N
             "limits": f"messaging unlimited, key unlimited, per-IP {PER_IP}",
             **load.figures("send_text"),
             "sandbox_cpu_ms_per_msg": round(sandbox_cpu * 1000 / load.count, 3),
+            **floor.figures("sandbox_direct"),
+            "throughput_ratio_vs_sandbox_direct": common.ratio(load.rate, floor.rate),
         },
     )
 

@@ -23,7 +23,7 @@ import mumble.templates.routes as templates_routes
 import mumble.templates.sync as template_sync
 import mumble.webhooks.routes as webhooks_routes
 from mumble import tasks
-from mumble.auth import LastUsedTracker
+from mumble.auth import KeyCache, LastUsedTracker
 from mumble.clock import Clock, SystemClock
 from mumble.db import errors as db_errors
 from mumble.db import open_database
@@ -75,6 +75,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
                 graph=GraphClient(http, settings.graph_api_url, settings.whatsapp_api_version),
                 limiter=limiter,
                 key_usage=LastUsedTracker(app_clock),
+                keys=KeyCache(app_clock, settings.auth_cache_seconds),
                 media_wakeup=Wakeup(),
             )
             sync_task = template_sync.start(services.graph, app_clock, settings)

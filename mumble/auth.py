@@ -1,4 +1,13 @@
-"""Mumble-Api-Key -> Principal: who is calling, for which account, with which rights."""
+"""Mumble-Api-Key -> Principal: who is calling, for which account, with which rights.
+
+Key rows are read by the key's SHA-256 and kept in a per-process `KeyCache` while the process
+hears of every change to keys, roles and accounts (`KeyCache.listening`, set by the listener of
+`mumble.db.listener` on PostgreSQL): a change anywhere commits with a notification that clears
+every process's cache, so a revoked or disabled key, a blocked account or an edited role takes
+effect within the notification's delivery (milliseconds). Entries also expire after
+`MUMBLE_AUTH_CACHE_SECONDS`, the bound should a notification be missed. Without a listener
+(SQLite) nothing is cached and every request reads the key.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +16,7 @@ import functools
 import hmac
 import uuid
 from dataclasses import dataclass, field
+from typing import Any
 
 from starlette.requests import Request
 
@@ -79,13 +89,52 @@ class LastUsedTracker:
         await ApiKey.filter(id=key_id).update(last_used_at=now)
 
 
+class KeyCache:
+    """Key rows by digest for `ttl` seconds, used only while `listening` (see the module)."""
+
+    def __init__(self, clock: Clock, ttl: float, *, max_entries: int = 10_000) -> None:
+        self._clock = clock
+        self._ttl = ttl
+        self._max = max_entries
+        self._rows: dict[str, tuple[float, dict[str, Any]]] = {}
+        self.listening = False
+
+    def cached(self, request: Request) -> dict[str, Any] | None:
+        """The cached row of the request's key, or None (not cached, or not cacheable now)."""
+        if not self.listening:
+            return None
+        presented = request.headers.get(HEADER, "")
+        if not presented or len(presented) > _MAX_KEY_LENGTH:
+            return None
+        entry = self._rows.get(hash_key(presented))
+        if entry is None or entry[0] <= self._clock.now().timestamp():
+            return None
+        return entry[1]
+
+    def put(self, digest: str, row: dict[str, Any]) -> None:
+        if not self.listening or self._ttl <= 0:
+            return
+        if len(self._rows) >= self._max:
+            self._rows.clear()
+        self._rows[digest] = (self._clock.now().timestamp() + self._ttl, row)
+
+    def clear(self) -> None:
+        """Forget every key: something about keys, roles or accounts changed somewhere."""
+        self._rows.clear()
+
+    def listen(self, listening: bool) -> None:
+        """The listener is (or is no longer) connected; either way what was cached may be stale."""
+        self.listening = listening
+        self._rows.clear()
+
+
 @functools.lru_cache(maxsize=256)
 def _expanded(granted: tuple[str, ...]) -> frozenset[str]:
     # Pure function of the role's stored list, so a role edit is seen on the next request.
     return expand(list(granted))
 
 
-async def authenticate(request: Request, now: dt.datetime) -> Principal:
+async def authenticate(request: Request, now: dt.datetime, cache: KeyCache) -> Principal:
     """The caller's principal, or 401: missing/unknown key, or blocked/revoked/expired usage."""
     presented = request.headers.get(HEADER, "")
     if not presented or len(presented) > _MAX_KEY_LENGTH:
@@ -96,6 +145,12 @@ async def authenticate(request: Request, now: dt.datetime) -> Principal:
     # The lookup is by digest; compare again in constant time so equality never leaks timing.
     if key is None or not hmac.compare_digest(key["key_hash"], digest):
         raise Unauthorized("Unauthorized")
+    cache.put(digest, key)
+    return principal_of(key, now)
+
+
+def principal_of(key: dict[str, Any], now: dt.datetime) -> Principal:
+    """The principal of a key row found by its digest, or 401 when its usage is blocked."""
     if key["status"] == KeyStatus.REVOKED:
         raise Unauthorized("API usage is blocked: this key has been revoked")
     if key["status"] != KeyStatus.ACTIVE:

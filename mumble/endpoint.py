@@ -28,7 +28,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from mumble import idempotency
-from mumble.auth import Principal, authenticate
+from mumble.auth import Principal, authenticate, principal_of
 from mumble.body import is_multipart, read_params
 from mumble.db.errors import retrying_read
 from mumble.errors import JsonResponse, MumbleError, Refusal, Unauthorized
@@ -38,7 +38,7 @@ from mumble.observability import metrics
 from mumble.openapi.schema import Schema
 from mumble.params import Param
 from mumble.permissions import PERMISSIONS
-from mumble.ratelimit import Quota, parse_limits, tightest
+from mumble.ratelimit import Layer, Quota, parse_limits, tightest
 from mumble.services import Services
 from mumble.settings import Settings
 
@@ -173,26 +173,46 @@ def _response_headers(request: Request) -> dict[str, str]:
 
 
 async def _guard(request: Request, contract: Endpoint, services: Services) -> Principal:
-    """Limits, authentication, allowlist and permission: the caller, or the error to answer."""
+    """Limits, authentication, allowlist and permission: the caller, or the error to answer.
+
+    A key found in the process's key cache has all its limits counted in one pass (one round
+    trip at most); otherwise the per-IP limit is counted first, so unknown keys over their
+    IP's limit never reach the database.
+    """
     limiter = services.limiter
     headers = _response_headers(request)
     ip = client_ip(request, services.settings.trusted_proxies)
-    ip_quota = await limiter.hit("ip", rate_limit_identity(ip), limiter.per_ip)
-    _publish(headers, ip_quota)
-    # Every endpoint's first query: a read, so one lost database connection is retried here.
-    principal = await retrying_read(lambda: authenticate(request, services.clock.now()))
+    ip_layer: Layer = ("ip", rate_limit_identity(ip), limiter.per_ip)
+    now = services.clock.now()
+    cached = services.keys.cached(request)
+    layers: list[Layer] = []
+    ip_quota = None
+    if cached is None:
+        ip_quota = await limiter.check([ip_layer])
+        _publish(headers, ip_quota)
+        # Every endpoint's first query: a read, so one lost database connection is retried here.
+        principal = await retrying_read(lambda: authenticate(request, now, services.keys))
+    else:
+        layers.append(ip_layer)
+        try:
+            principal = principal_of(cached, now)
+        except Unauthorized:
+            _publish(headers, await limiter.check(layers))
+            raise
     request.state.principal = principal
-    if not ip_allowed(ip, principal.allowed_networks):
+    allowed = ip_allowed(ip, principal.allowed_networks)
+    if allowed:
+        await services.key_usage.touch(principal.key_id, principal.last_used_at)
+        key_limits = limiter.per_key
+        if principal.rate_limit is not None:
+            key_limits = parse_limits(principal.rate_limit)
+        layers.append(("key", str(principal.key_id), key_limits))
+        if contract.messaging:
+            layers.append(("messaging", str(principal.key_id), limiter.messaging))
+    if layers:
+        _publish(headers, tightest(ip_quota, await limiter.check(layers)))
+    if not allowed:
         raise Unauthorized("API usage is blocked from this IP address")
-    await services.key_usage.touch(principal.key_id, principal.last_used_at)
-    key_limits = limiter.per_key
-    if principal.rate_limit is not None:
-        key_limits = parse_limits(principal.rate_limit)
-    key_quota = await limiter.hit("key", str(principal.key_id), key_limits)
-    _publish(headers, tightest(ip_quota, key_quota))
-    if contract.messaging:
-        msg_quota = await limiter.hit("messaging", str(principal.key_id), limiter.messaging)
-        _publish(headers, tightest(ip_quota, key_quota, msg_quota))
     if contract.permission not in principal.permissions:
         raise Unauthorized(contract.denial)
     return principal

@@ -1,12 +1,19 @@
-"""The layered rate limiter (per IP, per key, messaging) over the `limits` library.
+"""The layered rate limiter (per IP, per key, messaging): every layer of a request in one pass.
 
 Each limit is a fixed window aligned to the clock: the window of `600/minute` at time t is
-`floor(t / 60)`, counted in the `limits` storage (memory, or Redis shared by every process) under
-a key that names the window. Windows come from our injectable clock rather than the storage's own
-time, so the same code runs on memory and Redis and tests drive windows without sleeping.
-Counting is one atomic `incr` per window (on Redis, one atomic script per layer: a single round
-trip); a refused request gives its increments back, so exactly `amount` requests are admitted
-per window whatever the number of processes.
+`floor(t / 60)`. Windows come from our injectable clock rather than the storage's own time, so
+the same code runs on memory and Redis and tests drive windows without sleeping. A request's
+layers are charged together (`mumble.ratecount`: one Lua script on Redis, one round trip), in
+the guard's order; the first full window answers 429 naming its layer, its own layer's charges
+are given back, and later layers are not charged. Large windows reserve their quota in blocks
+held by the process (`MUMBLE_RATE_LIMIT_BLOCK_FROM`): such a limit is never exceeded across
+processes and may admit up to one block per process less than its amount; small ones are exact.
+
+Redis must answer fast or not at all. Each pass is bounded by `MUMBLE_RATE_LIMIT_TIMEOUT_MS`;
+a failure opens a circuit breaker for `MUMBLE_RATE_LIMIT_BREAKER_SECONDS`, during which every
+request that needs Redis gets the configured decision at once (503, or no limit with
+`MUMBLE_RATE_LIMIT_FAIL_OPEN`) without waiting; after it one request tries Redis again, and
+its success closes the breaker. A dead or frozen Redis so costs one timeout per breaker period.
 """
 
 from __future__ import annotations
@@ -14,52 +21,27 @@ from __future__ import annotations
 import functools
 import math
 from dataclasses import dataclass
-from typing import Any, cast
 
 from limits import RateLimitItem, parse_many
-from limits.aio.storage import MemoryStorage, RedisStorage, Storage
-from limits.errors import StorageError
-from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
+from redis.exceptions import RedisError
 
 from mumble.clock import Clock
 from mumble.errors import ServiceUnavailable, TooManyRequests
 from mumble.observability import metrics
+from mumble.ratecount import (
+    Counters,
+    MemoryCounters,
+    Pass,
+    Window,
+    block_size,
+    build_counters,
+    window_of,
+)
 from mumble.settings import Settings
 
 UNLIMITED = "unlimited"
 LAYER_NAMES = {"ip": "per-IP", "key": "per-key", "messaging": "messaging"}
-# Redis must answer fast or not at all: a hung limiter would hang every request.
-_REDIS_OPTIONS = {
-    "socket_connect_timeout": 0.5,
-    "socket_timeout": 1.0,
-    # One immediate retry reconnects a stale pooled connection; no backoff sleeps.
-    "retry": Retry(NoBackoff(), 1),
-}
-# Window keys outlive their window a little, so a slow request still finds its counter.
-_TTL_SLACK_SECONDS = 60
-# One layer in one round trip: KEYS are its windows in order, ARGV is (ttl, limit) per window.
-# Charges each window like limits' incr_expire (expiry set on the first increment) and stops at
-# the first full one, giving back every increment made here. Returns the counts charged.
-_LAYER_SCRIPT = """
-local counts = {}
-for i, key in ipairs(KEYS) do
-    local current = redis.call("incrby", key, 1)
-    if current == 1 then
-        redis.call("expire", key, ARGV[2 * i - 1])
-    end
-    counts[i] = current
-    if current > tonumber(ARGV[2 * i]) then
-        for j = 1, i do
-            if redis.call("incrby", KEYS[j], -1) == -1 then
-                redis.call("expire", KEYS[j], ARGV[2 * j - 1])
-            end
-        end
-        return counts
-    end
-end
-return counts
-"""
+_STORAGE_ERRORS = (RedisError, OSError, TimeoutError)
 
 
 @dataclass(frozen=True)
@@ -102,110 +84,181 @@ def parse_limits(notation: str) -> list[RateLimitItem] | None:
     return None if parsed is None else list(parsed)
 
 
-def build_storage(url: str, key_prefix: str = "mumble") -> Storage:
-    """memory:// (per process) or redis://… (shared across processes) storage."""
-    if url.startswith(("memory://", "async+memory://")):
-        return MemoryStorage()
-    if url.startswith(("redis://", "rediss://", "async+redis://", "async+rediss://")):
-        return RedisStorage(
-            url if url.startswith("async+") else "async+" + url,
-            implementation="redispy",
-            wrap_exceptions=True,
-            key_prefix=key_prefix,
-            # Passed through to redis.asyncio.Redis (limits types them as scalars only).
-            **cast(dict[str, Any], _REDIS_OPTIONS),
-        )
-    raise ValueError(f"unsupported rate limit storage: {url!r} (memory:// or redis://)")
+# One layer of a request: (layer name, identity, its windows' limits or None for unlimited).
+Layer = tuple[str, str, list[RateLimitItem] | None]
+
+
+class _Blocks:
+    """Quota this process reserved in large windows: window key -> [left, counter seen]."""
+
+    def __init__(self) -> None:
+        self._held: dict[str, list[int]] = {}
+        self._reset_at: dict[str, float] = {}
+
+    def take(self, window: Window) -> bool:
+        held = self._held.get(window.key)
+        if held is None or held[0] <= 0:
+            return False
+        held[0] -= 1
+        return True
+
+    def give_back(self, window: Window) -> None:
+        self._held[window.key][0] += 1
+
+    def add(self, window: Window, granted: int, counter: int) -> None:
+        """A reservation of `granted` (one of them taken now) at Redis counter `counter`."""
+        held = self._held.setdefault(window.key, [0, 0])
+        held[0] += granted - 1
+        held[1] = counter
+        self._reset_at[window.key] = window.reset_at
+
+    def quota(self, window: Window) -> Quota:
+        """Remaining as last seen in Redis, less what others took since (unknown)."""
+        left, counter = self._held[window.key]
+        return Quota(window.amount, window.amount - counter + left, window.reset_at)
+
+    def prune(self, now: float) -> None:
+        for key in [k for k, reset_at in self._reset_at.items() if reset_at < now]:
+            self._held.pop(key, None)
+            del self._reset_at[key]
+
+
+class _Breaker:
+    """Open for `seconds` after a storage failure; then one request probes, the rest wait."""
+
+    def __init__(self, clock: Clock, seconds: float) -> None:
+        self._clock = clock
+        self._seconds = seconds
+        self._open_until: float | None = None
+        self._probing = False
+
+    def allows(self) -> bool:
+        """May this request use the storage now?"""
+        if self._open_until is None:
+            return True
+        if self._probing or self._clock.now().timestamp() < self._open_until:
+            return False
+        self._probing = True
+        return True
+
+    def failed(self) -> None:
+        self._open_until = self._clock.now().timestamp() + self._seconds
+        self._probing = False
+
+    def abandoned(self) -> None:
+        """The request using the storage went away (cancelled): another may probe."""
+        self._probing = False
+
+    def succeeded(self) -> None:
+        self._open_until = None
+        self._probing = False
 
 
 class RateLimiter:
-    """Checks one layer at a time; whichever layer trips first answers 429."""
+    """Charges a request's layers in one pass; whichever layer trips first answers 429."""
 
-    def __init__(self, settings: Settings, clock: Clock, storage: Storage | None = None) -> None:
-        self.storage = storage or build_storage(
-            settings.rate_limit_storage, settings.rate_limit_key_prefix
+    def __init__(self, settings: Settings, clock: Clock, counters: Counters | None = None) -> None:
+        self.storage = counters or build_counters(
+            settings.rate_limit_storage, settings.rate_limit_timeout_ms / 1000
         )
         self._clock = clock
+        self._prefix = settings.rate_limit_key_prefix
         self._fail_open = settings.rate_limit_fail_open
+        self._block_from = settings.rate_limit_block_from
+        self._blocks = _Blocks()
+        self._breaker = _Breaker(clock, settings.rate_limit_breaker_seconds)
         self.per_ip = parse_limits(settings.rate_limit_per_ip)
         self.per_key = parse_limits(settings.rate_limit_per_key)
         self.messaging = parse_limits(settings.rate_limit_messaging)
-        self._layer_script: Any = None
-        if isinstance(self.storage, RedisStorage):
-            # Only the redis-py bridge is built (implementation="redispy" in build_storage).
-            bridge: Any = self.storage.bridge
-            self._layer_script = bridge.get_connection().register_script(_LAYER_SCRIPT)
 
-    async def hit(
-        self, layer: str, identity: str, items: list[RateLimitItem] | None
-    ) -> Quota | None:
-        """Count one request in every window of a layer; 429 for the first full one.
+    async def check(self, layers: list[Layer]) -> Quota | None:
+        """Count one request in every window of every layer; 429 for the first full one.
 
-        Storage failure: 503, or no limit at all when fail-open is configured.
+        Returns the tightest quota; storage failure: 503, or no limit when fail-open.
         """
-        if not items:
+        now = self._clock.now().timestamp()
+        windows = [
+            window_of(self._prefix, layer, identity, item, now)
+            for layer, identity, items in layers
+            for item in items or ()
+        ]
+        if not windows:
             return None
-        try:
-            return await self._hit(layer, identity, items, self._clock.now().timestamp())
-        except StorageError:
-            if self._fail_open:
-                return None
-            raise ServiceUnavailable("Rate limit storage is unavailable") from None
+        self._blocks.prune(now)
+        local = [self._blocks.take(w) if self._block(w) > 1 else False for w in windows]
+        remote = [i for i, taken in enumerate(local) if not taken]
+        charged: Pass | None = Pass((), (), None)
+        if remote:
+            try:
+                charged = await self._charge([windows[i] for i in remote], now)
+            except BaseException:
+                for window, taken in zip(windows, local, strict=True):
+                    if taken:
+                        self._blocks.give_back(window)
+                raise
+        if charged is None:
+            return None
+        return self._outcome(windows, local, remote, charged, now)
 
-    async def _hit(
-        self, layer: str, identity: str, items: list[RateLimitItem], now: float
+    def _block(self, window: Window) -> int:
+        if isinstance(self.storage, MemoryCounters):
+            return 1
+        return block_size(window.amount, self._block_from)
+
+    async def _charge(self, windows: list[Window], now: float) -> Pass | None:
+        """One pass in the storage, or the breaker's decision (None: fail open)."""
+        if self._breaker.allows():
+            try:
+                charged = await self.storage.charge(windows, [self._block(w) for w in windows], now)
+            except _STORAGE_ERRORS:
+                self._breaker.failed()
+            except BaseException:
+                self._breaker.abandoned()
+                raise
+            else:
+                self._breaker.succeeded()
+                return charged
+        if self._fail_open:
+            return None
+        raise ServiceUnavailable("Rate limit storage is unavailable")
+
+    def _outcome(
+        self, windows: list[Window], local: list[bool], remote: list[int], charged: Pass, now: float
     ) -> Quota | None:
-        windows = []
-        for item in items:
-            expiry = item.get_expiry()
-            window = math.floor(now / expiry)
-            key = item.key_for(layer, identity, str(window))
-            windows.append((item, key, expiry + _TTL_SLACK_SECONDS, float((window + 1) * expiry)))
-        counts = await self._count(windows)
+        full = None if charged.full is None else remote[charged.full]
         quotas: list[Quota] = []
-        for (item, _, _, reset_at), count in zip(windows, counts, strict=False):
-            if count > item.amount:
-                quota = Quota(item.amount, 0, reset_at)
-                retry_after = max(1, math.ceil(reset_at - now))
-                metrics.count_rate_limited(layer)
-                raise TooManyRequests(
-                    f"Rate limit exceeded: {LAYER_NAMES.get(layer, layer)} limit of {item} "
-                    f"reached, retry in {retry_after} second{'' if retry_after == 1 else 's'}",
-                    headers=quota.headers() | {"Retry-After": str(retry_after)},
-                )
-            quotas.append(Quota(item.amount, item.amount - count, reset_at))
+        for i, window in enumerate(windows):
+            refused = full is not None and (i > full or window.layer == windows[full].layer)
+            if not local[i] and not (full is not None and i > full):
+                slot = remote.index(i)
+                count, granted = charged.counts[slot], charged.granted[slot]
+                if self._block(window) == 1:
+                    if not refused:
+                        quotas.append(Quota(window.amount, window.amount - count, window.reset_at))
+                    continue
+                if granted:
+                    # A reservation is the process's even when this request is refused.
+                    self._blocks.add(window, granted, count)
+                    local[i] = True
+            if refused:
+                # Not charged: the pass stopped before it, or its layer refused the request.
+                if local[i]:
+                    self._blocks.give_back(window)
+            elif local[i]:
+                quotas.append(self._blocks.quota(window))
+        if full is not None:
+            window = windows[full]
+            retry_after = max(1, math.ceil(window.reset_at - now))
+            metrics.count_rate_limited(window.layer)
+            quota = Quota(window.amount, 0, window.reset_at)
+            raise TooManyRequests(
+                f"Rate limit exceeded: {LAYER_NAMES.get(window.layer, window.layer)} limit of "
+                f"{window.item} reached, retry in {retry_after} "
+                f"second{'' if retry_after == 1 else 's'}",
+                headers=quota.headers() | {"Retry-After": str(retry_after)},
+            )
         return tightest(*quotas)
 
-    async def _count(self, windows: list[tuple[RateLimitItem, str, int, float]]) -> list[int]:
-        """Counts after charging the windows in order, up to and including the first full one.
-
-        A full window gives every increment of this call back: a refused request uses up no
-        window of the layer, and concurrent callers in other processes see the true count.
-        On Redis the whole layer is one atomic script (one round trip, whatever the windows).
-        """
-        if self._layer_script is not None:
-            storage = cast(RedisStorage, self.storage)
-            keys = [storage.bridge.prefixed_key(key) for _, key, _, _ in windows]
-            args = [value for item, _, ttl, _ in windows for value in (ttl, item.amount)]
-            try:
-                return [int(count) for count in await self._layer_script(keys, args)]
-            except storage.base_exceptions as exc:
-                raise StorageError(exc) from exc
-        counts: list[int] = []
-        for index, (item, key, ttl, _) in enumerate(windows):
-            count = await self.storage.incr(key, ttl)
-            counts.append(count)
-            if count > item.amount:
-                for _, charged_key, charged_ttl, _ in windows[: index + 1]:
-                    await self.storage.incr(charged_key, charged_ttl, amount=-1)
-                break
-        return counts
-
     async def close(self) -> None:
-        """Release loop-bound resources: Redis connections, the memory expiry task."""
-        timer = getattr(self.storage, "timer", None)
-        if timer is not None and not timer.done():
-            timer.cancel()
-        client = getattr(getattr(self.storage, "bridge", None), "storage", None)
-        if client is not None and hasattr(client, "aclose"):
-            await client.aclose()
+        """Release loop-bound resources (Redis connections)."""
+        await self.storage.close()

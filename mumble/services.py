@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import aiohttp
 
-from mumble.auth import LastUsedTracker
+from mumble.auth import KeyCache, LastUsedTracker
 from mumble.clock import Clock
 from mumble.ratelimit import RateLimiter
 from mumble.settings import Settings
@@ -29,5 +29,7 @@ class Services:
     graph: GraphClient
     limiter: RateLimiter
     key_usage: LastUsedTracker
+    # Key rows of this process, cleared by every change to keys, roles or accounts anywhere.
+    keys: KeyCache
     # Kicked when an inbound message leaves a file to download.
     media_wakeup: Wakeup

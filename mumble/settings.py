@@ -75,8 +75,16 @@ class Settings:
     rate_limit_per_ip: str = "300/minute"
     rate_limit_messaging: str = "5/second;100/minute;2000/hour"
     rate_limit_fail_open: bool = False
+    # Redis answers each limiter pass within this many milliseconds, or counts as down.
+    rate_limit_timeout_ms: int = 100
+    # After Redis failed, requests get the fail-open/closed decision at once for this long.
+    rate_limit_breaker_seconds: int = 5
+    # Windows of at least this many requests reserve quota in blocks (1%, at most 1000).
+    rate_limit_block_from: int = 1000
     # Prefix of every limiter key in shared storage (one per deployment, or per test app).
     rate_limit_key_prefix: str = "mumble"
+    # API-key rows are cached this long at most (PostgreSQL, where changes are notified).
+    auth_cache_seconds: int = 10
     trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
 
     @property

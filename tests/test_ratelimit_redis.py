@@ -149,3 +149,43 @@ async def test_two_processes_sharing_redis_admit_exactly_the_limit(database_url:
             assert burst_statuses.count(429) == 19
     finally:
         await _forget(prefix)
+
+
+async def test_large_limits_reserve_blocks_and_never_exceed_while_small_ones_stay_exact(
+    database_url: str,
+) -> None:
+    if not await _redis_up():
+        assert "MUMBLE_TEST_REDIS_URL" not in os.environ, f"Redis is not reachable at {REDIS_URL}"
+        pytest.skip(f"Redis is not reachable at {REDIS_URL}")
+    prefix = f"mumble-blocks-{uuid.uuid4().hex}"
+    # Windows of 100 and more reserve blocks of 1% (at least 2): 300/hour in blocks of 3.
+    env = {**_env(database_url, prefix), "MUMBLE_RATE_LIMIT_BLOCK_FROM": "100"}
+    account = await _cli(env, "account", "create", "Blocks")
+    large = await _cli(env, "key", "create", "--account", account["id"], "--rate-limit", "300/hour")
+    small = await _cli(env, "key", "create", "--account", account["id"], "--rate-limit", "10/hour")
+    try:
+        async with (
+            _server(env) as first,
+            _server(env) as second,
+            httpx.AsyncClient(timeout=10) as http,
+        ):
+            await _avoid_window_edge()
+
+            async def burst(key: str, count: int) -> list[int]:
+                statuses: list[int] = []
+                for start in range(0, count, 20):
+                    calls = [
+                        http.get((first, second)[n % 2] + LABELS, headers={"Mumble-Api-Key": key})
+                        for n in range(start, min(count, start + 20))
+                    ]
+                    statuses += [r.status_code for r in await asyncio.gather(*calls)]
+                return statuses
+
+            admitted = (await burst(large["key"], 360)).count(200)
+            # Never above the limit; below it by at most one block's remainder per process.
+            assert 300 - 2 * (3 - 1) <= admitted <= 300
+            small_statuses = await burst(small["key"], 30)
+            assert small_statuses.count(200) == 10
+            assert small_statuses.count(429) == 20
+    finally:
+        await _forget(prefix)

@@ -11,7 +11,7 @@ from tortoise import Tortoise
 from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.migrations.api import migrate as _migrate_api
 
-from mumble.db import sqlite
+from mumble.db import postgres, sqlite
 
 MODELS_MODULE = "mumble.models"
 MIGRATIONS_MODULE = "mumble.migrations"
@@ -23,6 +23,9 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
     if sqlite_path(database_url) is not None:
         # Same client, but transactions take the write lock up front (see mumble.db.sqlite).
         connection = expand_db_url(database_url) | {"engine": sqlite.ENGINE}
+    elif is_postgres(database_url):
+        # The pool holds no session state, so its per-release reset is off (mumble.db.postgres).
+        connection = postgres.credentials(expand_db_url(database_url))
     return {
         "connections": {"default": connection},
         "apps": {
@@ -35,6 +38,11 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
         "use_tz": True,
         "timezone": "UTC",
     }
+
+
+def is_postgres(database_url: str) -> bool:
+    """True for the URLs that select PostgreSQL through asyncpg."""
+    return database_url.startswith(("postgres://", "postgresql://", "asyncpg://"))
 
 
 def sqlite_path(database_url: str) -> str | None:

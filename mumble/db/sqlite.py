@@ -22,11 +22,14 @@ from tortoise.backends.sqlite.client import (
 )
 from tortoise.exceptions import TransactionManagementError
 
+from mumble.db.commit import AfterCommit
+
 ENGINE = "mumble.db.sqlite"
 
 
-class ImmediateTransactionWrapper(SqliteTransactionWrapper):
-    """A transaction that holds the database's write lock from its first statement."""
+class ImmediateTransactionWrapper(AfterCommit, SqliteTransactionWrapper):
+    """A transaction that holds the database's write lock from its first statement, and runs
+    its `mumble.db.commit` callbacks once committed."""
 
     async def begin(self) -> None:
         try:
@@ -34,6 +37,16 @@ class ImmediateTransactionWrapper(SqliteTransactionWrapper):
             await self._connection.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
             raise TransactionManagementError(exc) from exc
+
+    async def commit(self) -> None:
+        await super().commit()
+        self.committed()
+
+    async def rollback(self) -> None:
+        try:
+            await super().rollback()
+        finally:
+            self.rolled_back()
 
 
 class ImmediateSqliteClient(SqliteClient):

@@ -13,8 +13,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
-from limits.aio.storage import Storage
 from tortoise import connections
+
+from mumble.ratecount import Counters as Storage
 
 # A probe runs every few seconds: a dependency slower than this counts as down.
 CHECK_TIMEOUT_SECONDS = 2.0

@@ -50,6 +50,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "mumble.params",
         "mumble.auth",
         "mumble.ratelimit",
+        "mumble.ratecount",
         "mumble.idempotency",
         "mumble.services",
         "mumble.accounts*",

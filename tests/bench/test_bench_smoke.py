@@ -22,12 +22,34 @@ REDIS = os.environ.get("MUMBLE_TEST_REDIS_URL", "")
 
 # Figures each benchmark must print in its RESULT line.
 EXPECTED = {
-    "bench.get_customer": ("get_customer_rps", "get_customer_p99_ms", "throughput_ratio_vs_bare"),
-    "bench.send_text": ("send_text_rps", "send_text_p50_ms", "send_text_p99_ms"),
-    "bench.inbound_statuses": ("batch1_statuses_per_s", "messages_delivered_in_db"),
+    "bench.get_customer": (
+        "get_customer_rps",
+        "get_customer_p99_ms",
+        "get_customer_round_trips",
+        "throughput_ratio_vs_bare",
+    ),
+    "bench.send_text": (
+        "send_text_rps",
+        "send_text_p50_ms",
+        "send_text_p99_ms",
+        "send_text_round_trips",
+        "throughput_ratio_vs_sandbox_direct",
+    ),
+    "bench.inbound_statuses": (
+        "batch1_statuses_per_s",
+        "batch1_round_trips_per_status",
+        "batch1_post_ratio_vs_bare",
+        "messages_delivered_in_db",
+    ),
     "bench.deep_pages": ("customers_last_vs_first_p50", "conversation_middle_vs_first_p50"),
     "bench.memory": ("mumble_peak_rss_mib", "sandbox_peak_rss_mib", "mumble_peak_vs_bare_peak"),
-    "bench.inbound_to_webhook": ("latency_p50_ms", "latency_p99_ms", "delivered"),
+    "bench.inbound_to_webhook": (
+        "latency_p50_ms",
+        "latency_p99_ms",
+        "round_trips_per_message",
+        "latency_p99_ratio_vs_inbound_post_p99",
+        "delivered",
+    ),
 }
 
 
