@@ -67,6 +67,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "http": (
         "mumble.endpoint",
         "mumble.*.routes",
+        "mumble.*.routes_*",
         "mumble.messages.params",
     ),
     # The rules: one package per domain, services and flows.
@@ -144,7 +145,7 @@ def routes_imported_by_others(edges: dict[str, set[str]]) -> list[str]:
         f"{source} -> {target}"
         for source, targets in edges.items()
         for target in targets
-        if target.endswith(".routes") and source != "mumble.app"
+        if target.rsplit(".", 1)[-1].startswith("routes") and source != "mumble.app"
     )
 
 
