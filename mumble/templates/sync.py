@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -86,7 +87,7 @@ def _apply(template: Template, remote: dict[str, Any], now: dt.datetime) -> bool
     return changed
 
 
-async def _import(account_id: Any, remote: dict[str, Any], now: dt.datetime) -> Template:
+async def _import(account_id: uuid.UUID, remote: dict[str, Any], now: dt.datetime) -> Template:
     parts = rules.from_components(remote.get("components") or [])
     return await Template.create(
         account_id=account_id,
@@ -110,7 +111,7 @@ async def _import(account_id: Any, remote: dict[str, Any], now: dt.datetime) -> 
     )
 
 
-async def _reconcile(account_id: Any, remote: dict[str, Any], now: dt.datetime) -> str:
+async def _reconcile(account_id: uuid.UUID, remote: dict[str, Any], now: dt.datetime) -> str:
     language = templates_meta.normalize_language(str(remote.get("language") or ""))
     async with in_transaction():
         query = Template.filter(account_id=account_id).select_for_update()

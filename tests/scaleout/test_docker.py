@@ -1,8 +1,9 @@
-"""docker/: the files are checked here since no Docker engine runs the tests.
+"""docker/: the files' structure, checked fast on every test run.
 
-The compose file must parse and describe the stack (replicas, one worker, a one-shot migration,
-health checks, only real settings), and the Dockerfile must only copy what exists and what the
-installed package needs.
+`.ci/docker` builds the images and runs the stack for real in CI; these tests catch a broken
+file without an engine. The compose file must parse and describe the stack (replicas, one
+worker, a one-shot migration, health checks, only real settings, defaults that agree with the
+settings), and the Dockerfile must only copy what exists and what the installed package needs.
 """
 
 from __future__ import annotations
@@ -33,23 +34,41 @@ def compose() -> dict[str, Any]:
     return loaded
 
 
-def _dockerfile() -> list[tuple[str, str]]:
-    """(instruction, arguments) per Dockerfile instruction, continuation lines joined."""
-    text = re.sub(r"\\\n", " ", (DOCKER / "Dockerfile").read_text())
+def _dockerfile(path: Path = DOCKER / "Dockerfile") -> list[tuple[str, str]]:
+    """(instruction, arguments) per Dockerfile instruction, continuation lines joined; FROM
+    lines with the global ARGs (those before the first FROM) at their defaults, as Docker
+    builds them without --build-arg."""
+    text = re.sub(r"\\\n", " ", path.read_text())
     lines = [line.strip() for line in text.splitlines()]
-    return [
+    instructions = [
         (line.split(None, 1)[0].upper(), line.split(None, 1)[1] if " " in line else "")
         for line in lines
         if line and not line.startswith("#")
     ]
+    defaults: dict[str, str] = {}
+    resolved: list[tuple[str, str]] = []
+    for instruction, args in instructions:
+        if instruction == "ARG" and not any(i == "FROM" for i, _ in resolved):
+            name, _, default = args.partition("=")
+            defaults[name] = _expand(default, defaults)
+        elif instruction == "FROM":
+            args = _expand(args, defaults)
+        resolved.append((instruction, args))
+    return resolved
+
+
+def _expand(text: str, values: dict[str, str]) -> str:
+    return re.sub(r"\$\{(\w+)\}|\$(\w+)", lambda m: values[m[1] or m[2]], text)
 
 
 def _stages() -> list[list[tuple[str, str]]]:
+    """The instructions of each stage, FROM first (global ARGs belong to none)."""
     stages: list[list[tuple[str, str]]] = []
     for instruction, args in _dockerfile():
         if instruction == "FROM":
             stages.append([])
-        stages[-1].append((instruction, args))
+        if stages:
+            stages[-1].append((instruction, args))
     return stages
 
 
@@ -187,3 +206,70 @@ def test_the_exec_form_instructions_are_valid_json_and_python() -> None:
     compile(argv[2], "<healthcheck>", "exec")
     assert json.loads(runtime["ENTRYPOINT"]) == ["mumble"]
     assert json.loads(runtime["CMD"]) == ["serve"]
+
+
+_DEFAULTED = re.compile(r"^\$\{(\w+):-(.*)\}$")
+# Where compose deliberately differs from a bare `mumble serve`: it talks to Meta, not to a
+# sandbox of its own, and believes X-Forwarded-For from its own network (the load balancer).
+_COMPOSE_OWN_DEFAULTS = {
+    "MUMBLE_WHATSAPP_API_URL": "https://graph.facebook.com",
+    "MUMBLE_TRUSTED_PROXIES": "172.30.0.0/24",
+}
+
+
+def test_images_are_variables_defaulting_to_the_official_images(compose: dict[str, Any]) -> None:
+    """A machine without a registry runs images it built (.ci/docker); everyone else pulls."""
+    services = compose["services"]
+    expected = {
+        "postgres": ("MUMBLE_POSTGRES_IMAGE", "postgres:15-alpine"),
+        "redis": ("MUMBLE_REDIS_IMAGE", "redis:7-alpine"),
+        "lb": ("MUMBLE_NGINX_IMAGE", "nginx:1.27-alpine"),
+    }
+    for name, (variable, default) in expected.items():
+        assert services[name]["image"] == f"${{{variable}:-{default}}}", name
+    for name in ("migrate", "api", "worker", "sandbox"):
+        assert services[name]["image"] == "${MUMBLE_IMAGE:-mumble:local}", name
+
+
+def test_compose_defaults_agree_with_the_settings(compose: dict[str, Any]) -> None:
+    defaults = Settings()
+    for name, service in compose["services"].items():
+        for key, value in (service.get("environment") or {}).items():
+            match = _DEFAULTED.match(str(value))
+            if not key.startswith("MUMBLE_") or not match or match[1] != key:
+                continue
+            field = key.removeprefix("MUMBLE_").lower()
+            own = getattr(defaults, field)
+            expected = str(own).lower() if isinstance(own, bool) else str(own)
+            assert match[2] == _COMPOSE_OWN_DEFAULTS.get(key, expected), (name, key)
+
+
+def test_the_env_example_sets_what_compose_requires_and_nothing_unknown() -> None:
+    text = (DOCKER / "compose.yaml").read_text()
+    required = set(re.findall(r"\$\{(\w+):\?", text))
+    referenced = set(re.findall(r"\$\{(\w+)", text))
+    example = (DOCKER / ".env.example").read_text().splitlines()
+    set_keys = {line.split("=", 1)[0] for line in example if re.match(r"^[A-Z_]+=", line)}
+    mentioned = {m[1] for line in example if (m := re.match(r"^#? ?([A-Z_]+)=", line))}
+    assert required <= set_keys
+    assert mentioned <= referenced, mentioned - referenced
+
+
+def test_the_debian_images_build_on_a_base_argument() -> None:
+    """docker/debian/: what .ci/docker builds on a debootstrap base, or anyone on Debian's."""
+    files = sorted((DOCKER / "debian").glob("*.Dockerfile"))
+    assert {f.name for f in files} == {
+        "python.Dockerfile",
+        "postgres.Dockerfile",
+        "redis.Dockerfile",
+        "nginx.Dockerfile",
+    }
+    for path in files:
+        instructions = _dockerfile(path)
+        assert instructions[0] == ("ARG", "BASE_IMAGE=debian:bookworm-slim"), path.name
+        assert instructions[1] == ("FROM", "debian:bookworm-slim"), path.name
+        for instruction, args in instructions:
+            if instruction == "COPY":
+                source = DOCKER / "debian" / shlex.split(args)[0]
+                assert source.is_file(), source
+                assert source.stat().st_mode & 0o111, f"{source.name} is not executable"
