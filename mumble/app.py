@@ -19,6 +19,7 @@ import mumble.labels.routes as labels_routes
 import mumble.messages.routes as messages_routes
 import mumble.observability.routes as observability_routes
 import mumble.openapi.routes as openapi_routes
+import mumble.search.routes as search_routes
 import mumble.team.routes as team_routes
 import mumble.templates.routes as templates_routes
 import mumble.templates.sync as template_sync
@@ -46,6 +47,7 @@ def api_routes() -> list[BaseRoute]:
     return [
         *customers_routes.routes,
         *customers_import_routes.routes,
+        *search_routes.routes,
         *labels_routes.routes,
         *team_routes.routes,
         *bots_routes.routes,

@@ -69,6 +69,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "mumble.*.routes",
         "mumble.*.routes_*",
         "mumble.messages.params",
+        "mumble.search.params",
     ),
     # The rules: one package per domain, services and flows.
     "domains": (
@@ -82,6 +83,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "mumble.templates*",
         "mumble.inbound*",
         "mumble.webhooks*",
+        "mumble.search*",
         "mumble.observability.health",
     ),
     # The Cloud API emulator: beside the app, sharing only Meta's side of things.
