@@ -13,11 +13,13 @@ from starlette.routing import BaseRoute, Mount
 import mumble.bots.routes as bots_routes
 import mumble.conversations.routes as conversations_routes
 import mumble.customers.routes as customers_routes
+import mumble.customers.routes_import as customers_import_routes
 import mumble.inbound.routes as inbound_routes
 import mumble.labels.routes as labels_routes
 import mumble.messages.routes as messages_routes
 import mumble.observability.routes as observability_routes
 import mumble.openapi.routes as openapi_routes
+import mumble.search.routes as search_routes
 import mumble.team.routes as team_routes
 import mumble.templates.routes as templates_routes
 import mumble.templates.sync as template_sync
@@ -45,6 +47,8 @@ def api_routes() -> list[BaseRoute]:
     """Every /mumbleapi route, collected from the domain packages."""
     return [
         *customers_routes.routes,
+        *customers_import_routes.routes,
+        *search_routes.routes,
         *labels_routes.routes,
         *team_routes.routes,
         *bots_routes.routes,

@@ -53,10 +53,13 @@ def is_multipart(request: Request) -> bool:
     return media_type_of(request).startswith("multipart/")
 
 
-async def read_params(request: Request, limit: int) -> dict[str, Any]:
+async def read_params(
+    request: Request, limit: int, *, array_as: str | None = None
+) -> dict[str, Any]:
     """Merge query-string parameters with a JSON or urlencoded body (the body wins).
 
     GET and DELETE clients that cannot send a body may pass everything in the query string.
+    With `array_as`, a JSON array body is that parameter's value (a bulk endpoint's rows).
     """
     params: dict[str, Any] = dict(request.query_params)
     content_type = media_type_of(request)
@@ -70,8 +73,12 @@ async def read_params(request: Request, limit: int) -> dict[str, Any]:
             body = orjson.loads(raw)
         except orjson.JSONDecodeError:
             raise BadRequest("Malformed JSON body") from None
+        if isinstance(body, list) and array_as is not None:
+            body = {array_as: body}
         if not isinstance(body, dict):
-            raise BadRequest("JSON body must be an object")
+            raise BadRequest(
+                "JSON body must be an object" + (" or an array" if array_as is not None else "")
+            )
         params.update(body)
     elif content_type == "application/x-www-form-urlencoded":
         try:

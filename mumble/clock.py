@@ -19,3 +19,12 @@ class SystemClock:
 
 # The clock of admin commands, which run outside the app (the CLI is their composition root).
 SYSTEM_CLOCK = SystemClock()
+
+
+def rfc3339(moment: dt.datetime | None) -> str | None:
+    """`moment` as RFC 3339 UTC with a `Z` (microseconds when it has them), or None."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")

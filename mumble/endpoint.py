@@ -88,6 +88,9 @@ class Endpoint:
     ok_media: str = "application/json"
     # OpenAPI links from the 200 answer: how its values feed other operations.
     links: Mapping[str, Schema] = field(default_factory=dict)
+    # A bulk endpoint: a JSON array body is this parameter's value, and the body (or the
+    # uploaded file) may be up to `max_import_bytes`.
+    bulk_rows: str | None = None
 
     def __post_init__(self) -> None:
         if self.permission not in PERMISSIONS:
@@ -272,8 +275,11 @@ def api_route(contract: Endpoint, handler: Handler) -> ApiRoute:
 
     async def _serve(request: Request) -> dict[str, Any] | Response:
         services = services_of(request)
+        settings = services.settings
         principal = await _guard(request, contract, services)
-        params = await read_params(request, services.settings.max_body_bytes)
+        bulk = contract.bulk_rows is not None
+        body_limit = settings.max_import_bytes if bulk else settings.max_body_bytes
+        params = await read_params(request, body_limit, array_as=contract.bulk_rows)
         if contract.upload is None or not is_multipart(request):
             call = Call(request, principal, params, services, contract)
             if contract.method == "GET":
@@ -282,7 +288,7 @@ def api_route(contract: Endpoint, handler: Handler) -> ApiRoute:
             return await _run(call, handler, b"")
         reader = FormReader(
             request,
-            services.settings.max_upload_bytes,
+            settings.max_import_bytes if bulk else settings.max_upload_bytes,
             file_field=contract.upload.file_field,
             field_names=[param.name for param in contract.params],
         )

@@ -45,6 +45,17 @@ class MumbleError(Exception):
         self.message = message
         self.details = list(details) if details else None
         self.headers = dict(headers) if headers else {}
+        # Fields the envelope carries beside the message (a failed send's message `id`).
+        self.fields: dict[str, Any] = {}
+
+    def carrying(self, **fields: Any) -> MumbleError:
+        """This error with `fields` added to its envelope (each one declared in ERROR_SCHEMA)."""
+        self.fields.update(fields)
+        return self
+
+    def body(self) -> dict[str, Any]:
+        """The envelope this error is answered with."""
+        return error_body(self.message, self.details, self.fields)
 
 
 class BadRequest(MumbleError):
@@ -113,9 +124,14 @@ class Refusal:
         return self.kind(message, details=details, headers=headers)
 
 
-def error_body(message: str, details: Sequence[str] | None = None) -> dict[str, Any]:
-    """The `{"error": true, "message": ..., "details": [...]}` envelope, written only here."""
-    body: dict[str, Any] = {"error": True, "message": message}
+def error_body(
+    message: str,
+    details: Sequence[str] | None = None,
+    fields: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The `{"error": true, "message": ..., "details": [...]}` envelope, written only here;
+    `fields` are the extra members an error may carry (`MumbleError.carrying`)."""
+    body: dict[str, Any] = {**(fields or {}), "error": True, "message": message}
     if details:
         body["details"] = list(details)
     return body
@@ -144,7 +160,7 @@ _HTTP_MESSAGES = {
 
 async def _mumble_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, MumbleError)
-    return error_response(exc.status, exc.message, details=exc.details, headers=exc.headers)
+    return JsonResponse(exc.body(), status_code=exc.status, headers=exc.headers)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

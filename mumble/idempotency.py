@@ -22,7 +22,7 @@ from starlette.responses import Response
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from mumble.errors import BadRequest, Conflict, JsonResponse, MumbleError, Refusal, error_body
+from mumble.errors import BadRequest, Conflict, JsonResponse, MumbleError, Refusal
 from mumble.models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
@@ -122,7 +122,7 @@ async def run_once(
         if exc.status == 429 or exc.status >= 500:
             await _release(account_id, key)
         else:
-            await _store(account_id, key, exc.status, error_body(exc.message, exc.details))
+            await _store(account_id, key, exc.status, exc.body())
         raise
     except BaseException:
         await _release(account_id, key)

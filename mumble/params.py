@@ -8,22 +8,25 @@ Reading is lazy and in the handler's order, which keeps the reference's preceden
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+import orjson
 from email_validator import EmailNotValidError, validate_email
 
 from mumble.errors import BadRequest
-from mumble.openapi.schema import Schema, boolean, integer, string
+from mumble.openapi.schema import Schema, array, boolean, integer, string
 from mumble.phones import MAX_PHONE_DIGITS, MIN_PHONE_DIGITS, normalize_phone
-from mumble.text import ascii_int, bounded_text
+from mumble.text import NUL, ascii_int, bounded_text
 
 T = TypeVar("T")
 
 PHONE_REQUIRED = "Phone number is required."
 TEXT_MAX = 200
 PAGE_MAX = 10_000_000
+TIMESTAMP_MAX = 40
 PHONE_SCHEMA = string(
     f"International digits without +, spaces or dashes, {MIN_PHONE_DIGITS} to "
     f"{MAX_PHONE_DIGITS} of them (the server strips non-digits, so a formatted number is "
@@ -198,3 +201,51 @@ def normalize_email(raw: str) -> str:
         return validate_email(raw, check_deliverability=False).normalized
     except EmailNotValidError as exc:
         raise BadRequest(f"Invalid email address: {exc}") from None
+
+
+def timestamp(name: str, *, description: str = "") -> Param[dt.datetime | None]:
+    """An optional RFC 3339 time (`2026-06-29T12:00:00Z`; without an offset it is UTC)."""
+    message = f"'{name}' must be an RFC 3339 time such as 2026-06-29T12:00:00Z"
+
+    def read(params: Mapping[str, Any]) -> dt.datetime | None:
+        raw = params.get(name)
+        if raw is None or raw == "":
+            return None
+        if not isinstance(raw, str) or len(raw) > TIMESTAMP_MAX:
+            raise BadRequest(message)
+        try:
+            moment = dt.datetime.fromisoformat(raw.strip())
+        except ValueError:
+            raise BadRequest(message) from None
+        return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+    schema = string(description, format="date-time", maxLength=TIMESTAMP_MAX)
+    return Param(name, schema, read, messages=(message,))
+
+
+def texts(
+    name: str, *, max_items: int, max_length: int = TEXT_MAX, description: str = ""
+) -> Param[tuple[str, ...]]:
+    """An optional list of texts: a JSON array, its JSON text, or comma-separated text (for
+    query strings); blanks are dropped, () when absent."""
+    message = f"'{name}' must be a list of at most {max_items} texts of {max_length} characters"
+
+    def read(params: Mapping[str, Any]) -> tuple[str, ...]:
+        raw = params.get(name)
+        if isinstance(raw, str) and raw.lstrip().startswith("["):
+            try:
+                raw = orjson.loads(raw)
+            except orjson.JSONDecodeError:
+                raise BadRequest(message) from None
+        if raw is None:
+            return ()
+        items = raw.split(",") if isinstance(raw, str) else raw
+        if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
+            raise BadRequest(message)
+        found = tuple(dict.fromkeys(item.strip() for item in items if item.strip()))
+        if len(found) > max_items or any(len(item) > max_length or NUL in item for item in found):
+            raise BadRequest(message)
+        return found
+
+    schema = array(string(maxLength=max_length), description, maxItems=max_items)
+    return Param(name, schema, read, messages=(message,))

@@ -44,6 +44,8 @@ class Settings:
     body_timeout_seconds: int = 30
     keep_alive_seconds: int = 5
     max_upload_bytes: int = 100 * 1024 * 1024
+    # The bulk endpoints (import-customers): largest JSON array or CSV file.
+    max_import_bytes: int = 8 * 1024 * 1024
     # Reconcile every account's templates with Meta this often (0 turns the sync off).
     template_sync_seconds: int = 900
     # `mumble serve` applies migrations (and seeds the demo account) before serving. Set it to

@@ -1,15 +1,17 @@
 """Changing a customer: the one sequence every write of the customer aggregate goes through.
 
 Inside the caller's transaction, on a locked row: compare the new values with the stored ones,
-save only the columns that changed (and `updated_at`), then record the change's event with the
-customer as the API shows it. Nothing changed means nothing saved and no event.
+save only the columns that changed (and `updated_at`, set to the change's `now`), then record
+the change's event with the customer as the API shows it. Nothing changed means nothing saved
+and no event. `touch` moves `updated_at` for a change kept outside the customer row (labels).
+Many customers at once: `customers.bulk`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import orjson
@@ -26,7 +28,8 @@ EventData = Callable[[dict[str, Any], list[str]], dict[str, Any]]
 _PAIRED = ("bot_mode", "bot_id")
 
 
-def _updated(view: dict[str, Any], changed: list[str]) -> dict[str, Any]:
+def updated_data(view: dict[str, Any], changed: list[str]) -> dict[str, Any]:
+    """The data of customer.updated: the customer and the columns that changed."""
     return {"customer": view, "changed": changed}
 
 
@@ -37,6 +40,25 @@ def _differs(current: Any, new: Any) -> bool:
             new, option=orjson.OPT_SORT_KEYS
         )
     return bool(current != new)
+
+
+def set_changed(customer: Customer, values: dict[str, Any], now: dt.datetime) -> list[str]:
+    """Set on `customer` the values that differ (and `updated_at`); returns those columns."""
+    differ = {name for name, value in values.items() if _differs(getattr(customer, name), value)}
+    if differ & set(_PAIRED):
+        differ |= set(_PAIRED) & set(values)
+    changed = [name for name in values if name in differ]
+    for name in changed:
+        setattr(customer, name, values[name])
+    if changed:
+        customer.updated_at = now
+    return changed
+
+
+async def touch(customer_ids: Sequence[uuid.UUID], now: dt.datetime) -> None:
+    """Move `updated_at` of customers whose change lives in another table (their labels)."""
+    if customer_ids:
+        await Customer.filter(id__in=list(customer_ids)).update(updated_at=now)
 
 
 async def locked_customer(account_id: uuid.UUID, phone: str) -> Customer:
@@ -57,17 +79,12 @@ async def apply_change(
     now: dt.datetime,
     *,
     event: str = "customer.updated",
-    data: EventData = _updated,
+    data: EventData = updated_data,
 ) -> list[str]:
     """Store the values that differ and record `event`; returns the changed columns."""
-    differ = {name for name, value in values.items() if _differs(getattr(customer, name), value)}
-    if differ & set(_PAIRED):
-        differ |= set(_PAIRED) & set(values)
-    changed = [name for name in values if name in differ]
+    changed = set_changed(customer, values, now)
     if not changed:
         return []
-    for name in changed:
-        setattr(customer, name, values[name])
     await customer.save(update_fields=[*changed, "updated_at"])
     view = await customer_view(customer)
     await record_event(

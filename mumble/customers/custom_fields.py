@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
-
-from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
+from collections.abc import Iterable, Sequence
 
 from mumble.customers.fields import MAX_CUSTOM_FIELDS
 from mumble.errors import BadRequest, Refusal
@@ -17,28 +14,47 @@ TOO_MANY = Refusal(
 )
 
 
-async def _defined(account_id: uuid.UUID) -> set[str]:
+async def defined_names(account_id: uuid.UUID) -> set[str]:
+    """The account's custom field names."""
     rows = await CustomFieldDefinition.filter(account_id=account_id).values_list("name", flat=True)
     return {str(name) for name in rows}
 
 
-async def register_custom_fields(account_id: uuid.UUID, names: Iterable[str]) -> None:
-    """Define the names not yet known; 400 past 15 per account. Call inside a transaction."""
-    wanted = set(names)
-    if not wanted or wanted <= await _defined(account_id):
-        return
+async def register_custom_fields(account_id: uuid.UUID, names: Iterable[str]) -> list[str]:
+    """Define the names not yet known; 400 past 15 per account. Call inside a transaction.
+
+    Returns the names this call defined (sorted).
+    """
+    accepted, new = await register_batch(account_id, [set(names)])
+    if not accepted[0]:
+        raise TOO_MANY()
+    return new
+
+
+async def register_batch(
+    account_id: uuid.UUID, wanted: Sequence[set[str]]
+) -> tuple[list[bool], list[str]]:
+    """Define the names each item of `wanted` needs, in order, while slots remain; inside a
+    transaction. Returns whether each item fits, and the names defined (sorted)."""
+    needed = set().union(*wanted)
+    if not needed or needed <= await defined_names(account_id):
+        return [True] * len(wanted), []
     # Serialise definers of one account on the account row, so two writers cannot both see 14
     # and both add one. NO KEY UPDATE still lets other rows reference the account meanwhile.
     await Account.filter(id=account_id).select_for_update(no_key=True).first()
-    defined = await _defined(account_id)
-    new = sorted(wanted - defined)
-    if len(defined) + len(new) > MAX_CUSTOM_FIELDS:
-        raise TOO_MANY()
-    for name in new:
-        try:
-            # A savepoint, so a lost race on the unique (account, name) pair leaves the caller's
-            # transaction usable on PostgreSQL.
-            async with in_transaction():
-                await CustomFieldDefinition.create(account_id=account_id, name=name)
-        except IntegrityError:
-            pass  # defined concurrently under the same name: it exists, which is all we need
+    defined = await defined_names(account_id)
+    known = set(defined)
+    accepted = []
+    for names in wanted:
+        fits = len(known | names) <= MAX_CUSTOM_FIELDS
+        accepted.append(fits)
+        if fits:
+            known |= names
+    new = sorted(known - defined)
+    # A name defined meanwhile under the same (account, name) is what we need: conflicts are
+    # ignored by the statement itself, so the caller's transaction stays usable on PostgreSQL.
+    await CustomFieldDefinition.bulk_create(
+        [CustomFieldDefinition(account_id=account_id, name=name) for name in new],
+        ignore_conflicts=True,
+    )
+    return accepted, new

@@ -8,7 +8,7 @@ from mumble.customers import assignment, fields, service
 from mumble.customers.changes import CUSTOMER_NOT_FOUND
 from mumble.customers.custom_fields import TOO_MANY
 from mumble.customers.input import parse_customer_input
-from mumble.customers.schemas import BODY_FIELDS, CUSTOM_VALUE, CUSTOMER
+from mumble.customers.schemas import BODY_FIELDS, CUSTOM_VALUE, CUSTOMER, WARNINGS, with_warnings
 from mumble.customers.views import customer_view
 from mumble.endpoint import Call, Endpoint, api_route
 from mumble.openapi.schema import array, integer, link, message_only, string, success
@@ -40,7 +40,10 @@ ADD = Endpoint(
     "customers:write",
     "Create a new customer.",
     TAG,
-    message_only("added successfully"),
+    success(
+        {"message": string(examples=["added successfully"]), "warnings": WARNINGS},
+        ("message",),
+    ),
     params=_BODY,
     errors=(service.ADD_FAILED, service.BOT_NOT_FOUND, service.CUSTOMER_EXISTS, TOO_MANY),
     action="add customers",
@@ -53,8 +56,8 @@ ADD = Endpoint(
 
 async def add_new_customer(call: Call) -> dict[str, Any]:
     data = parse_customer_input(call.params, service.ADD_FAILED)
-    await service.add_customer(call.account_id, data, call.now())
-    return {"success": True, "message": "added successfully"}
+    warnings = await service.add_customer(call.account_id, data, call.now())
+    return {"success": True, "message": "added successfully", **with_warnings(warnings)}
 
 
 EDIT = Endpoint(
@@ -67,6 +70,7 @@ EDIT = Endpoint(
         {
             "message": string(examples=["Customer updated successfully"]),
             "custom_fields_processed": array(string()),
+            "warnings": WARNINGS,
         },
         ("message", "custom_fields_processed"),
     ),
@@ -81,11 +85,12 @@ EDIT = Endpoint(
 
 async def edit_customer(call: Call) -> dict[str, Any]:
     data = parse_customer_input(call.params, service.EDIT_FAILED)
-    processed = await service.edit_customer(call.account_id, data, call.now())
+    processed, warnings = await service.edit_customer(call.account_id, data, call.now())
     return {
         "success": True,
         "message": "Customer updated successfully",
         "custom_fields_processed": processed,
+        **with_warnings(warnings),
     }
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from mumble.customers import fields
 from mumble.models.states import BotMode
 from mumble.openapi.schema import Schema, array, nullable, obj, string
@@ -57,3 +59,13 @@ CUSTOM_VALUE: Schema = {
     "description": "Any other key is a custom field: a string, number, boolean or null.",
     "type": ["string", "number", "boolean", "null"],
 }
+WARNINGS = array(
+    string(),
+    "Present when a new custom field's name looks like a standard or attribution field's "
+    "(`utm_sorce`): each warning names the field probably meant. The value was stored as sent.",
+)
+
+
+def with_warnings(warnings: list[str]) -> dict[str, Any]:
+    """The answer's `warnings` member, only when there is one to give."""
+    return {"warnings": warnings} if warnings else {}

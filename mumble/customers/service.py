@@ -21,6 +21,7 @@ from mumble.customers.custom_fields import register_custom_fields
 from mumble.customers.fields import CONVERSATION_STATUS_SET
 from mumble.customers.input import CustomerInput, validate_profile
 from mumble.customers.views import VIEW_COLUMNS, customer_view, customer_views
+from mumble.customers.warnings import near_miss_warnings
 from mumble.db.prepared import Prepared, text_marker, uuid_marker
 from mumble.errors import BadRequest, Conflict, NotFound, Refusal
 from mumble.events.outbox import record_event
@@ -79,7 +80,7 @@ async def resolve_bot(account_id: uuid.UUID, token: str) -> BotChoice:
     return BotMode.FLOW, bot_id
 
 
-def _profile_values(profile: dict[str, Any], bot: BotChoice | None) -> dict[str, Any]:
+def profile_values(profile: dict[str, Any], bot: BotChoice | None) -> dict[str, Any]:
     """The columns a profile and a bot choice set, in the order changes are reported."""
     values = dict(profile)
     if bot is not None:
@@ -110,6 +111,7 @@ async def create_customer(
         bot_id=bot_id,
         attribution=attribution or {},
         custom_fields=custom_fields or {},
+        updated_at=now,
         **(profile or {}),
     )
     view = await customer_view(customer)
@@ -119,8 +121,11 @@ async def create_customer(
     return customer
 
 
-async def add_customer(account_id: uuid.UUID, data: CustomerInput, now: dt.datetime) -> Customer:
-    """add-new-customer: 409 when the phone exists, 404 for an unknown bot, 400 past 15 fields."""
+async def add_customer(account_id: uuid.UUID, data: CustomerInput, now: dt.datetime) -> list[str]:
+    """add-new-customer: 409 when the phone exists, 404 for an unknown bot, 400 past 15 fields.
+
+    Returns the warnings about new custom field names that look like a known field's.
+    """
     if await Customer.exists(account_id=account_id, phone=data.phone):
         raise CUSTOMER_EXISTS()
     bot = await resolve_bot(account_id, data.bot_token) if data.bot_token else None
@@ -129,8 +134,8 @@ async def add_customer(account_id: uuid.UUID, data: CustomerInput, now: dt.datet
     custom = {key: value for key, value in data.custom_fields.items() if value is not None}
     try:
         async with in_transaction():
-            await register_custom_fields(account_id, custom)
-            return await create_customer(
+            new_names = await register_custom_fields(account_id, custom)
+            await create_customer(
                 account_id,
                 now,
                 phone=data.phone,
@@ -146,9 +151,10 @@ async def add_customer(account_id: uuid.UUID, data: CustomerInput, now: dt.datet
         if bot is not None and bot[1] is not None:
             raise BOT_NOT_FOUND() from None  # the bot was deleted meanwhile
         raise
+    return near_miss_warnings(new_names)
 
 
-def _merged(current: dict[str, Any] | None, updates: dict[str, Any]) -> dict[str, Any]:
+def merged_fields(current: dict[str, Any] | None, updates: dict[str, Any]) -> dict[str, Any]:
     """`current` with `updates` applied; a None value removes the key."""
     merged = dict(current or {})
     for key, value in updates.items():
@@ -159,19 +165,27 @@ def _merged(current: dict[str, Any] | None, updates: dict[str, Any]) -> dict[str
     return merged
 
 
-async def edit_customer(account_id: uuid.UUID, data: CustomerInput, now: dt.datetime) -> list[str]:
-    """edit-customer: fields not sent stay; returns the custom field names processed."""
+def edit_values(customer: Customer, data: CustomerInput, bot: BotChoice | None) -> dict[str, Any]:
+    """The columns an edit sets: the profile and bot sent, attribution and custom fields merged."""
+    values = profile_values(data.profile, bot)
+    values["attribution"] = merged_fields(customer.attribution, data.attribution)
+    values["custom_fields"] = merged_fields(customer.custom_fields, data.custom_fields)
+    return values
+
+
+async def edit_customer(
+    account_id: uuid.UUID, data: CustomerInput, now: dt.datetime
+) -> tuple[list[str], list[str]]:
+    """edit-customer: fields not sent stay; returns the custom field names processed, and the
+    warnings about new custom field names that look like a known field's."""
     async with in_transaction():
         customer = await locked_customer(account_id, data.phone)
         bot = await resolve_bot(account_id, data.bot_token) if data.bot_token else None
-        await register_custom_fields(
+        new_names = await register_custom_fields(
             account_id, [key for key, value in data.custom_fields.items() if value is not None]
         )
-        values = _profile_values(data.profile, bot)
-        values["attribution"] = _merged(customer.attribution, data.attribution)
-        values["custom_fields"] = _merged(customer.custom_fields, data.custom_fields)
-        await apply_change(customer, values, now)
-    return list(data.custom_fields)
+        await apply_change(customer, edit_values(customer, data, bot), now)
+    return list(data.custom_fields), near_miss_warnings(new_names)
 
 
 async def delete_customer(account_id: uuid.UUID, phone: str, now: dt.datetime) -> None:
@@ -261,5 +275,5 @@ async def ensure_customer(
                 customer = await locked_customer(account_id, phone)
         profile = validate_profile(EDIT_FAILED, name=name, email=email, source=source)
         bot = await resolve_bot(account_id, token) if token else None
-        await apply_change(customer, _profile_values(profile, bot), now)
+        await apply_change(customer, profile_values(profile, bot), now)
         return customer

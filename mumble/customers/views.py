@@ -112,9 +112,14 @@ async def customer_views(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-async def customer_view(customer: Customer) -> dict[str, Any]:
-    """The object get-customer returns for this customer (also the payload of customer events)."""
+def view_row(customer: Customer) -> dict[str, Any]:
+    """The `.values(*VIEW_COLUMNS)` row of a customer object (for `customer_views`)."""
     row = {column: getattr(customer, column) for column in VIEW_COLUMNS}
     if isinstance(row["id"], str):
         row["id"] = uuid.UUID(row["id"])
-    return (await customer_views([row]))[0]
+    return row
+
+
+async def customer_view(customer: Customer) -> dict[str, Any]:
+    """The object get-customer returns for this customer (also the payload of customer events)."""
+    return (await customer_views([view_row(customer)]))[0]

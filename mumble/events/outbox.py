@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, NamedTuple
 
 from mumble.models.events import Event
 from mumble.models.webhooks import WebhookDelivery, WebhookEndpoint
@@ -34,6 +35,32 @@ EVENT_TYPES = frozenset(
 )
 
 
+class Pending(NamedTuple):
+    """One event of a batch: its type, its data, the customer it orders by."""
+
+    type: str
+    data: dict[str, Any]
+    customer_id: uuid.UUID | None = None
+
+
+def _event(
+    account_id: uuid.UUID,
+    event_type: str,
+    data: dict[str, Any],
+    now: dt.datetime,
+    customer_id: uuid.UUID | None,
+) -> Event:
+    if event_type not in EVENT_TYPES:
+        raise ValueError(f"unknown event type {event_type!r}")
+    return Event(
+        account_id=account_id,
+        type=event_type,
+        customer_id=customer_id,
+        data={"occurred_at": now.isoformat(), **data},
+        created_at=now,
+    )
+
+
 async def record_event(
     account_id: uuid.UUID,
     event_type: str,
@@ -43,24 +70,51 @@ async def record_event(
     customer_id: uuid.UUID | None = None,
 ) -> Event:
     """Write one event to the outbox at `now`; `data` is the object as the API shows it."""
-    if event_type not in EVENT_TYPES:
-        raise ValueError(f"unknown event type {event_type!r}")
-    event = await Event.create(
-        account_id=account_id,
-        type=event_type,
-        customer_id=customer_id,
-        data={"occurred_at": now.isoformat(), **data},
-        created_at=now,
-    )
+    event = _event(account_id, event_type, data, now, customer_id)
+    await event.save()
     await _fan_out(event, account_id)
     return event
 
 
-async def _fan_out(event: Event, account_id: uuid.UUID) -> None:
-    """One pending delivery per endpoint of the account subscribed to the event's type."""
+async def record_events(
+    account_id: uuid.UUID, events: Sequence[Pending], *, now: dt.datetime
+) -> None:
+    """Write many events at `now` in a few statements whatever their number (bulk writes): the
+    events in order (so `seq` follows it), then one delivery per subscribed endpoint each."""
+    rows = [_event(account_id, e.type, e.data, now, e.customer_id) for e in events]
+    if not rows:
+        return
+    await Event.bulk_create(rows)
+    subscribed = await _subscribers(account_id)
+    if not any(subscribed.get(row.type) for row in rows):
+        return
+    # bulk_create leaves generated keys unset: read the sequence numbers back by event id.
+    seqs = dict(await Event.filter(id__in=[row.id for row in rows]).values_list("id", "seq"))
+    await WebhookDelivery.bulk_create(
+        [
+            WebhookDelivery(
+                endpoint_id=endpoint_id, event_seq=seqs[row.id], customer_id=row.customer_id
+            )
+            for row in rows
+            for endpoint_id in subscribed.get(row.type, ())
+        ]
+    )
+
+
+async def _subscribers(account_id: uuid.UUID) -> dict[str, list[Any]]:
+    """The account's endpoints by the event types they subscribed to."""
     # JSON containment lookups are not portable to SQLite; an account has few endpoints.
     endpoints = await WebhookEndpoint.filter(account_id=account_id).values_list("id", "events")
-    subscribed = [endpoint_id for endpoint_id, types in endpoints if event.type in (types or [])]
+    by_type: dict[str, list[Any]] = {}
+    for endpoint_id, types in endpoints:
+        for event_type in types or []:
+            by_type.setdefault(event_type, []).append(endpoint_id)
+    return by_type
+
+
+async def _fan_out(event: Event, account_id: uuid.UUID) -> None:
+    """One pending delivery per endpoint of the account subscribed to the event's type."""
+    subscribed = (await _subscribers(account_id)).get(event.type, [])
     if subscribed:
         await WebhookDelivery.bulk_create(
             [

@@ -171,14 +171,14 @@ async def _store_inbound(
                 )
         except IntegrityError:
             return 0  # the same message arrived concurrently: stored once
-        await _touch(customer, occurred)
+        await _touch(customer, occurred, now)
         data = event_data(stored, customer, account, base_url=context.base_url)
         await record_event(account.id, "message.received", data, now=now, customer_id=customer.id)
     metrics.count_message(Direction.INBOUND, MessageStatus.RECEIVED)
     return 1 if pending else 0
 
 
-async def _touch(customer: Customer, occurred: dt.datetime) -> None:
+async def _touch(customer: Customer, occurred: dt.datetime, now: dt.datetime) -> None:
     """Set last_interaction and open/renew the window; a replayed old message moves nothing back."""
     changed = []
     if customer.last_interaction is None or occurred > customer.last_interaction:
@@ -188,6 +188,7 @@ async def _touch(customer: Customer, occurred: dt.datetime) -> None:
         customer.last_inbound_at = occurred
         changed.append("last_inbound_at")
     if changed:
+        customer.updated_at = now
         await customer.save(update_fields=[*changed, "updated_at"])
 
 

@@ -11,6 +11,9 @@ from mumble.errors import BadRequest
 from mumble.labels import service
 from mumble.openapi.schema import array, link, message_only, obj, string, success
 from mumble.params import Param, phone
+from mumble.search import params as search_params
+from mumble.search import service as search
+from mumble.search.filters import INVALID_CURSOR, Filters
 
 TAG = "Labels"
 PHONE = phone()
@@ -124,10 +127,33 @@ async def remove_customer_from_label(call: Call) -> dict[str, Any]:
     return {"success": True, "message": "removed successfully"}
 
 
+GET_LABEL_CUSTOMERS = Endpoint(
+    "GET",
+    "/get-label-customers",
+    "customers:read",
+    "List a label's customers, a page at a time.",
+    TAG,
+    search_params.PAGE,
+    params=(LABEL_NAME, search_params.CURSOR, search_params.LIMIT),
+    errors=(service.LABEL_NOT_FOUND, INVALID_CURSOR),
+    action="read customers",
+    description="Oldest member first; follow `next_cursor` until it is null (as search-customers "
+    "with `labels`).",
+)
+
+
+async def get_label_customers(call: Call) -> dict[str, Any]:
+    members = Filters(labels=(call.arg(LABEL_NAME),))
+    cursor, limit = call.arg(search_params.CURSOR), call.arg(search_params.LIMIT)
+    page = await search.search(call.account_id, members, cursor=cursor, limit=limit)
+    return {"success": True, **page}
+
+
 routes = [
     api_route(GET_LABELS, get_labels),
     api_route(ADD_LABEL, add_new_label),
     api_route(DELETE_LABEL, delete_label),
     api_route(ADD_TO_LABEL, add_customer_to_label),
     api_route(REMOVE_FROM_LABEL, remove_customer_from_label),
+    api_route(GET_LABEL_CUSTOMERS, get_label_customers),
 ]

@@ -14,7 +14,7 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from mumble.customers.changes import CUSTOMER_NOT_FOUND
+from mumble.customers.changes import CUSTOMER_NOT_FOUND, touch
 from mumble.customers.service import find_customer
 from mumble.customers.views import VIEW_COLUMNS, customer_view, customer_views
 from mumble.errors import BadRequest, Conflict, NotFound, Refusal
@@ -101,6 +101,7 @@ async def add_customer_to_label(
             if not await Label.exists(id=label.id):
                 raise LABEL_NOT_FOUND() from None
             raise CUSTOMER_NOT_FOUND() from None
+        await touch([customer.id], now)
         await record_event(
             account_id,
             "customer.label_added",
@@ -121,6 +122,7 @@ async def remove_customer_from_label(
         deleted = await CustomerLabel.filter(customer=customer, label=label).delete()
         if not deleted:
             raise NOT_IN_LABEL()
+        await touch([customer.id], now)
         await record_event(
             account_id,
             "customer.label_removed",
@@ -139,6 +141,7 @@ async def delete_label(account_id: uuid.UUID, name: str, now: dt.datetime) -> No
         if not await Label.filter(id=label.id, account_id=account_id).delete():
             # Deleted concurrently by another request.
             raise LABEL_NOT_FOUND()
+        await touch([uuid.UUID(str(value)) for value in customer_ids], now)
         # One batch of views (a few queries) rather than one view per untagged customer.
         rows = (
             await Customer.filter(id__in=list(customer_ids), account_id=account_id)

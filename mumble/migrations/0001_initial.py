@@ -36,7 +36,7 @@ class Migration(migrations.Migration):
                 ('email', fields.CharField(null=True, max_length=254)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
-            options={'table': 'agent', 'app': 'models', 'pk_attr': 'id'},
+            options={'table': 'agent', 'app': 'models', 'unique_together': (('account', 'name'),), 'pk_attr': 'id'},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -47,7 +47,7 @@ class Migration(migrations.Migration):
                 ('name', fields.CharField(max_length=200)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
-            options={'table': 'bot', 'app': 'models', 'pk_attr': 'id'},
+            options={'table': 'bot', 'app': 'models', 'unique_together': (('account', 'name'),), 'pk_attr': 'id'},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -157,7 +157,7 @@ class Migration(migrations.Migration):
                 ('members', fields.ManyToManyField('models.Agent', unique=True, db_constraint=True, through='team_member', forward_key='agent_id', backward_key='team_id', related_name='teams', on_delete=OnDelete.CASCADE)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
-            options={'table': 'team', 'app': 'models', 'pk_attr': 'id'},
+            options={'table': 'team', 'app': 'models', 'unique_together': (('account', 'name'),), 'pk_attr': 'id'},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -181,9 +181,9 @@ class Migration(migrations.Migration):
                 ('attribution', fields.JSONField(default=dict, encoder=JSON_DUMPS, decoder=loads)),
                 ('custom_fields', fields.JSONField(default=dict, encoder=JSON_DUMPS, decoder=loads)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
-                ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
+                ('updated_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
-            options={'table': 'customer', 'app': 'models', 'unique_together': (('account', 'phone'), ('account', 'bsuid')), 'indexes': [Index(fields=['account_id', 'created_at', 'id'])], 'pk_attr': 'id'},
+            options={'table': 'customer', 'app': 'models', 'unique_together': (('account', 'phone'), ('account', 'bsuid')), 'indexes': [Index(fields=['account_id', 'created_at', 'id']), Index(fields=['account_id', 'conversation_status', 'created_at', 'id']), Index(fields=['account_id', 'agent_id', 'created_at', 'id']), Index(fields=['account_id', 'team_id', 'created_at', 'id']), Index(fields=['account_id', 'bot_id']), Index(fields=['account_id', 'updated_at']), Index(fields=['account_id', 'last_interaction'])], 'pk_attr': 'id'},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -194,7 +194,7 @@ class Migration(migrations.Migration):
                 ('label', fields.ForeignKeyField('models.Label', source_field='label_id', db_constraint=True, to_field='id', related_name='customer_links', on_delete=OnDelete.CASCADE)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
-            options={'table': 'customer_label', 'app': 'models', 'unique_together': (('customer', 'label'),), 'pk_attr': 'id'},
+            options={'table': 'customer_label', 'app': 'models', 'unique_together': (('customer', 'label'),), 'indexes': [Index(fields=['label_id', 'customer_id'])], 'pk_attr': 'id'},
             bases=['Model'],
         ),
         ops.CreateModel(

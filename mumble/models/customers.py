@@ -46,12 +46,24 @@ class Customer(Model):
     attribution: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
     custom_fields: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
     created_at = fields.DatetimeField(auto_now_add=True)
-    updated_at = fields.DatetimeField(auto_now=True)
+    # Moved by every change of the customer (its fields, labels, assignment, status, bot), from
+    # the injected clock: `customers.changes` sets it, so search-customers' updated_since sees it.
+    updated_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
         table = "customer"
         unique_together = (("account", "phone"), ("account", "bsuid"))
-        indexes = (("account_id", "created_at", "id"),)
+        # (created_at, id) is the stable order of listings and search; each filter search-customers
+        # must answer without a sequential scan has an index led by the account.
+        indexes = (
+            ("account_id", "created_at", "id"),
+            ("account_id", "conversation_status", "created_at", "id"),
+            ("account_id", "agent_id", "created_at", "id"),
+            ("account_id", "team_id", "created_at", "id"),
+            ("account_id", "bot_id"),
+            ("account_id", "updated_at"),
+            ("account_id", "last_interaction"),
+        )
 
 
 class CustomFieldDefinition(Model):
@@ -95,3 +107,5 @@ class CustomerLabel(Model):
     class Meta:
         table = "customer_label"
         unique_together = (("customer", "label"),)
+        # A label's members (search by label, get-label-customers).
+        indexes = (("label_id", "customer_id"),)

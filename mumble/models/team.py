@@ -21,6 +21,7 @@ class Agent(Model):
 
     class Meta:
         table = "agent"
+        unique_together = (("account", "name"),)
 
 
 class Team(Model):
@@ -36,6 +37,7 @@ class Team(Model):
 
     class Meta:
         table = "team"
+        unique_together = (("account", "name"),)
 
 
 class Bot(Model):
@@ -48,3 +50,4 @@ class Bot(Model):
 
     class Meta:
         table = "bot"
+        unique_together = (("account", "name"),)

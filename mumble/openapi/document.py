@@ -152,8 +152,12 @@ def _request_body(contract: Endpoint) -> dict[str, Any]:
     form = {**body, "properties": {name: _form_field(s) for name, s in properties.items()}}
     if contract.extra_body is not None:
         form["additionalProperties"] = string()
+    json_body = body
+    if contract.bulk_rows is not None:
+        rows = next(p.schema for p in contract.params if p.name == contract.bulk_rows)
+        json_body = {"anyOf": [rows, body]}
     content: dict[str, Any] = {
-        "application/json": {"schema": body},
+        "application/json": {"schema": json_body},
         "application/x-www-form-urlencoded": {"schema": form},
     }
     if contract.upload is not None:

@@ -137,6 +137,9 @@ ERROR_SCHEMA = {
         "error": {"const": True},
         "message": string("What went wrong, for a person."),
         "details": array(string(), "Each problem found, when there are several."),
+        "id": integer(
+            "A send that failed at WhatsApp: our id of the stored message (get-message `id`)."
+        ),
     },
     "required": ["error", "message"],
     "additionalProperties": False,

@@ -68,7 +68,9 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "http": (
         "mumble.endpoint",
         "mumble.*.routes",
+        "mumble.*.routes_*",
         "mumble.messages.params",
+        "mumble.search.params",
     ),
     # The rules: one package per domain, services and flows.
     "domains": (
@@ -82,6 +84,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "mumble.templates*",
         "mumble.inbound*",
         "mumble.webhooks*",
+        "mumble.search*",
         "mumble.observability.health",
     ),
     # The Cloud API emulator: beside the app, sharing only Meta's side of things.
@@ -145,7 +148,7 @@ def routes_imported_by_others(edges: dict[str, set[str]]) -> list[str]:
         f"{source} -> {target}"
         for source, targets in edges.items()
         for target in targets
-        if target.endswith(".routes") and source != "mumble.app"
+        if target.rsplit(".", 1)[-1].startswith("routes") and source != "mumble.app"
     )
 
 

@@ -88,7 +88,7 @@ async def test_every_api_operation_needs_the_key_and_declares_the_guard_answers(
 async def test_error_envelope_schema(document: dict[str, Any]) -> None:
     error = document["components"]["schemas"]["Error"]
     assert error["required"] == ["error", "message"]
-    assert set(error["properties"]) == {"error", "message", "details"}
+    assert set(error["properties"]) == {"error", "message", "details", "id"}
     assert error["properties"]["details"]["items"] == {"type": "string"}
 
 

@@ -1,0 +1,1 @@
+"""Finding customers: search-customers and a label's members, with keyset cursors."""
