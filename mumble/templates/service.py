@@ -12,6 +12,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 import templates_meta
+from mumble.db.columns import fits
 from mumble.errors import BadRequest, Conflict, NotFound, Refusal
 from mumble.models import Template
 from mumble.templates import rules
@@ -65,7 +66,7 @@ async def find_template(account_id: uuid.UUID, raw_id: str) -> Template:
         found = await query.filter(id=uuid.UUID(raw_id)).first()
     except ValueError:
         found = None
-    if found is None:
+    if found is None and fits(Template, "meta_id", raw_id):
         found = await query.filter(meta_id=raw_id).first()
     if found is None:
         raise TEMPLATE_NOT_FOUND()
