@@ -19,6 +19,7 @@ its success closes the breaker. A dead or frozen Redis so costs one timeout per 
 from __future__ import annotations
 
 import functools
+import logging
 import math
 from dataclasses import dataclass
 
@@ -38,6 +39,8 @@ from mumble.ratecount import (
     window_of,
 )
 from mumble.settings import Settings
+
+log = logging.getLogger("mumble.ratelimit")
 
 UNLIMITED = "unlimited"
 LAYER_NAMES = {"ip": "per-IP", "key": "per-key", "messaging": "messaging"}
@@ -210,7 +213,8 @@ class RateLimiter:
         if self._breaker.allows():
             try:
                 charged = await self.storage.charge(windows, [self._block(w) for w in windows], now)
-            except _STORAGE_ERRORS:
+            except _STORAGE_ERRORS as exc:
+                log.warning("rate limit storage failed (%s); breaker open", type(exc).__name__)
                 self._breaker.failed()
             except BaseException:
                 self._breaker.abandoned()

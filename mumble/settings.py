@@ -77,8 +77,10 @@ class Settings:
     rate_limit_per_ip: str = "300/minute"
     rate_limit_messaging: str = "5/second;100/minute;2000/hour"
     rate_limit_fail_open: bool = False
-    # Redis answers each limiter pass within this many milliseconds, or counts as down.
-    rate_limit_timeout_ms: int = 100
+    # Redis answers each limiter pass within this many milliseconds, or counts as down. The
+    # bound includes the wait for this process's event loop, so it leaves room for a burst of
+    # concurrent requests on a busy machine (Redis itself answers in well under a millisecond).
+    rate_limit_timeout_ms: int = 250
     # After Redis failed, requests get the fail-open/closed decision at once for this long.
     rate_limit_breaker_seconds: int = 5
     # Windows of at least this many requests reserve quota in blocks (1%, at most 1000).

@@ -238,8 +238,9 @@ async def test_ten_dead_events_disable_the_endpoint_and_enabling_resumes_the_que
     assert enabled.status_code == 200
     assert enabled.json()["webhook"]["consecutive_failures"] == 0
     assert await drain(worker) == 2
+    # Two customers' events go out concurrently (order is kept per customer only).
     resumed = [item["data"]["customer"]["phone"] for item in receiver.payloads[-2:]]
-    assert resumed == ["972502000001", "972502000002"]
+    assert sorted(resumed) == ["972502000001", "972502000002"]
     endpoint = await WebhookEndpoint.get(id=hook["id"])
     assert (endpoint.enabled, endpoint.consecutive_failures) == (True, 0)
 
