@@ -29,6 +29,7 @@ from mumble.auth import KeyCache, LastUsedTracker
 from mumble.clock import Clock, SystemClock
 from mumble.db import errors as db_errors
 from mumble.db import open_database
+from mumble.db.listener import Notices, Topic, listening
 from mumble.errors import EXCEPTION_HANDLERS
 from mumble.events.worker import embedded_worker
 from mumble.inbound.media import MediaFetcher
@@ -72,6 +73,12 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
         ):
             # Storages bind to the running loop, so they are built here, never at import time.
             limiter = RateLimiter(settings, app_clock)
+            keys = KeyCache(app_clock, settings.auth_cache_seconds)
+            deliveries = Wakeup()
+            notices = Notices()
+            notices.subscribe(Topic.KEYS, keys.clear)
+            notices.on_connection(keys.listen)
+            notices.subscribe(Topic.DELIVERIES, deliveries.kick)
             services = Services(
                 settings=settings,
                 clock=app_clock,
@@ -79,14 +86,17 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
                 graph=GraphClient(http, settings.graph_api_url, settings.whatsapp_api_version),
                 limiter=limiter,
                 key_usage=LastUsedTracker(app_clock),
-                keys=KeyCache(app_clock, settings.auth_cache_seconds),
+                keys=keys,
                 media_wakeup=Wakeup(),
             )
             sync_task = template_sync.start(services.graph, app_clock, settings)
             fetcher = MediaFetcher(services.graph, app_clock, services.media_wakeup)
             media_task = tasks.start(fetcher.run(), "mumble-media-fetcher")
             try:
-                async with embedded_worker(settings, http, app_clock):
+                async with (
+                    listening(settings.database_url, notices),
+                    embedded_worker(settings, http, app_clock, deliveries),
+                ):
                     # Starlette hands this state to every request: `request.state.services`.
                     yield {"services": services}
             finally:

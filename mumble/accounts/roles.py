@@ -10,6 +10,7 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from mumble.db.listener import Topic, announce
 from mumble.errors import BadRequest, Conflict, NotFound
 from mumble.models import ApiKey, Role
 from mumble.models.states import KeyStatus
@@ -92,6 +93,7 @@ async def update_role(
     async with in_transaction():
         role.permissions = sorted(granted)
         await role.save(update_fields=["permissions", "updated_at"])
+        await announce(Topic.KEYS)
     return role
 
 

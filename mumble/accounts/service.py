@@ -13,6 +13,7 @@ from tortoise.transactions import in_transaction
 from mumble.accounts import roles
 from mumble.accounts.keys import display_prefix, generate_key, hash_key
 from mumble.clock import SYSTEM_CLOCK, Clock
+from mumble.db.listener import Topic, announce
 from mumble.errors import BadRequest, Conflict, NotFound
 from mumble.models import Account, ApiKey, Role
 from mumble.models.states import KeyStatus
@@ -86,7 +87,9 @@ async def set_channel(account_id: str | uuid.UUID, channel: ChannelSettings) -> 
 async def set_blocked(account_id: str | uuid.UUID, blocked: bool) -> Account:
     account = await get_account(account_id)
     account.is_blocked = blocked
-    await account.save(update_fields=["is_blocked"])
+    async with in_transaction():
+        await account.save(update_fields=["is_blocked"])
+        await announce(Topic.KEYS)
     return account
 
 
@@ -182,7 +185,9 @@ async def set_key_status(
     key.status = KeyStatus(status)
     if status == KeyStatus.REVOKED and key.revoked_at is None:
         key.revoked_at = clock.now()
-    await key.save(update_fields=["status", "revoked_at"])
+    async with in_transaction():
+        await key.save(update_fields=["status", "revoked_at"])
+        await announce(Topic.KEYS)
     return key
 
 

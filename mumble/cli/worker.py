@@ -12,9 +12,11 @@ import aiohttp
 
 from mumble.clock import SystemClock
 from mumble.db import open_database
+from mumble.db.listener import Notices, Topic, listening
 from mumble.events.worker import DeliveryWorker, release_orphaned_leases, single_worker_lock
 from mumble.observability import metrics
 from mumble.settings import Settings
+from mumble.wakeup import Wakeup
 
 
 async def _work(settings: Settings) -> int:
@@ -26,9 +28,13 @@ async def _work(settings: Settings) -> int:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
+        wakeup = Wakeup()
+        notices = Notices()
+        notices.subscribe(Topic.DELIVERIES, wakeup.kick)
         async with (
             open_database(settings.database_url),
             aiohttp.ClientSession() as session,
+            listening(settings.database_url, notices),
         ):
             await release_orphaned_leases(settings.database_url)
             stop_metrics = (
@@ -40,7 +46,8 @@ async def _work(settings: Settings) -> int:
             sys.stdout.flush()
             try:
                 with contextlib.suppress(asyncio.CancelledError):
-                    await DeliveryWorker(session, settings, clock=SystemClock()).run(stop)
+                    worker = DeliveryWorker(session, settings, clock=SystemClock(), wakeup=wakeup)
+                    await worker.run(stop)
             finally:
                 if stop_metrics is not None:
                     stop_metrics()

@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
+from mumble.db.listener import Topic, announce
 from mumble.models.events import Event
 from mumble.models.webhooks import WebhookDelivery, WebhookEndpoint
 
@@ -99,6 +100,7 @@ async def record_events(
             for endpoint_id in subscribed.get(row.type, ())
         ]
     )
+    await announce(Topic.DELIVERIES)
 
 
 async def _subscribers(account_id: uuid.UUID) -> dict[str, list[Any]]:
@@ -124,3 +126,4 @@ async def _fan_out(event: Event, account_id: uuid.UUID) -> None:
                 for endpoint_id in subscribed
             ]
         )
+        await announce(Topic.DELIVERIES)

@@ -29,12 +29,15 @@ from mumble.models.events import Event
 from mumble.models.webhooks import WebhookDelivery, WebhookEndpoint
 from mumble.observability import metrics
 from mumble.settings import Settings
+from mumble.wakeup import Wakeup
 
 log = logging.getLogger("mumble.webhooks")
 
 Sleep = Callable[[float], Awaitable[None]]
 BATCH_SIZE = 20
 STANDBY_SECONDS = 5.0
+# After a wake-up, deliveries queued by the same burst of writes are claimed together.
+DEBOUNCE_SECONDS = 0.002
 
 
 def sqlite_lock_path(database_url: str) -> Path | None:
@@ -86,12 +89,15 @@ class DeliveryWorker:
         clock: Clock,
         rng: random.Random | None = None,
         batch_size: int = BATCH_SIZE,
+        wakeup: Wakeup | None = None,
     ) -> None:
         self.session = session
         self.settings = settings
         self.clock = clock
         self.rng = rng or random.Random()
         self.batch_size = batch_size
+        # Kicked once queued deliveries commit (`mumble.db.listener.Topic.DELIVERIES`).
+        self.wakeup = wakeup or Wakeup()
 
     async def run_once(self) -> int:
         """Claim one batch of due deliveries and send them concurrently; returns how many."""
@@ -146,8 +152,9 @@ class DeliveryWorker:
         )
 
     async def run(self, stop: asyncio.Event, *, sleep: Sleep | None = None) -> None:
-        """Loop until `stop` is set: work while there is work, else wait a poll interval."""
-        pause = sleep or _interruptible_sleep(stop)
+        """Loop until `stop` is set: work while there is work, else wait for a wake-up (or a
+        poll interval, for retries coming due and a notice missed)."""
+        pause = sleep or self._wait(stop)
         while not stop.is_set():
             try:
                 done = await self.run_once()
@@ -157,6 +164,20 @@ class DeliveryWorker:
                 done = 0
             if not done:
                 await pause(self.settings.webhook_poll_seconds)
+
+    def _wait(self, stop: asyncio.Event) -> Sleep:
+        async def wait(seconds: float) -> None:
+            stopping = asyncio.ensure_future(stop.wait())
+            woken = asyncio.ensure_future(self.wakeup.wait(seconds))
+            try:
+                await asyncio.wait((stopping, woken), return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                stopping.cancel()
+                woken.cancel()
+            if woken.done() and not woken.cancelled() and woken.result():
+                await asyncio.sleep(DEBOUNCE_SECONDS)
+
+        return wait
 
 
 def _interruptible_sleep(stop: asyncio.Event) -> Sleep:
@@ -168,7 +189,11 @@ def _interruptible_sleep(stop: asyncio.Event) -> Sleep:
 
 
 async def serve_worker(
-    session: aiohttp.ClientSession, settings: Settings, clock: Clock, stop: asyncio.Event
+    session: aiohttp.ClientSession,
+    settings: Settings,
+    clock: Clock,
+    stop: asyncio.Event,
+    wakeup: Wakeup | None = None,
 ) -> None:
     """Run a worker until `stop`; on SQLite first wait to become the only worker."""
     sleep = _interruptible_sleep(stop)
@@ -177,7 +202,7 @@ async def serve_worker(
             if mine:
                 await release_orphaned_leases(settings.database_url)
                 log.info("webhook worker started (pid %s)", os.getpid())
-                await DeliveryWorker(session, settings, clock=clock).run(stop)
+                await DeliveryWorker(session, settings, clock=clock, wakeup=wakeup).run(stop)
                 return
         log.info("another worker serves this SQLite database; standing by")
         await sleep(STANDBY_SECONDS)
@@ -185,14 +210,14 @@ async def serve_worker(
 
 @contextlib.asynccontextmanager
 async def embedded_worker(
-    settings: Settings, session: aiohttp.ClientSession, clock: Clock
+    settings: Settings, session: aiohttp.ClientSession, clock: Clock, wakeup: Wakeup
 ) -> AsyncIterator[None]:
     """Run the worker in the background of the app while the block runs (if run_worker)."""
     if not settings.run_worker:
         yield
         return
     stop = asyncio.Event()
-    task = asyncio.create_task(serve_worker(session, settings, clock, stop))
+    task = asyncio.create_task(serve_worker(session, settings, clock, stop, wakeup))
     try:
         yield
     finally:

@@ -12,6 +12,7 @@ from typing import Any
 import aiohttp
 from tortoise.transactions import in_transaction
 
+from mumble.db.listener import Topic, announce
 from mumble.errors import BadRequest, NotFound, Refusal
 from mumble.events import signing
 from mumble.events.outbox import EVENT_TYPES
@@ -143,6 +144,9 @@ async def update_webhook(
         changes.update(enabled=False, disabled_reason="Disabled by the account", disabled_at=None)
     if changes:
         await WebhookEndpoint.filter(id=endpoint.id, account_id=account_id).update(**changes)
+        if changes.get("enabled"):
+            # Its queue resumes: the worker looks now rather than at its next poll.
+            await announce(Topic.DELIVERIES)
         await endpoint.refresh_from_db()
     return endpoint
 

@@ -18,8 +18,13 @@ from tests.webhooks.receiver import Receiver
 
 
 @pytest.fixture
-def settings(settings: Settings) -> Settings:
-    return dataclasses.replace(settings, run_worker=True)
+def poll() -> int:
+    return Settings().webhook_poll_seconds
+
+
+@pytest.fixture
+def settings(settings: Settings, poll: int) -> Settings:
+    return dataclasses.replace(settings, run_worker=True, webhook_poll_seconds=poll)
 
 
 async def test_the_served_app_delivers_events_in_the_background(
@@ -50,3 +55,22 @@ def test_run_worker_can_be_turned_off_from_the_environment() -> None:
     assert Settings.from_env({"MUMBLE_RUN_WORKER": "0"}).run_worker is False
     assert Settings.from_env({"MUMBLE_RUN_WORKER": "1"}).run_worker is True
     assert Settings.from_env({"MUMBLE_WEBHOOK_LEASE_SECONDS": "5"}).webhook_lease_seconds == 5
+
+
+@pytest.mark.parametrize("poll", [60])
+async def test_a_queued_delivery_wakes_the_worker_instead_of_waiting_for_its_poll(
+    client: httpx.AsyncClient, tenant: Tenant, receiver: Receiver
+) -> None:
+    await add_webhook(client, tenant.headers, receiver.url, ["customer.created"])
+    # Let the worker finish its first (empty) pass and settle into its 60 s wait.
+    await asyncio.sleep(0.3)
+    started = asyncio.get_running_loop().time()
+    added = await client.post(
+        "/mumbleapi/add-new-customer",
+        headers=tenant.headers,
+        json={"customer_phone": "972501234568"},
+    )
+    assert added.status_code == 200
+    await asyncio.wait_for(receiver.arrived.wait(), 5)
+    assert asyncio.get_running_loop().time() - started < 5
+    assert receiver.types == ["customer.created"]
