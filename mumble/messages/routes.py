@@ -11,6 +11,7 @@ from mumble.customers.window import WINDOW_CLOSED
 from mumble.endpoint import Call, Endpoint, Upload, api_route
 from mumble.errors import BadRequest, Refusal
 from mumble.messages import flows, media_types, service
+from mumble.messages.media_headers import content_disposition
 from mumble.messages.params import PROFILE, SEND_ERRORS, profile_of
 from mumble.messages.schemas import GET_MEDIA_LINK, GET_MESSAGE_LINK, MESSAGE, SENT
 from mumble.messages.upload import read_file
@@ -173,8 +174,7 @@ async def get_media(call: Call) -> Response:
     )
     headers = {"Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff"}
     if filename:
-        safe = filename.replace('"', "").replace("\\", "").replace("\r", "").replace("\n", "")
-        headers["Content-Disposition"] = f'inline; filename="{safe}"'
+        headers["Content-Disposition"] = content_disposition(filename)
     return Response(data, media_type=mime_type, headers=headers)
 
 
