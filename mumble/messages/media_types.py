@@ -8,6 +8,7 @@ of extensions and what each file's first bytes must look like. Pure functions of
 from __future__ import annotations
 
 import posixpath
+import unicodedata
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
@@ -22,7 +23,18 @@ UNKNOWN_TYPE = Refusal(
 EMPTY_FILE = Refusal(BadRequest, "The uploaded file is empty")
 TOO_LARGE = Refusal(BadRequest, "File too large for a WhatsApp {kind} (at most {kilobytes} KB)")
 CONTENT_MISMATCH = Refusal(BadRequest, "File content does not match its extension (.{extension})")
-REFUSALS = (UNSUPPORTED_TYPE, UNKNOWN_TYPE, EMPTY_FILE, TOO_LARGE, CONTENT_MISMATCH)
+BAD_FILENAME = Refusal(BadRequest, "filename must not contain control characters")
+REFUSALS = (
+    UNSUPPORTED_TYPE,
+    UNKNOWN_TYPE,
+    EMPTY_FILE,
+    TOO_LARGE,
+    CONTENT_MISMATCH,
+    BAD_FILENAME,
+)
+# Control characters and line/paragraph separators: a file name travels in multipart and
+# Content-Disposition headers (ours and Meta's upload), where a line break starts a new header.
+_NOT_IN_NAMES = {"Cc", "Zl", "Zp"}
 
 
 @dataclass(frozen=True)
@@ -79,6 +91,13 @@ def size_limit(kind: str) -> int:
     """Meta's size limit for a media kind (animated stickers' 500 KB for stickers: we cannot
     tell animated from static cheaply)."""
     return templates_meta.load().media_max_bytes(kind)
+
+
+def checked_filename(name: str | None) -> str | None:
+    """The file name as given; 400 when it holds a character that must not reach a header."""
+    if name and any(unicodedata.category(char) in _NOT_IN_NAMES for char in name):
+        raise BAD_FILENAME()
+    return name
 
 
 def extension_of(name: str | None) -> str | None:

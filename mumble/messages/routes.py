@@ -104,7 +104,7 @@ async def send_media_message(call: Call) -> dict[str, Any]:
         raise MISSING_MEDIA()
     number = call.arg(MEDIA_PHONE)
     caption = call.arg(CAPTION)
-    filename = call.arg(FILENAME)
+    filename = media_types.checked_filename(call.arg(FILENAME))
     sender = flows.Sender.of(call.services)
     if call.upload is not None:
         file = await read_file(call.upload, filename)
