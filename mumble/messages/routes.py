@@ -11,7 +11,7 @@ from mumble.customers.window import WINDOW_CLOSED
 from mumble.endpoint import Call, Endpoint, Upload, api_route
 from mumble.errors import BadRequest, Refusal
 from mumble.messages import flows, media_types, service
-from mumble.messages.media_headers import content_disposition
+from mumble.messages.media_headers import download_headers, served_type
 from mumble.messages.params import PROFILE, SEND_ERRORS, profile_of
 from mumble.messages.schemas import GET_MEDIA_LINK, GET_MESSAGE_LINK, MESSAGE, SENT
 from mumble.messages.upload import read_file
@@ -161,7 +161,7 @@ GET_MEDIA = Endpoint(
     "messages:read",
     "Download a message's stored media file.",
     TAG,
-    {"description": "The file, with its own content type."},
+    {"description": "The file as an attachment, with its own content type, never run."},
     errors=(service.MEDIA_NOT_FOUND,),
     action="read messages",
     ok_media="*/*",
@@ -172,10 +172,7 @@ async def get_media(call: Call) -> Response:
     data, mime_type, filename = await service.media_file(
         call.account_id, str(call.request.path_params["message_id"])
     )
-    headers = {"Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff"}
-    if filename:
-        headers["Content-Disposition"] = content_disposition(filename)
-    return Response(data, media_type=mime_type, headers=headers)
+    return Response(data, media_type=served_type(mime_type), headers=download_headers(filename))
 
 
 routes = [
