@@ -70,7 +70,6 @@ FILENAME = text(
     max_length=FILENAME_MAX,
     description="The file name; gives the type when the URL has no extension.",
 )
-_EXTENSIONS = ", ".join(sorted(media_types.MEDIA_TYPES))
 
 SEND_MEDIA = Endpoint(
     "POST",
@@ -90,7 +89,9 @@ SEND_MEDIA = Endpoint(
     ),
     action="send media messages",
     description="Either a file uploaded as multipart/form-data (field `file`) or a public "
-    f"`media_url`. Requires an open 24-hour window. Supported: {_EXTENSIONS}.",
+    f"`media_url`. Requires an open 24-hour window. Supported: {media_types.ACCEPTED}. "
+    "The reference also lists .mov and .wav: WhatsApp accepts neither QuickTime nor WAV, so they "
+    "are refused (400) before anything is sent; convert them to .mp4 or .ogg/.opus first.",
     messaging=True,
     idempotent=True,
     upload=Upload(),
