@@ -142,8 +142,11 @@ class Call:
 
     @property
     def media_base_url(self) -> str:
-        """Where our media URLs point: the configured public URL, else the URL the client used."""
-        return self.settings.public_base_url or str(self.request.base_url)
+        """The prefix of our media URLs: the configured public URL, else none (relative URLs).
+
+        Never the request's Host header: a client could name any host, and events, which have
+        no request, must show the same URL as the API."""
+        return self.settings.public_base_url
 
     def arg(self, param: Param[T]) -> T:
         """The parameter's value, read now; only declared parameters can be read."""

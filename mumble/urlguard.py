@@ -30,20 +30,76 @@ class UnsafeUrl(ValueError):
     """The URL is not http(s), is malformed, or points at an address the server must not reach."""
 
 
-def is_public_address(address: IPAddress) -> bool:
-    """True for a globally routable unicast address (IPv4-mapped IPv6 is judged as IPv4)."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+_NAT64_LOCAL = ipaddress.IPv6Network("64:ff9b:1::/48")
+_IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")
+# Where RFC 6052 puts the IPv4 address under a prefix of each length that fits in the local-use
+# /48 (bits 64-71 are skipped): the translator's operator picks the length, we cannot know it.
+_RFC6052_LENGTHS = (96, 64, 56, 48)
+
+
+def _rfc6052_ipv4(address: ipaddress.IPv6Address, prefix_length: int) -> ipaddress.IPv4Address:
+    value = int(address)
+    without_u = ((value >> 64) << 56) | (value & ((1 << 56) - 1))  # drop bits 64-71
+    start = prefix_length if prefix_length <= 64 else prefix_length - 8
+    return ipaddress.IPv4Address((without_u >> (120 - start - 32)) & 0xFFFFFFFF)
+
+
+def embedded_ipv4(address: IPAddress) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses a relay or translator would reach for `address` ([] for none).
+
+    6to4 (2002::/16), NAT64 (64:ff9b::/96; 64:ff9b:1::/48 under every layout it allows),
+    Teredo (2001::/32: server and client, the client's bits XOR ffffffff), IPv4-mapped
+    (::ffff:0:0/96) and IPv4-compatible (::/96 but :: and ::1) addresses carry one.
+    """
+    if not isinstance(address, ipaddress.IPv6Address):
+        return []
+    if address.ipv4_mapped is not None:
+        return [address.ipv4_mapped]
+    if address.sixtofour is not None:
+        return [address.sixtofour]
+    if address.teredo is not None:
+        server, client = address.teredo
+        return [client, server]
+    if address in _NAT64:
+        return [_rfc6052_ipv4(address, 96)]
+    if address in _NAT64_LOCAL:
+        return [_rfc6052_ipv4(address, length) for length in _RFC6052_LENGTHS]
+    if address in _IPV4_COMPATIBLE and int(address) > 1:
+        return [ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)]
+    return []
+
+
+def _is_public(address: IPAddress) -> bool:
     return address.is_global and not (
         address.is_multicast or address.is_reserved or address.is_unspecified
     )
+
+
+def _judged(address: IPAddress) -> list[IPAddress]:
+    """The addresses that decide for `address`: the IPv4 ones it embeds, else itself."""
+    return list(embedded_ipv4(address)) or [address]
+
+
+def is_public_address(address: IPAddress) -> bool:
+    """True for a globally routable unicast address; an IPv6 address that embeds IPv4 ones
+    (6to4, NAT64, Teredo, IPv4-mapped or -compatible) is public when all of them are."""
+    return all(_is_public(judged) for judged in _judged(address))
 
 
 def _address_allowed(address: IPAddress, allow_private: bool) -> bool:
     if is_public_address(address):
         return True
     # Even with private addresses allowed, multicast and 0.0.0.0 / :: are never a web server.
-    return allow_private and not (address.is_multicast or address.is_unspecified)
+    return allow_private and not any(
+        judged.is_multicast or judged.is_unspecified for judged in _judged(address)
+    )
+
+
+def _refused(address: IPAddress) -> str:
+    embedded = [str(v4) for v4 in embedded_ipv4(address) if not _is_public(v4)]
+    shown = f"{address} = {' or '.join(embedded)}" if embedded else str(address)
+    return f"URL points to a private or reserved address ({shown})"
 
 
 def is_http_url(raw: str) -> bool:
@@ -106,7 +162,7 @@ async def resolve(host: str, port: int, *, allow_private: bool) -> list[IPAddres
         raise UnsafeUrl(f"Cannot resolve host {host}")
     for address in addresses:
         if not _address_allowed(address, allow_private):
-            raise UnsafeUrl(f"URL points to a private or reserved address ({address})")
+            raise UnsafeUrl(_refused(address))
     return addresses
 
 

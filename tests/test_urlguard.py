@@ -45,6 +45,70 @@ async def test_private_loopback_and_link_local_urls_are_refused(url: str) -> Non
         await check_url(url, allow_private=False)
 
 
+# IPv6 forms that carry an IPv4 address, which a relay or translator would reach: each is judged
+# by that IPv4 address (6to4 2002::/16, NAT64 64:ff9b::/96 and local-use 64:ff9b:1::/48,
+# Teredo 2001::/32 whose client is the last 32 bits XOR ffffffff, IPv4-mapped and -compatible).
+EMBEDDED_PRIVATE = [
+    ("2002:7f00:1::", "127.0.0.1"),
+    ("2002:a00:1::", "10.0.0.1"),
+    ("2002:a9fe:a9fe::1", "169.254.169.254"),
+    ("2002:c0a8:101::", "192.168.1.1"),
+    ("64:ff9b::7f00:1", "127.0.0.1"),
+    ("64:ff9b::a00:1", "10.0.0.1"),
+    ("64:ff9b::a9fe:a9fe", "169.254.169.254"),
+    ("64:ff9b:1::a00:1", "10.0.0.1"),
+    ("64:ff9b:1:a00:0:100::", "10.0.0.1"),
+    ("64:ff9b:1:a:0:1::", "10.0.0.1"),
+    ("64:ff9b:1:0:a:0:100:0", "10.0.0.1"),
+    # Read as /96 it is 8.8.8.8, as /64 0.0.0.8: a local-use prefix's layout is unknown.
+    ("64:ff9b:1::808:808", "0.0.0.8"),
+    ("2001:0:4136:e378:8000:63bf:80ff:fffe", "127.0.0.1"),
+    ("2001:0:808:808:0:0:f5ff:fffe", "10.0.0.1"),
+    ("::ffff:a00:1", "10.0.0.1"),
+    ("::ffff:7f00:1", "127.0.0.1"),
+    ("::a00:1", "10.0.0.1"),
+    ("::7f00:1", "127.0.0.1"),
+    ("::a9fe:a9fe", "169.254.169.254"),
+]
+EMBEDDED_PUBLIC = [
+    "2002:808:808::",
+    "2002:5db8:d70e::1",
+    "64:ff9b::808:808",
+    "2001:0:808:808:0:0:f7f7:f7f7",
+    "::ffff:808:808",
+    "::808:808",
+]
+
+
+@pytest.mark.parametrize(("address", "ipv4"), EMBEDDED_PRIVATE)
+async def test_ipv6_forms_of_a_private_ipv4_address_are_refused(address: str, ipv4: str) -> None:
+    with pytest.raises(UnsafeUrl, match="private or reserved address") as refused:
+        await check_url(f"http://[{address}]/hook", allow_private=False)
+    assert ipv4 in str(refused.value)
+    assert not is_public_address(ipaddress.ip_address(address))
+
+
+@pytest.mark.parametrize("address", EMBEDDED_PUBLIC)
+async def test_ipv6_forms_of_a_public_ipv4_address_are_judged_by_it(address: str) -> None:
+    await check_url(f"http://[{address}]/hook", allow_private=False)
+    assert is_public_address(ipaddress.ip_address(address))
+
+
+@pytest.mark.parametrize(
+    "address", ["2002::", "2002:e000:1::", "64:ff9b::", "64:ff9b::e000:1", "::ffff:0:0"]
+)
+async def test_embedded_unspecified_or_multicast_is_refused_even_with_private_allowed(
+    address: str,
+) -> None:
+    with pytest.raises(UnsafeUrl, match="private or reserved address"):
+        await check_url(f"http://[{address}]/hook", allow_private=True)
+
+
+async def test_ipv6_loopback_stays_allowed_with_private_allowed() -> None:
+    await check_url("http://[::1]:9/x", allow_private=True)
+    await check_url("http://[2002:7f00:1::]:9/x", allow_private=True)
+
+
 @pytest.mark.parametrize(
     ("url", "reason"),
     [

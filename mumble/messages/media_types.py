@@ -8,6 +8,7 @@ of extensions and what each file's first bytes must look like. Pure functions of
 from __future__ import annotations
 
 import posixpath
+import unicodedata
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
@@ -22,7 +23,10 @@ UNKNOWN_TYPE = Refusal(
 EMPTY_FILE = Refusal(BadRequest, "The uploaded file is empty")
 TOO_LARGE = Refusal(BadRequest, "File too large for a WhatsApp {kind} (at most {kilobytes} KB)")
 CONTENT_MISMATCH = Refusal(BadRequest, "File content does not match its extension (.{extension})")
-REFUSALS = (UNSUPPORTED_TYPE, UNKNOWN_TYPE, EMPTY_FILE, TOO_LARGE, CONTENT_MISMATCH)
+BAD_FILENAME = Refusal(BadRequest, "filename must not contain control characters")
+# Control characters and line/paragraph separators: a file name travels in multipart and
+# Content-Disposition headers (ours and Meta's upload), where a line break starts a new header.
+_NOT_IN_NAMES = {"Cc", "Zl", "Zp"}
 
 
 @dataclass(frozen=True)
@@ -57,28 +61,53 @@ _FAMILIES = {
     "pptx": "zip",
     "txt": "text",
 }
-# Formats the reference accepts and Meta does not play: WhatsApp plays neither QuickTime video
-# nor WAV audio, so they go out as documents and reach the customer instead of failing (131053).
-_AS_DOCUMENTS = {"mov": "video/quicktime", "wav": "audio/wav"}
+REFERENCE_EXTENSIONS = tuple(_FAMILIES)
+# Listed by the reference, refused by Meta: its upload answers (#100) "Param file must be a file
+# with one of the following types" for QuickTime and WAV, as a document too, and a link to one
+# fails the same way once Meta fetches it. Converting them (to MP4/H.264 or OGG/Opus) would put
+# a transcoder and its CPU time per file in the send path, so they are refused before anything
+# is stored, in the contract's words, naming what is accepted.
+_REFUSED_BY_META = {"mov": "video/quicktime", "wav": "audio/wav"}
 
 
 def _media_type(extension: str) -> MediaType:
-    family = _FAMILIES[extension]
-    if extension in _AS_DOCUMENTS:
-        return MediaType(extension, "document", _AS_DOCUMENTS[extension], family)
     found = templates_meta.load().media_for_extension(extension)
     if found is None:
         raise ValueError(f"Meta's media table has no .{extension}")
-    return MediaType(extension, found.kind, found.mime_type, family)
+    return MediaType(extension, found.kind, found.mime_type, _FAMILIES[extension])
 
 
-MEDIA_TYPES: dict[str, MediaType] = {ext: _media_type(ext) for ext in _FAMILIES}
+MEDIA_TYPES: dict[str, MediaType] = {
+    ext: _media_type(ext) for ext in REFERENCE_EXTENSIONS if ext not in _REFUSED_BY_META
+}
+ACCEPTED = ", ".join(MEDIA_TYPES)
+REFUSED_BY_WHATSAPP = Refusal(
+    BadRequest,
+    "Unsupported file type: .{extension} (WhatsApp does not accept {mime_type}; "
+    f"accepted: {ACCEPTED})",
+)
+REFUSALS = (
+    UNSUPPORTED_TYPE,
+    REFUSED_BY_WHATSAPP,
+    UNKNOWN_TYPE,
+    EMPTY_FILE,
+    TOO_LARGE,
+    CONTENT_MISMATCH,
+    BAD_FILENAME,
+)
 
 
 def size_limit(kind: str) -> int:
     """Meta's size limit for a media kind (animated stickers' 500 KB for stickers: we cannot
     tell animated from static cheaply)."""
     return templates_meta.load().media_max_bytes(kind)
+
+
+def checked_filename(name: str | None) -> str | None:
+    """The file name as given; 400 when it holds a character that must not reach a header."""
+    if name and any(unicodedata.category(char) in _NOT_IN_NAMES for char in name):
+        raise BAD_FILENAME()
+    return name
 
 
 def extension_of(name: str | None) -> str | None:
@@ -103,6 +132,8 @@ def media_type_for(*names: str | None) -> MediaType:
         ext = extension_of(name)
         if ext is None:
             continue
+        if ext in _REFUSED_BY_META:
+            raise REFUSED_BY_WHATSAPP(extension=ext, mime_type=_REFUSED_BY_META[ext])
         found = MEDIA_TYPES.get(ext)
         if found is None:
             raise UNSUPPORTED_TYPE(extension=ext)

@@ -11,6 +11,7 @@ from mumble.customers.window import WINDOW_CLOSED
 from mumble.endpoint import Call, Endpoint, Upload, api_route
 from mumble.errors import BadRequest, Refusal
 from mumble.messages import flows, media_types, service
+from mumble.messages.media_headers import download_headers, served_type
 from mumble.messages.params import PROFILE, SEND_ERRORS, profile_of
 from mumble.messages.schemas import GET_MEDIA_LINK, GET_MESSAGE_LINK, MESSAGE, SENT
 from mumble.messages.upload import read_file
@@ -69,7 +70,6 @@ FILENAME = text(
     max_length=FILENAME_MAX,
     description="The file name; gives the type when the URL has no extension.",
 )
-_EXTENSIONS = ", ".join(sorted(media_types.MEDIA_TYPES))
 
 SEND_MEDIA = Endpoint(
     "POST",
@@ -89,7 +89,9 @@ SEND_MEDIA = Endpoint(
     ),
     action="send media messages",
     description="Either a file uploaded as multipart/form-data (field `file`) or a public "
-    f"`media_url`. Requires an open 24-hour window. Supported: {_EXTENSIONS}.",
+    f"`media_url`. Requires an open 24-hour window. Supported: {media_types.ACCEPTED}. "
+    "The reference also lists .mov and .wav: WhatsApp accepts neither QuickTime nor WAV, so they "
+    "are refused (400) before anything is sent; convert them to .mp4 or .ogg/.opus first.",
     messaging=True,
     idempotent=True,
     upload=Upload(),
@@ -103,7 +105,7 @@ async def send_media_message(call: Call) -> dict[str, Any]:
         raise MISSING_MEDIA()
     number = call.arg(MEDIA_PHONE)
     caption = call.arg(CAPTION)
-    filename = call.arg(FILENAME)
+    filename = media_types.checked_filename(call.arg(FILENAME))
     sender = flows.Sender.of(call.services)
     if call.upload is not None:
         file = await read_file(call.upload, filename)
@@ -160,7 +162,7 @@ GET_MEDIA = Endpoint(
     "messages:read",
     "Download a message's stored media file.",
     TAG,
-    {"description": "The file, with its own content type."},
+    {"description": "The file as an attachment, with its own content type, never run."},
     errors=(service.MEDIA_NOT_FOUND,),
     action="read messages",
     ok_media="*/*",
@@ -171,11 +173,7 @@ async def get_media(call: Call) -> Response:
     data, mime_type, filename = await service.media_file(
         call.account_id, str(call.request.path_params["message_id"])
     )
-    headers = {"Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff"}
-    if filename:
-        safe = filename.replace('"', "").replace("\\", "").replace("\r", "").replace("\n", "")
-        headers["Content-Disposition"] = f'inline; filename="{safe}"'
-    return Response(data, media_type=mime_type, headers=headers)
+    return Response(data, media_type=served_type(mime_type), headers=download_headers(filename))
 
 
 routes = [

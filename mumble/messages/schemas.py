@@ -16,10 +16,15 @@ MESSAGE = obj(
         "is_img": boolean(),
         "is_video": boolean(),
         "is_audio": boolean(),
-        "is_pdf": boolean(),
+        "is_pdf": boolean("A document whose type is application/pdf (other documents: false)."),
         "is_sticker": boolean(),
         "is_geo_location": boolean(),
-        "media_url": nullable(string("Our media URL once the file is stored, else its link.")),
+        "media_url": nullable(
+            string(
+                "Our media URL once the file is stored (relative, /mumbleapi/media/{id}, unless "
+                "MUMBLE_PUBLIC_BASE_URL is set), else the file's link."
+            )
+        ),
         "mime_type": nullable(string()),
         "filename": nullable(string()),
         "timestamp": integer("Epoch seconds."),

@@ -6,7 +6,13 @@ from dataclasses import dataclass
 
 from starlette.datastructures import UploadFile
 
-from mumble.messages.media_types import MediaType, check_upload, media_type_for, size_limit
+from mumble.messages.media_types import (
+    MediaType,
+    check_upload,
+    checked_filename,
+    media_type_for,
+    size_limit,
+)
 
 _HEAD_BYTES = 64
 
@@ -20,6 +26,8 @@ class UploadedFile:
 
 async def read_file(upload: UploadFile, fallback_name: str | None) -> UploadedFile:
     """The uploaded file's bytes once its type, content and WhatsApp size limit check out."""
+    checked_filename(upload.filename)
+    checked_filename(fallback_name)
     name = upload.filename or fallback_name or ""
     media_type = media_type_for(upload.filename, fallback_name)
     size = upload.size if upload.size is not None else 0

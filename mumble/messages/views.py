@@ -23,6 +23,11 @@ def _media_url(message: Message, base_url: str) -> str | None:
     return message.media_link
 
 
+def _is_pdf(mime_type: str | None) -> bool:
+    # Inbound types come from Meta as sent ("application/pdf", perhaps with parameters).
+    return (mime_type or "").split(";", 1)[0].strip().lower() == "application/pdf"
+
+
 def _party(customer: Customer) -> str | None:
     return customer.phone or customer.bsuid
 
@@ -46,7 +51,7 @@ def message_view(
         "is_img": kind == "image",
         "is_video": kind == "video",
         "is_audio": kind == "audio",
-        "is_pdf": kind == "document",
+        "is_pdf": kind == "document" and _is_pdf(message.media_mime),
         "is_sticker": kind == "sticker",
         "is_geo_location": kind == "location",
         "media_url": _media_url(message, base_url),

@@ -33,6 +33,10 @@ def settings(settings: Settings) -> Settings:
         ("https://[fe80::1]/hook", "fe80::1"),
         ("http://localhost/hook", None),
         ("http://0x7f000001/hook", None),
+        ("http://[2002:7f00:1::]/", "2002:7f00:1:: = 127.0.0.1"),
+        ("http://[2002:a00:1::]/", "2002:a00:1:: = 10.0.0.1"),
+        ("http://[64:ff9b::a9fe:a9fe]/", "64:ff9b::a9fe:a9fe = 169.254.169.254"),
+        ("http://[2001:0:4136:e378:8000:63bf:80ff:fffe]/", None),
     ],
 )
 async def test_private_loopback_and_link_local_urls_are_refused(
