@@ -130,6 +130,16 @@ SCENARIOS: dict[str, tuple[Setup, tuple[Ask, ...]]] = {
             Ask("DELETE", "/mumbleapi/delete-customer", 200, params={"customer_phone": PHONE}),
         ),
     ),
+    "custom fields": (
+        _nothing,
+        (
+            Ask("POST", "/mumbleapi/add-new-customer", 200, json=CUSTOMER),
+            Ask("GET", "/mumbleapi/get-custom-fields", 200),
+            Ask("DELETE", "/mumbleapi/delete-custom-field", 200, params={"name": "tier"}),
+            Ask("DELETE", "/mumbleapi/delete-custom-field", 404, params={"name": "tier"}),
+            Ask("DELETE", "/mumbleapi/delete-custom-field", 400),
+        ),
+    ),
     "labels": (
         _nothing,
         (
