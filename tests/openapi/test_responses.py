@@ -19,7 +19,7 @@ from mumble.accounts import service as accounts
 from mumble.bots import service as bots
 from mumble.team import service as team
 from tests.conftest import TEST_VERIFY_TOKEN, SandboxHandle, Tenant
-from tests.messages.support import PHONE, customer_writes
+from tests.messages.support import PHONE, customer_writes, inject_fault
 from tests.openapi.support import check
 from tests.templates.support import approved_template
 
@@ -72,6 +72,12 @@ async def _team(world: World) -> dict[str, str]:
 
 async def _customer_wrote_in(world: World) -> dict[str, str]:
     await customer_writes(world.sandbox, world.tenant)
+    return {}
+
+
+async def _meta_refuses_next_send(world: World) -> dict[str, str]:
+    await customer_writes(world.sandbox, world.tenant)
+    await inject_fault(world.sandbox, target="messages", error_code=131026, count=1)
     return {}
 
 
@@ -207,8 +213,24 @@ SCENARIOS: dict[str, tuple[Setup, tuple[Ask, ...]]] = {
                 keep={"media_id": "id"},
             ),
             Ask("GET", "/mumbleapi/media/{media_id}", 200, documented_as=MEDIA),
+            Ask("GET", "/mumbleapi/get-message", 200, params={"id": "{media_id}"}),
+            Ask("GET", "/mumbleapi/get-message", 404, params={"id": "999999"}),
+            Ask("GET", "/mumbleapi/get-message", 400, params={"id": "x"}),
             Ask("GET", "/mumbleapi/media/999999", 404, documented_as=MEDIA),
             Ask("POST", "/mumbleapi/send-media-message", 400, json={"customer_phone": PHONE}),
+        ),
+    ),
+    "a send refused by Meta": (
+        _meta_refuses_next_send,
+        (
+            Ask(
+                "POST",
+                "/mumbleapi/send-text-message",
+                400,
+                json={"customer_phone": PHONE, "text": "Hello"},
+                keep={"failed_id": "id"},
+            ),
+            Ask("GET", "/mumbleapi/get-message", 200, params={"id": "{failed_id}"}),
         ),
     ),
     "templates": (
