@@ -1,4 +1,4 @@
-"""Routing a customer to an agent or a team of the same account."""
+"""Routing a customer to an agent or a team of the same account, and back off them."""
 
 from __future__ import annotations
 
@@ -9,11 +9,14 @@ from tortoise.transactions import in_transaction
 
 from mumble.customers.changes import apply_change, locked_customer
 from mumble.customers.service import find_customer, uuid_or_none
-from mumble.errors import NotFound, Refusal
+from mumble.errors import BadRequest, NotFound, Refusal
 from mumble.models import Agent, Team
 
 AGENT_NOT_FOUND = Refusal(NotFound, "Agent not found")
 TEAM_NOT_FOUND = Refusal(NotFound, "Team not found")
+# What unassign-customer removes: the agent, the team, or both.
+UNASSIGN_FROM = {"agent": ("agent",), "team": ("team",), "all": ("agent", "team")}
+BAD_FROM = Refusal(BadRequest, "'from' must be agent, team or all")
 
 
 async def _assign(
@@ -58,3 +61,44 @@ async def assign_agent(
 async def assign_team(account_id: uuid.UUID, phone: str, team_id: object, now: dt.datetime) -> None:
     """assign-customer-to-team: 404 "Customer not found" / "Team not found"."""
     await _assign(account_id, phone, Team, team_id, TEAM_NOT_FOUND, now)
+
+
+async def _named(model: type[Agent | Team], row_id: object) -> dict[str, str] | None:
+    if row_id is None:
+        return None
+    row = await model.filter(id=row_id).values("id", "name")
+    return {"id": str(row[0]["id"]), "name": row[0]["name"]} if row else None
+
+
+async def unassign(account_id: uuid.UUID, phone: str, source: str, now: dt.datetime) -> list[str]:
+    """unassign-customer: take the customer off its agent, its team, or both ("all").
+
+    Records one customer.assigned whose data names what was removed (`agent` / `team` null,
+    `previous_agent` / `previous_team` the one it had); nothing assigned means no change and no
+    event. Returns the kinds removed ("agent", "team").
+    """
+    kinds = UNASSIGN_FROM.get(source.strip().lower())
+    if kinds is None:
+        raise BAD_FROM()
+    async with in_transaction():
+        customer = await locked_customer(account_id, phone)
+        previous = {
+            "agent": await _named(Agent, customer.agent_id),  # type: ignore[attr-defined]
+            "team": await _named(Team, customer.team_id),  # type: ignore[attr-defined]
+        }
+        changed = await apply_change(
+            customer,
+            {f"{kind}_id": None for kind in kinds},
+            now,
+            event="customer.assigned",
+            data=lambda view, columns: {
+                "customer": view,
+                **{
+                    name: value
+                    for kind in kinds
+                    if f"{kind}_id" in columns
+                    for name, value in ((kind, None), (f"previous_{kind}", previous[kind]))
+                },
+            },
+        )
+    return [kind for kind in kinds if f"{kind}_id" in changed]

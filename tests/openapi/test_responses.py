@@ -133,7 +133,25 @@ SCENARIOS: dict[str, tuple[Setup, tuple[Ask, ...]]] = {
                 404,
                 json={"customer_phone": PHONE, "agent_id": "x"},
             ),
+            Ask(
+                "POST",
+                "/mumbleapi/unassign-customer",
+                200,
+                json={"customer_phone": PHONE, "from": "all"},
+            ),
+            Ask(
+                "POST",
+                "/mumbleapi/unassign-customer",
+                400,
+                json={"customer_phone": PHONE, "from": "bot"},
+            ),
             Ask("DELETE", "/mumbleapi/delete-customer", 200, params={"customer_phone": PHONE}),
+            Ask(
+                "POST",
+                "/mumbleapi/unassign-customer",
+                404,
+                json={"customer_phone": PHONE, "from": "all"},
+            ),
         ),
     ),
     "custom fields": (
