@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any
 
 from tortoise.transactions import in_transaction
 
+from mumble.customers.bulk import Change, apply_changes
 from mumble.customers.changes import apply_change, locked_customer
 from mumble.customers.service import find_customer, uuid_or_none
 from mumble.errors import BadRequest, NotFound, Refusal
-from mumble.models import Agent, Team
+from mumble.models import Agent, Bot, Customer, Team
 
 AGENT_NOT_FOUND = Refusal(NotFound, "Agent not found")
 TEAM_NOT_FOUND = Refusal(NotFound, "Team not found")
@@ -102,3 +104,38 @@ async def unassign(account_id: uuid.UUID, phone: str, source: str, now: dt.datet
             },
         )
     return [kind for kind in kinds if f"{kind}_id" in changed]
+
+
+# Customers released per statement when their agent, team or bot is deleted.
+_RELEASE_BATCH = 500
+
+
+async def release(account_id: uuid.UUID, row: Agent | Team | Bot, now: dt.datetime) -> int:
+    """Take every customer of the account off `row` (an agent, team or bot about to be deleted),
+    inside the caller's transaction: one customer.assigned each, as unassign-customer records
+    it (`agent` / `team` / `bot` null, `previous_...` the row). Returns how many changed."""
+    kind = "agent" if isinstance(row, Agent) else "team" if isinstance(row, Team) else "bot"
+    values: dict[str, object] = {f"{kind}_id": None}
+    if kind == "bot":
+        # No bot answers them any more, as for a customer never given one.
+        values["bot_mode"] = None
+    previous = {"id": str(row.id), "name": row.name}
+
+    def data(view: dict[str, Any], _: list[str]) -> dict[str, Any]:
+        return {"customer": view, kind: None, f"previous_{kind}": previous}
+
+    released = 0
+    while True:
+        customers = (
+            await Customer.filter(account_id=account_id, **{f"{kind}_id": row.id})
+            .select_for_update(no_key=True)
+            .order_by("id")
+            .limit(_RELEASE_BATCH)
+        )
+        if not customers:
+            return released
+        changes = [
+            Change(customer, values, event="customer.assigned", data=data) for customer in customers
+        ]
+        await apply_changes(account_id, changes, now)
+        released += len(customers)

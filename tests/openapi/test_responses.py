@@ -70,6 +70,13 @@ async def _team(world: World) -> dict[str, str]:
     return {}
 
 
+async def _managed(world: World) -> dict[str, str]:
+    agent = await team.create_agent(world.tenant.account.id, "Dana")
+    support = await team.create_team(world.tenant.account.id, "Support", [str(agent.id)])
+    bot = await bots.create_bot(world.tenant.account.id, "Flow")
+    return {"agent": str(agent.id), "team": str(support.id), "bot": str(bot.id)}
+
+
 async def _customer_wrote_in(world: World) -> dict[str, str]:
     await customer_writes(world.sandbox, world.tenant)
     return {}
@@ -191,6 +198,32 @@ SCENARIOS: dict[str, tuple[Setup, tuple[Ask, ...]]] = {
                 404,
                 json={"customer_phone": PHONE, "bot_token": "AI"},
             ),
+        ),
+    ),
+    "managing the team": (
+        _managed,
+        (
+            Ask("POST", "/mumbleapi/add-agent", 200, json={"name": "Eli"}),
+            Ask("POST", "/mumbleapi/add-agent", 409, json={"name": "Dana"}),
+            Ask("POST", "/mumbleapi/add-agent", 400, json={}),
+            Ask("POST", "/mumbleapi/edit-agent", 200, json={"agent_id": "{agent}", "name": "Di"}),
+            Ask("POST", "/mumbleapi/edit-agent", 409, json={"agent_id": "{agent}", "name": "Eli"}),
+            Ask("POST", "/mumbleapi/edit-agent", 404, json={"agent_id": "nope", "name": "X"}),
+            Ask("POST", "/mumbleapi/add-team", 200, json={"name": "Sales", "members": ["{agent}"]}),
+            Ask("POST", "/mumbleapi/add-team", 409, json={"name": "Support"}),
+            Ask("POST", "/mumbleapi/add-team", 404, json={"name": "New", "members": ["nope"]}),
+            Ask("POST", "/mumbleapi/edit-team", 200, json={"team_id": "{team}", "members": []}),
+            Ask("POST", "/mumbleapi/edit-team", 409, json={"team_id": "{team}", "name": "Sales"}),
+            Ask("POST", "/mumbleapi/edit-team", 404, json={"team_id": "nope", "name": "X"}),
+            Ask("DELETE", "/mumbleapi/delete-team", 200, params={"team_id": "{team}"}),
+            Ask("DELETE", "/mumbleapi/delete-team", 404, params={"team_id": "{team}"}),
+            Ask("DELETE", "/mumbleapi/delete-agent", 200, params={"agent_id": "{agent}"}),
+            Ask("DELETE", "/mumbleapi/delete-agent", 404, params={"agent_id": "{agent}"}),
+            Ask("POST", "/mumbleapi/add-bot", 200, json={"name": "Other flow"}),
+            Ask("POST", "/mumbleapi/add-bot", 409, json={"name": "Flow"}),
+            Ask("DELETE", "/mumbleapi/delete-bot", 200, params={"bot_id": "{bot}"}),
+            Ask("DELETE", "/mumbleapi/delete-bot", 404, params={"bot_id": "{bot}"}),
+            Ask("DELETE", "/mumbleapi/delete-bot", 400),
         ),
     ),
     "messaging": (
