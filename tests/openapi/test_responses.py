@@ -8,8 +8,6 @@ under a name and fill `{name}` in later requests.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -20,43 +18,12 @@ from mumble.bots import service as bots
 from mumble.team import service as team
 from tests.conftest import TEST_VERIFY_TOKEN, SandboxHandle, Tenant
 from tests.messages.support import PHONE, customer_writes, inject_fault
+from tests.openapi.asks import Ask, Setup, World, filled
 from tests.openapi.support import check
 from tests.templates.support import approved_template
 
 UPLOAD = {"file": ("note.txt", b"hello there", "text/plain")}
 MEDIA = "/mumbleapi/media/{message_id}"
-
-
-@dataclass(frozen=True)
-class Ask:
-    """One request and the status it must get. `key` names the caller's API key in the
-    scenario's values (None: no key); `keep` saves fields of the answer's body by name."""
-
-    method: str
-    path: str
-    expect: int
-    key: str | None = "key"
-    json: Any = None
-    params: dict[str, Any] | None = None
-    data: dict[str, Any] | None = None
-    files: dict[str, Any] | None = None
-    content: bytes | None = None
-    headers: dict[str, str] = field(default_factory=dict)
-    documented_as: str | None = None
-    keep: dict[str, str] = field(default_factory=dict)
-    # Headers the answer must carry, each with a check of its value.
-    answers_with: dict[str, Callable[[str], bool]] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class World:
-    client: httpx.AsyncClient
-    sandbox: SandboxHandle
-    tenant: Tenant
-    server: str
-
-
-Setup = Callable[[World], Awaitable[dict[str, str]]]
 
 
 async def _nothing(world: World) -> dict[str, str]:
@@ -384,17 +351,6 @@ SCENARIOS: dict[str, tuple[Setup, tuple[Ask, ...]]] = {
 }
 
 
-def _filled(value: Any, known: dict[str, str]) -> Any:
-    """`value` with `{name}` in its texts replaced by the values kept so far."""
-    if isinstance(value, str):
-        return value.format_map(known) if "{" in value else value
-    if isinstance(value, dict):
-        return {key: _filled(item, known) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_filled(item, known) for item in value]
-    return value
-
-
 @pytest.mark.parametrize("scenario", list(SCENARIOS))
 async def test_answers_match_the_document(
     scenario: str,
@@ -411,9 +367,9 @@ async def test_answers_match_the_document(
         if ask.key is not None:
             headers["Mumble-Api-Key"] = known[ask.key]
         options: dict[str, Any] = {
-            "json": _filled(ask.json, known),
-            "params": _filled(ask.params, known),
-            "data": _filled(ask.data, known),
+            "json": filled(ask.json, known),
+            "params": filled(ask.params, known),
+            "data": filled(ask.data, known),
             "files": ask.files,
             "content": ask.content,
         }
@@ -421,7 +377,7 @@ async def test_answers_match_the_document(
             document,
             client,
             ask.method,
-            _filled(ask.path, known),
+            filled(ask.path, known),
             expect=ask.expect,
             documented_as=ask.documented_as,
             headers=headers,
