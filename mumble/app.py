@@ -13,6 +13,7 @@ from starlette.routing import BaseRoute, Mount
 import mumble.bots.routes as bots_routes
 import mumble.conversations.routes as conversations_routes
 import mumble.customers.routes as customers_routes
+import mumble.customers.routes_fields as customers_fields_routes
 import mumble.customers.routes_import as customers_import_routes
 import mumble.inbound.routes as inbound_routes
 import mumble.labels.routes as labels_routes
@@ -49,6 +50,7 @@ def api_routes() -> list[BaseRoute]:
     return [
         *customers_routes.routes,
         *customers_import_routes.routes,
+        *customers_fields_routes.routes,
         *search_routes.routes,
         *labels_routes.routes,
         *team_routes.routes,

@@ -15,7 +15,7 @@ from mumble.accounts.keys import display_prefix, generate_key, hash_key
 from mumble.clock import SYSTEM_CLOCK, Clock
 from mumble.db.listener import Topic, announce
 from mumble.errors import BadRequest, Conflict, NotFound
-from mumble.models import Account, ApiKey, Role
+from mumble.models import Account, Agent, ApiKey, Bot, Customer, Role, Team
 from mumble.models.states import KeyStatus
 from mumble.network import parse_allowlist
 from mumble.ratelimit import parse_limits
@@ -217,3 +217,33 @@ def key_view(key: ApiKey) -> dict[str, Any]:
 
 async def has_any_account() -> bool:
     return await Account.exists()
+
+
+def account_view(account: Account) -> dict[str, object]:
+    """An account as the admin CLI shows it: its channel's ids, never the access token."""
+    return {
+        "id": str(account.id),
+        "name": account.name,
+        "status": "blocked" if account.is_blocked else "active",
+        "phone_number_id": account.phone_number_id,
+        "waba_id": account.waba_id,
+        "display_phone": account.display_phone,
+        "has_access_token": bool(account.access_token),
+        "created_at": account.created_at.isoformat(),
+    }
+
+
+async def list_accounts() -> list[Account]:
+    """Every account, oldest first."""
+    return await Account.all().order_by("created_at", "id")
+
+
+async def holdings(account_id: uuid.UUID) -> dict[str, int]:
+    """How many customers, agents, teams, bots and active keys the account has."""
+    return {
+        "customers": await Customer.filter(account_id=account_id).count(),
+        "agents": await Agent.filter(account_id=account_id).count(),
+        "teams": await Team.filter(account_id=account_id).count(),
+        "bots": await Bot.filter(account_id=account_id).count(),
+        "active_keys": await ApiKey.filter(account_id=account_id, status=KeyStatus.ACTIVE).count(),
+    }

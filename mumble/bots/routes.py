@@ -1,4 +1,4 @@
-"""The bots API: listing bots and assigning one to a customer."""
+"""The bots API: listing, creating and deleting bots, and assigning one to a customer."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from mumble.bots import service
 from mumble.customers.changes import CUSTOMER_NOT_FOUND
 from mumble.customers.service import BOT_NOT_FOUND
 from mumble.endpoint import Call, Endpoint, api_route
-from mumble.openapi.schema import array, message_only, obj, string, success
-from mumble.params import phone, required_text
+from mumble.openapi.schema import array, integer, message_only, obj, string, success
+from mumble.params import phone, raw_id, required_text
+from mumble.text import NAME_MAX
 
 TAG = "Bots"
 PHONE = phone()
@@ -19,13 +20,17 @@ BOT_TOKEN = required_text(
     description='A flow chatbot\'s id, "AI" for the AI assistant, or "turn_off".',
 )
 
+_BOT = obj({"id": string(), "name": string()}, ("id", "name"))
+NAME = required_text("name", "Name is required.", max_length=NAME_MAX)
+BOT_ID = raw_id("bot_id", "Bot ID is required.", description="From get-bots.")
+
 GET_BOTS = Endpoint(
     "GET",
     "/get-bots",
     "bots:read",
     "List all chatbots in your account.",
     TAG,
-    success({"bots": array(obj({"id": string(), "name": string()}, ("id", "name")))}),
+    success({"bots": array(_BOT)}),
 )
 
 
@@ -51,4 +56,64 @@ async def assign_bot(call: Call) -> dict[str, Any]:
     return {"success": True, "message": "Bot assigned successfully"}
 
 
-routes = [api_route(GET_BOTS, get_bots), api_route(ASSIGN_BOT, assign_bot)]
+ADD_BOT = Endpoint(
+    "POST",
+    "/add-bot",
+    "bots:write",
+    "Create a flow chatbot.",
+    TAG,
+    success(
+        {"message": string(examples=["Bot 'Welcome flow' created successfully"]), "bot": _BOT},
+        ("message", "bot"),
+    ),
+    params=(NAME,),
+    errors=(service.BOT_EXISTS,),
+)
+
+
+async def add_bot(call: Call) -> dict[str, Any]:
+    bot = await service.create_bot(call.account_id, call.arg(NAME))
+    return {
+        "success": True,
+        "message": f"Bot '{bot.name}' created successfully",
+        "bot": {"id": str(bot.id), "name": bot.name},
+    }
+
+
+DELETE_BOT = Endpoint(
+    "DELETE",
+    "/delete-bot",
+    "bots:write",
+    "Delete a flow chatbot, taking its customers off it.",
+    TAG,
+    success(
+        {
+            "message": string(examples=["Bot deleted successfully"]),
+            "customers_unassigned": integer(
+                "Customers taken off it (each with customer.assigned).", minimum=0
+            ),
+        },
+        ("message", "customers_unassigned"),
+    ),
+    params=(BOT_ID,),
+    errors=(BOT_NOT_FOUND,),
+    description="Each customer it answered gets customer.assigned with `bot` null and "
+    "`previous_bot` the bot.",
+)
+
+
+async def delete_bot(call: Call) -> dict[str, Any]:
+    released = await service.delete_bot(call.account_id, call.arg(BOT_ID), call.now())
+    return {
+        "success": True,
+        "message": "Bot deleted successfully",
+        "customers_unassigned": released,
+    }
+
+
+routes = [
+    api_route(GET_BOTS, get_bots),
+    api_route(ASSIGN_BOT, assign_bot),
+    api_route(ADD_BOT, add_bot),
+    api_route(DELETE_BOT, delete_bot),
+]

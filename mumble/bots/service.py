@@ -1,4 +1,4 @@
-"""Chatbots: created by the admin CLI, listed and assigned to customers through the API.
+"""Chatbots: created by the admin CLI or the API, listed and assigned to customers through it.
 
 A customer's bot state is `Customer.bot_mode` (a `BotMode`, or None when never set) and, for a
 flow bot, `Customer.bot`.
@@ -10,19 +10,44 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
+from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from mumble.accounts.service import get_account
+from mumble.customers.assignment import release
 from mumble.customers.changes import CUSTOMER_NOT_FOUND, apply_change
-from mumble.customers.service import find_customer, resolve_bot
+from mumble.customers.service import BOT_NOT_FOUND, find_customer, resolve_bot, uuid_or_none
+from mumble.errors import Conflict, Refusal
 from mumble.models import Bot, Customer
 from mumble.text import checked_name
 
+BOT_EXISTS = Refusal(Conflict, "Bot already exists")
+
 
 async def create_bot(account_id: str | uuid.UUID, name: str) -> Bot:
-    """Create a flow bot of the account; 404 when the account does not exist."""
+    """Create a flow bot of the account; 404 when the account does not exist, 409 when it has
+    a bot by that name."""
     account = await get_account(account_id)
-    return await Bot.create(account=account, name=checked_name(name))
+    try:
+        async with in_transaction():
+            return await Bot.create(account=account, name=checked_name(name))
+    except IntegrityError:
+        raise BOT_EXISTS() from None
+
+
+async def delete_bot(account_id: uuid.UUID, raw_id: object, now: dt.datetime) -> int:
+    """Delete a flow bot: the customers it answered are taken off it first (bot null, each
+    with customer.assigned). Returns how many; 404 "Bot not found" for no such bot."""
+    bot_id = uuid_or_none(raw_id)
+    async with in_transaction():
+        bot = None
+        if bot_id is not None:
+            bot = await Bot.filter(id=bot_id, account_id=account_id).select_for_update().first()
+        if bot is None:
+            raise BOT_NOT_FOUND()
+        released = await release(account_id, bot, now)
+        await bot.delete()
+    return released
 
 
 async def list_bots(account_id: uuid.UUID) -> list[dict[str, str]]:

@@ -1,4 +1,5 @@
-"""`mumble account …`: create accounts, set their WhatsApp channel, block and unblock them."""
+"""`mumble account …`: create, list and show accounts, set their WhatsApp channel, block and
+unblock them."""
 
 from __future__ import annotations
 
@@ -48,6 +49,27 @@ async def _block(args: argparse.Namespace) -> None:
     emit(args, {"id": str(account.id), "status": state}, f"{account.id} {state}")
 
 
+def _line(view: dict[str, object]) -> str:
+    return (
+        f"{view['id']}  {view['status']:<7}  phone_number_id={view['phone_number_id'] or '-'}  "
+        f"{view['name']}"
+    )
+
+
+async def _list(args: argparse.Namespace) -> None:
+    views = [service.account_view(account) for account in await service.list_accounts()]
+    emit(args, {"accounts": views}, "\n".join(_line(view) for view in views) or "no accounts")
+
+
+async def _show(args: argparse.Namespace) -> None:
+    account = await service.get_account(args.account_id)
+    view = {**service.account_view(account), **await service.holdings(account.id)}
+    text = "\n".join(
+        f"{name}: {value if value is not None else '-'}" for name, value in view.items()
+    )
+    emit(args, view, text)
+
+
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     account = subparsers.add_parser("account", help="manage accounts")
     commands = account.add_subparsers(dest="account_command", required=True)
@@ -57,6 +79,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     _channel_flags(create)
     add_json_flag(create)
     create.set_defaults(run=_create)
+
+    listing = commands.add_parser("list", help="list every account with its channel")
+    add_json_flag(listing)
+    listing.set_defaults(run=_list)
+
+    show = commands.add_parser("show", help="an account, its channel and what it holds")
+    show.add_argument("account_id")
+    add_json_flag(show)
+    show.set_defaults(run=_show)
 
     channel = commands.add_parser("set-channel", help="change an account's WhatsApp channel")
     channel.add_argument("account_id")

@@ -1,9 +1,10 @@
-"""`mumble agent|team|bot create`: the people and bots conversations are routed to."""
+"""`mumble agent|team|bot …`: the people and bots conversations are routed to."""
 
 from __future__ import annotations
 
 import argparse
 
+from mumble.accounts.service import get_account
 from mumble.bots import service as bots_service
 from mumble.cli.output import add_json_flag, emit
 from mumble.team import service as team_service
@@ -24,16 +25,82 @@ async def _bot(args: argparse.Namespace) -> None:
     emit(args, {"id": str(bot.id), "name": bot.name}, str(bot.id))
 
 
+async def _agents(args: argparse.Namespace) -> None:
+    account = await get_account(args.account)
+    agents = await team_service.list_agents(account.id)
+    lines = [f"{agent['id']}  {agent['name']}" for agent in agents]
+    emit(args, {"account": str(account.id), "agents": agents}, "\n".join(lines) or "no agents")
+
+
+def _team_lines(team: dict[str, object]) -> list[str]:
+    members = team["members"]
+    assert isinstance(members, list)
+    return [f"{team['id']}  {team['name']}"] + [
+        f"    {member['id']}  {member['name']}" for member in members
+    ]
+
+
+async def _teams(args: argparse.Namespace) -> None:
+    account = await get_account(args.account)
+    teams = await team_service.list_teams(account.id)
+    lines = [line for team in teams for line in _team_lines(team)]
+    emit(args, {"account": str(account.id), "teams": teams}, "\n".join(lines) or "no teams")
+
+
+async def _membership(args: argparse.Namespace) -> None:
+    account = await get_account(args.account)
+    change = team_service.add_member if args.adding else team_service.remove_member
+    team = await change(account.id, args.team_id, args.agent_id)
+    view = await team_service.team_with_members(team)
+    emit(args, view, "\n".join(_team_lines(view)))
+
+
+async def _bots(args: argparse.Namespace) -> None:
+    account = await get_account(args.account)
+    bots = await bots_service.list_bots(account.id)
+    lines = [f"{bot['id']}  {bot['name']}" for bot in bots]
+    emit(args, {"account": str(account.id), "bots": bots}, "\n".join(lines) or "no bots")
+
+
+def _account_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--account", required=True, help="account id")
+
+
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    for noun, run in (("agent", _agent), ("team", _team), ("bot", _bot)):
+    for noun, create_run, list_run in (
+        ("agent", _agent, _agents),
+        ("team", _team, _teams),
+        ("bot", _bot, _bots),
+    ):
         parser = subparsers.add_parser(noun, help=f"manage {noun}s")
         commands = parser.add_subparsers(dest=f"{noun}_command", required=True)
         create = commands.add_parser("create", help=f"create a {noun}; prints its id")
-        create.add_argument("--account", required=True, help="account id")
+        _account_flag(create)
         create.add_argument("name")
         if noun == "agent":
             create.add_argument("--email")
         if noun == "team":
             create.add_argument("--member", action="append", default=[], help="agent id")
         add_json_flag(create)
-        create.set_defaults(run=run)
+        create.set_defaults(run=create_run)
+        listing = commands.add_parser("list", help=f"list the account's {noun}s, oldest first")
+        _account_flag(listing)
+        add_json_flag(listing)
+        listing.set_defaults(run=list_run)
+        if noun == "team":
+            _membership_commands(commands)
+
+
+def _membership_commands(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> None:
+    for name, adding, text in (
+        ("add-member", True, "put an agent in a team"),
+        ("remove-member", False, "take an agent out of a team"),
+    ):
+        cmd = commands.add_parser(name, help=f"{text}; prints the team")
+        _account_flag(cmd)
+        cmd.add_argument("team_id")
+        cmd.add_argument("agent_id")
+        add_json_flag(cmd)
+        cmd.set_defaults(run=_membership, adding=adding)

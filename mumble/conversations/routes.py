@@ -5,12 +5,13 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from mumble.clock import rfc3339
 from mumble.conversations import service
 from mumble.customers.changes import CUSTOMER_NOT_FOUND
 from mumble.endpoint import Call, Endpoint, api_route
 from mumble.messages.schemas import MESSAGES
 from mumble.models.customers import BSUID_MAX
-from mumble.openapi.schema import boolean, integer, success
+from mumble.openapi.schema import boolean, integer, nullable, string, success
 from mumble.params import page, phone, text
 
 TAG = "Conversations"
@@ -61,7 +62,18 @@ IS_ACTIVE = Endpoint(
     "conversations:read",
     "Check whether a customer's 24-hour conversation window is open.",
     TAG,
-    success({"is_active": boolean()}, ("is_active",)),
+    success(
+        {
+            "is_active": boolean(),
+            "expires_at": nullable(
+                string(
+                    "When the window closes, RFC 3339 UTC; null when it is closed.",
+                    format="date-time",
+                )
+            ),
+        },
+        ("is_active", "expires_at"),
+    ),
     params=(PHONE,),
     errors=(CUSTOMER_NOT_FOUND,),
     action="read conversations",
@@ -69,8 +81,8 @@ IS_ACTIVE = Endpoint(
 
 
 async def is_active_conv(call: Call) -> dict[str, Any]:
-    active = await service.is_active(call.account_id, call.arg(PHONE), call.now())
-    return {"success": True, "is_active": active}
+    active, closes = await service.window_state(call.account_id, call.arg(PHONE), call.now())
+    return {"success": True, "is_active": active, "expires_at": rfc3339(closes)}
 
 
 routes = [

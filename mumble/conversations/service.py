@@ -11,7 +11,7 @@ from tortoise.expressions import Subquery
 
 from mumble.customers.changes import CUSTOMER_NOT_FOUND
 from mumble.customers.service import find_customer
-from mumble.customers.window import is_window_open
+from mumble.customers.window import is_window_open, window_closes_at
 from mumble.messages.views import message_view
 from mumble.models import Account, Customer, Message
 from mumble.paging import page_window
@@ -71,7 +71,12 @@ async def conversation_page(
     }
 
 
-async def is_active(account_id: uuid.UUID, phone: str, now: dt.datetime) -> bool:
-    """is-active-conv: whether the customer's 24-hour window is open at `now`."""
+async def window_state(
+    account_id: uuid.UUID, phone: str, now: dt.datetime
+) -> tuple[bool, dt.datetime | None]:
+    """is-active-conv: whether the customer's 24-hour window is open at `now`, and when it
+    closes (None when it is closed)."""
     customer = await find_customer(account_id, phone)
-    return is_window_open(customer.last_inbound_at, now)
+    if not is_window_open(customer.last_inbound_at, now):
+        return False, None
+    return True, window_closes_at(customer.last_inbound_at)

@@ -12,7 +12,7 @@ from mumble.customers.schemas import BODY_FIELDS, CUSTOM_VALUE, CUSTOMER, WARNIN
 from mumble.customers.views import customer_view
 from mumble.endpoint import Call, Endpoint, api_route
 from mumble.openapi.schema import array, integer, link, message_only, string, success
-from mumble.params import page, phone, raw_id, value
+from mumble.params import page, phone, raw_id, required_text, value
 
 TAG = "Customers"
 PHONE = phone()
@@ -213,6 +213,45 @@ async def assign_customer_to_team(call: Call) -> dict[str, Any]:
     return {"success": True, "message": "Customer assigned to team successfully"}
 
 
+UNASSIGN_FROM = required_text(
+    "from",
+    assignment.BAD_FROM.message,
+    max_length=10,
+    description="What to take the customer off: `agent`, `team` or `all` (both).",
+    enum=list(assignment.UNASSIGN_FROM),
+)
+
+UNASSIGN = Endpoint(
+    "POST",
+    "/unassign-customer",
+    "customers:assign",
+    "Take a customer off its agent, its team, or both.",
+    TAG,
+    success(
+        {
+            "message": string(examples=["Customer unassigned successfully"]),
+            "unassigned": array(
+                string(enum=["agent", "team"]), "What was removed (empty when nothing was)."
+            ),
+        },
+        ("message", "unassigned"),
+    ),
+    params=(PHONE, UNASSIGN_FROM),
+    errors=(CUSTOMER_NOT_FOUND, assignment.BAD_FROM),
+    action="unassign customers",
+    description="Records customer.assigned with `agent` / `team` null and `previous_agent` / "
+    "`previous_team` the one removed; nothing assigned is no change and no event.",
+)
+
+
+async def unassign_customer(call: Call) -> dict[str, Any]:
+    number = call.arg(PHONE)
+    removed = await assignment.unassign(
+        call.account_id, number, call.arg(UNASSIGN_FROM), call.now()
+    )
+    return {"success": True, "message": "Customer unassigned successfully", "unassigned": removed}
+
+
 routes = [
     api_route(ADD, add_new_customer),
     api_route(EDIT, edit_customer),
@@ -222,4 +261,5 @@ routes = [
     api_route(SET_STATUS, edit_customer_conv_status),
     api_route(ASSIGN_AGENT, assign_customer_to_agent),
     api_route(ASSIGN_TEAM, assign_customer_to_team),
+    api_route(UNASSIGN, unassign_customer),
 ]

@@ -4,9 +4,9 @@
 `templates.flows`): record the message `accepted` (committed) -> upload the file when one was
 given (the uploaded id replaces the payload's placeholder) -> call Meta outside any transaction
 -> record `sent` + wamid with message.sent and the statuses parked for it, or `failed` with
-message.failed, then raise our error for Meta's. The 24-hour window is not checked there
-(templates may go out at any time): free-form senders check it first, before anything is
-written, so a refused send leaves no trace.
+message.failed, then raise our error for Meta's, carrying the stored message's `id`. The 24-hour
+window is not checked there (templates may go out at any time): free-form senders check it
+first, before anything is written, so a refused send leaves no trace.
 """
 
 from __future__ import annotations
@@ -96,7 +96,7 @@ async def send_outbound(
                 )
             except WhatsAppError as exc:
                 await failed(exc, exc.title)
-                raise meta_refusal(exc, UPLOAD_FAILED) from None
+                raise meta_refusal(exc, UPLOAD_FAILED).carrying(id=message.id) from None
             await record_media_id(message, media_id)
             body = dict(payload[kind])
             body.pop("link", None)
@@ -105,7 +105,8 @@ async def send_outbound(
             wamid = await sender.graph.send_message(channel, payload)
         except WhatsAppError as exc:
             await failed(exc)
-            raise meta_refusal(exc, failure_message) from None
+            # The stored attempt's id, so the failure can be looked up with get-message.
+            raise meta_refusal(exc, failure_message).carrying(id=message.id) from None
     except MumbleError:
         raise
     except BaseException:

@@ -16,7 +16,7 @@ from mumble.messages.params import PROFILE, SEND_ERRORS, profile_of
 from mumble.messages.schemas import GET_MEDIA_LINK, GET_MESSAGE_LINK, MESSAGE, SENT
 from mumble.messages.upload import read_file
 from mumble.openapi.schema import success
-from mumble.params import phone, required_text, text
+from mumble.params import bounded_int, phone, required_text, text
 from mumble.urlguard import is_http_url
 
 TAG = "Messaging"
@@ -137,22 +137,39 @@ async def send_media_message(call: Call) -> dict[str, Any]:
     return {"success": True, "id": message.id, "message_wa_id": message.wamid}
 
 
-WAMID = required_text("message_wa_id", "Message WhatsApp Id is required", max_length=255)
+WAMID_REQUIRED = Refusal(BadRequest, "Message WhatsApp Id is required")
+WAMID = text("message_wa_id", max_length=255, description="WhatsApp's message id (wamid).")
+MESSAGE_ID = bounded_int(
+    "id",
+    default=0,
+    minimum=1,
+    maximum=10**18 - 1,
+    description="Our message id (a send's `id`, also in a failed send's error), instead of "
+    "`message_wa_id`.",
+)
 
 GET_MESSAGE = Endpoint(
     "GET",
     "/get-message",
     "messages:read",
-    "Fetch a single message by its WhatsApp id (message_wa_id).",
+    "Fetch a single message by its WhatsApp id (message_wa_id) or our id (id).",
     TAG,
     success({"message": MESSAGE}, ("message",)),
-    params=(WAMID,),
-    errors=(service.MESSAGE_NOT_FOUND,),
+    params=(WAMID, MESSAGE_ID),
+    errors=(WAMID_REQUIRED, service.MESSAGE_NOT_FOUND),
+    description="A send that failed at WhatsApp has no wamid: its error carries our `id`. With "
+    "both, the message must match both.",
 )
 
 
 async def get_message(call: Call) -> dict[str, Any]:
-    view = await service.get_message(call.account_id, call.arg(WAMID), base_url=call.media_base_url)
+    message_id = call.arg(MESSAGE_ID) or None
+    wamid = call.arg(WAMID)
+    if message_id is None and wamid is None:
+        raise WAMID_REQUIRED()
+    view = await service.get_message(
+        call.account_id, wamid, message_id=message_id, base_url=call.media_base_url
+    )
     return {"success": True, "message": view}
 
 

@@ -4,7 +4,22 @@ from __future__ import annotations
 
 from mumble.models.messages import MESSAGE_STATUSES
 from mumble.models.states import Direction
-from mumble.openapi.schema import array, boolean, integer, link, nullable, obj, string, success
+from mumble.openapi.schema import (
+    Schema,
+    array,
+    boolean,
+    integer,
+    link,
+    nullable,
+    obj,
+    string,
+    success,
+)
+
+
+def _moment(description: str) -> Schema:
+    return nullable(string(f"{description} RFC 3339 UTC; null until then.", format="date-time"))
+
 
 MESSAGE = obj(
     {
@@ -31,7 +46,21 @@ MESSAGE = obj(
         "direction": string(enum=[direction.value for direction in Direction]),
         "type": string(),
         "status": string(enum=list(MESSAGE_STATUSES)),
-        "error": nullable(obj({"code": nullable(integer()), "message": nullable(string())})),
+        "error": nullable(
+            obj(
+                {
+                    "code": nullable(integer("Meta's error code.")),
+                    "message": nullable(string("What Meta said.")),
+                    "title": nullable(string("Meta's title for the code.")),
+                    "hint": nullable(string("What to do about it, when we know.")),
+                },
+                ("code", "message", "title", "hint"),
+            )
+        ),
+        "sent_at": _moment("Meta accepted it (outbound)."),
+        "delivered_at": _moment("It reached the customer's phone."),
+        "read_at": _moment("The customer read (or played) it."),
+        "failed_at": _moment("It failed."),
         "template_id": nullable(string()),
     },
     ("id", "text", "timestamp", "status"),

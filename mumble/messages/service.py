@@ -122,13 +122,17 @@ async def record_outcome(
     metrics.count_message(Direction.OUTBOUND, outcome)
 
 
-async def get_message(account_id: uuid.UUID, wamid: str, *, base_url: str) -> dict[str, Any]:
-    """get-message: the account's message with this wamid; 404 "Message not found"."""
-    message = (
-        await Message.filter(account_id=account_id, wamid=wamid)
-        .select_related("customer", "account")
-        .first()
-    )
+async def get_message(
+    account_id: uuid.UUID, wamid: str | None, *, message_id: int | None = None, base_url: str
+) -> dict[str, Any]:
+    """get-message: the account's message with this wamid and/or our id; 404 "Message not
+    found"."""
+    lookup: dict[str, Any] = {"account_id": account_id}
+    if wamid is not None:
+        lookup["wamid"] = wamid
+    if message_id is not None:
+        lookup["id"] = message_id
+    message = await Message.filter(**lookup).select_related("customer", "account").first()
     if message is None:
         raise MESSAGE_NOT_FOUND()
     return message_view(message, message.customer, message.account, base_url=base_url)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from mumble.clock import rfc3339
+from mumble.messages.failures import failure_view
 from mumble.models import Account, Customer, Message
 from mumble.models.states import Direction, MediaState, MessageStatus
 
@@ -39,7 +41,8 @@ def _business(account: Account) -> str | None:
 def message_view(
     message: Message, customer: Customer, account: Account, *, base_url: str
 ) -> dict[str, Any]:
-    """The reference's message object plus direction, type, status and delivery details."""
+    """The reference's message object plus direction, type, status, when each status happened,
+    and for a failure Meta's code, title and a hint."""
     inbound = message.direction == Direction.INBOUND
     kind = message.type
     return {
@@ -62,10 +65,15 @@ def message_view(
         "type": kind,
         "status": message.status,
         "error": (
-            {"code": message.error_code, "message": message.error_message}
+            failure_view(message.error_code, message.error_message)
             if message.status == MessageStatus.FAILED
             else None
         ),
+        # When each status happened (Meta's time for webhooks), RFC 3339 UTC; null until then.
+        "sent_at": rfc3339(message.sent_at),
+        "delivered_at": rfc3339(message.delivered_at),
+        "read_at": rfc3339(message.read_at),
+        "failed_at": rfc3339(message.failed_at),
         "template_id": str(message.template_id) if message.template_id else None,
     }
 

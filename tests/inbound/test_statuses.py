@@ -6,6 +6,7 @@ from typing import Any
 
 import httpx
 
+from mumble.messages.failures import KNOWN as FAILURE_HINTS
 from mumble.messages.statuses import apply_pending
 from mumble.models import Event, Message, PendingStatus
 from tests.clock import FrozenClock
@@ -129,6 +130,8 @@ async def test_failed_status_keeps_metas_error(
     assert message["error"] == {
         "code": 131026,
         "message": "Receiver is incapable of receiving this message",
+        "title": "Message undeliverable",
+        "hint": FAILURE_HINTS[131026].hint,
     }
     failed = await Event.get(account_id=tenant.account.id, type="message.failed")
     assert failed.data["error"]["code"] == 131026

@@ -8,8 +8,6 @@ under a name and fill `{name}` in later requests.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -19,44 +17,13 @@ from mumble.accounts import service as accounts
 from mumble.bots import service as bots
 from mumble.team import service as team
 from tests.conftest import TEST_VERIFY_TOKEN, SandboxHandle, Tenant
-from tests.messages.support import PHONE, customer_writes
+from tests.messages.support import PHONE, customer_writes, inject_fault
+from tests.openapi.asks import Ask, Setup, World, filled
 from tests.openapi.support import check
 from tests.templates.support import approved_template
 
 UPLOAD = {"file": ("note.txt", b"hello there", "text/plain")}
 MEDIA = "/mumbleapi/media/{message_id}"
-
-
-@dataclass(frozen=True)
-class Ask:
-    """One request and the status it must get. `key` names the caller's API key in the
-    scenario's values (None: no key); `keep` saves fields of the answer's body by name."""
-
-    method: str
-    path: str
-    expect: int
-    key: str | None = "key"
-    json: Any = None
-    params: dict[str, Any] | None = None
-    data: dict[str, Any] | None = None
-    files: dict[str, Any] | None = None
-    content: bytes | None = None
-    headers: dict[str, str] = field(default_factory=dict)
-    documented_as: str | None = None
-    keep: dict[str, str] = field(default_factory=dict)
-    # Headers the answer must carry, each with a check of its value.
-    answers_with: dict[str, Callable[[str], bool]] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class World:
-    client: httpx.AsyncClient
-    sandbox: SandboxHandle
-    tenant: Tenant
-    server: str
-
-
-Setup = Callable[[World], Awaitable[dict[str, str]]]
 
 
 async def _nothing(world: World) -> dict[str, str]:
@@ -70,8 +37,21 @@ async def _team(world: World) -> dict[str, str]:
     return {}
 
 
+async def _managed(world: World) -> dict[str, str]:
+    agent = await team.create_agent(world.tenant.account.id, "Dana")
+    support = await team.create_team(world.tenant.account.id, "Support", [str(agent.id)])
+    bot = await bots.create_bot(world.tenant.account.id, "Flow")
+    return {"agent": str(agent.id), "team": str(support.id), "bot": str(bot.id)}
+
+
 async def _customer_wrote_in(world: World) -> dict[str, str]:
     await customer_writes(world.sandbox, world.tenant)
+    return {}
+
+
+async def _meta_refuses_next_send(world: World) -> dict[str, str]:
+    await customer_writes(world.sandbox, world.tenant)
+    await inject_fault(world.sandbox, target="messages", error_code=131026, count=1)
     return {}
 
 
@@ -127,7 +107,35 @@ SCENARIOS: dict[str, tuple[Setup, tuple[Ask, ...]]] = {
                 404,
                 json={"customer_phone": PHONE, "agent_id": "x"},
             ),
+            Ask(
+                "POST",
+                "/mumbleapi/unassign-customer",
+                200,
+                json={"customer_phone": PHONE, "from": "all"},
+            ),
+            Ask(
+                "POST",
+                "/mumbleapi/unassign-customer",
+                400,
+                json={"customer_phone": PHONE, "from": "bot"},
+            ),
             Ask("DELETE", "/mumbleapi/delete-customer", 200, params={"customer_phone": PHONE}),
+            Ask(
+                "POST",
+                "/mumbleapi/unassign-customer",
+                404,
+                json={"customer_phone": PHONE, "from": "all"},
+            ),
+        ),
+    ),
+    "custom fields": (
+        _nothing,
+        (
+            Ask("POST", "/mumbleapi/add-new-customer", 200, json=CUSTOMER),
+            Ask("GET", "/mumbleapi/get-custom-fields", 200),
+            Ask("DELETE", "/mumbleapi/delete-custom-field", 200, params={"name": "tier"}),
+            Ask("DELETE", "/mumbleapi/delete-custom-field", 404, params={"name": "tier"}),
+            Ask("DELETE", "/mumbleapi/delete-custom-field", 400),
         ),
     ),
     "labels": (
@@ -157,6 +165,32 @@ SCENARIOS: dict[str, tuple[Setup, tuple[Ask, ...]]] = {
                 404,
                 json={"customer_phone": PHONE, "bot_token": "AI"},
             ),
+        ),
+    ),
+    "managing the team": (
+        _managed,
+        (
+            Ask("POST", "/mumbleapi/add-agent", 200, json={"name": "Eli"}),
+            Ask("POST", "/mumbleapi/add-agent", 409, json={"name": "Dana"}),
+            Ask("POST", "/mumbleapi/add-agent", 400, json={}),
+            Ask("POST", "/mumbleapi/edit-agent", 200, json={"agent_id": "{agent}", "name": "Di"}),
+            Ask("POST", "/mumbleapi/edit-agent", 409, json={"agent_id": "{agent}", "name": "Eli"}),
+            Ask("POST", "/mumbleapi/edit-agent", 404, json={"agent_id": "nope", "name": "X"}),
+            Ask("POST", "/mumbleapi/add-team", 200, json={"name": "Sales", "members": ["{agent}"]}),
+            Ask("POST", "/mumbleapi/add-team", 409, json={"name": "Support"}),
+            Ask("POST", "/mumbleapi/add-team", 404, json={"name": "New", "members": ["nope"]}),
+            Ask("POST", "/mumbleapi/edit-team", 200, json={"team_id": "{team}", "members": []}),
+            Ask("POST", "/mumbleapi/edit-team", 409, json={"team_id": "{team}", "name": "Sales"}),
+            Ask("POST", "/mumbleapi/edit-team", 404, json={"team_id": "nope", "name": "X"}),
+            Ask("DELETE", "/mumbleapi/delete-team", 200, params={"team_id": "{team}"}),
+            Ask("DELETE", "/mumbleapi/delete-team", 404, params={"team_id": "{team}"}),
+            Ask("DELETE", "/mumbleapi/delete-agent", 200, params={"agent_id": "{agent}"}),
+            Ask("DELETE", "/mumbleapi/delete-agent", 404, params={"agent_id": "{agent}"}),
+            Ask("POST", "/mumbleapi/add-bot", 200, json={"name": "Other flow"}),
+            Ask("POST", "/mumbleapi/add-bot", 409, json={"name": "Flow"}),
+            Ask("DELETE", "/mumbleapi/delete-bot", 200, params={"bot_id": "{bot}"}),
+            Ask("DELETE", "/mumbleapi/delete-bot", 404, params={"bot_id": "{bot}"}),
+            Ask("DELETE", "/mumbleapi/delete-bot", 400),
         ),
     ),
     "messaging": (
@@ -197,8 +231,24 @@ SCENARIOS: dict[str, tuple[Setup, tuple[Ask, ...]]] = {
                 keep={"media_id": "id"},
             ),
             Ask("GET", "/mumbleapi/media/{media_id}", 200, documented_as=MEDIA),
+            Ask("GET", "/mumbleapi/get-message", 200, params={"id": "{media_id}"}),
+            Ask("GET", "/mumbleapi/get-message", 404, params={"id": "999999"}),
+            Ask("GET", "/mumbleapi/get-message", 400, params={"id": "x"}),
             Ask("GET", "/mumbleapi/media/999999", 404, documented_as=MEDIA),
             Ask("POST", "/mumbleapi/send-media-message", 400, json={"customer_phone": PHONE}),
+        ),
+    ),
+    "a send refused by Meta": (
+        _meta_refuses_next_send,
+        (
+            Ask(
+                "POST",
+                "/mumbleapi/send-text-message",
+                400,
+                json={"customer_phone": PHONE, "text": "Hello"},
+                keep={"failed_id": "id"},
+            ),
+            Ask("GET", "/mumbleapi/get-message", 200, params={"id": "{failed_id}"}),
         ),
     ),
     "templates": (
@@ -301,17 +351,6 @@ SCENARIOS: dict[str, tuple[Setup, tuple[Ask, ...]]] = {
 }
 
 
-def _filled(value: Any, known: dict[str, str]) -> Any:
-    """`value` with `{name}` in its texts replaced by the values kept so far."""
-    if isinstance(value, str):
-        return value.format_map(known) if "{" in value else value
-    if isinstance(value, dict):
-        return {key: _filled(item, known) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_filled(item, known) for item in value]
-    return value
-
-
 @pytest.mark.parametrize("scenario", list(SCENARIOS))
 async def test_answers_match_the_document(
     scenario: str,
@@ -328,9 +367,9 @@ async def test_answers_match_the_document(
         if ask.key is not None:
             headers["Mumble-Api-Key"] = known[ask.key]
         options: dict[str, Any] = {
-            "json": _filled(ask.json, known),
-            "params": _filled(ask.params, known),
-            "data": _filled(ask.data, known),
+            "json": filled(ask.json, known),
+            "params": filled(ask.params, known),
+            "data": filled(ask.data, known),
             "files": ask.files,
             "content": ask.content,
         }
@@ -338,7 +377,7 @@ async def test_answers_match_the_document(
             document,
             client,
             ask.method,
-            _filled(ask.path, known),
+            filled(ask.path, known),
             expect=ask.expect,
             documented_as=ask.documented_as,
             headers=headers,
