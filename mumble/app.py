@@ -11,6 +11,7 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount
 
 import mumble.bots.routes as bots_routes
+import mumble.consent.routes as consent_routes
 import mumble.conversations.routes as conversations_routes
 import mumble.customers.routes as customers_routes
 import mumble.customers.routes_import as customers_import_routes
@@ -49,6 +50,7 @@ def api_routes() -> list[BaseRoute]:
         *customers_routes.routes,
         *customers_import_routes.routes,
         *search_routes.routes,
+        *consent_routes.routes,
         *labels_routes.routes,
         *team_routes.routes,
         *bots_routes.routes,

@@ -30,6 +30,7 @@ EVENT_TYPES = frozenset(
         "customer.assigned",
         "customer.label_added",
         "customer.label_removed",
+        "customer.consent_changed",
         "template.status_changed",
     }
 )

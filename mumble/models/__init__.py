@@ -6,6 +6,7 @@ from mumble.models.events import Event
 from mumble.models.messages import IdempotencyRecord, MediaBlob, Message, PendingStatus
 from mumble.models.states import (
     BotMode,
+    Consent,
     DeliveryStatus,
     Direction,
     KeyStatus,
@@ -22,6 +23,7 @@ __all__ = [
     "ApiKey",
     "Bot",
     "BotMode",
+    "Consent",
     "CustomFieldDefinition",
     "Customer",
     "CustomerLabel",

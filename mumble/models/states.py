@@ -68,3 +68,11 @@ class BotMode(StrEnum):
     def token(self) -> str:
         """The word the API shows and accepts for it (`bot_token`, the customer's `bot.type`)."""
         return {"AI": "AI", "bot": "flow", "off": "turn_off"}[self.value]
+
+
+class Consent(StrEnum):
+    """A customer's marketing consent: never given nor refused, given, or withdrawn."""
+
+    UNKNOWN = "unknown"
+    OPTED_IN = "opted_in"
+    OPTED_OUT = "opted_out"

@@ -130,6 +130,29 @@ SCENARIOS: dict[str, tuple[Setup, tuple[Ask, ...]]] = {
             Ask("DELETE", "/mumbleapi/delete-customer", 200, params={"customer_phone": PHONE}),
         ),
     ),
+    "consent": (
+        _nothing,
+        (
+            Ask("POST", "/mumbleapi/add-new-customer", 200, json=CUSTOMER),
+            Ask("GET", "/mumbleapi/get-consent", 200, params={"customer_phone": PHONE}),
+            Ask("GET", "/mumbleapi/get-consent", 404, params={"customer_phone": "15550001111"}),
+            Ask(
+                "POST",
+                "/mumbleapi/set-consent",
+                200,
+                json={"customer_phone": PHONE, "marketing": "opted_out", "source": "form"},
+            ),
+            Ask(
+                "POST",
+                "/mumbleapi/set-consent",
+                400,
+                json={"customer_phone": PHONE, "marketing": "maybe"},
+            ),
+            Ask("GET", "/mumbleapi/get-customer", 200, params={"customer_phone": PHONE}),
+            Ask("GET", "/mumbleapi/search-customers", 200, params={"consent": "opted_out"}),
+            Ask("GET", "/mumbleapi/search-customers", 400, params={"consent": "nope"}),
+        ),
+    ),
     "labels": (
         _nothing,
         (
