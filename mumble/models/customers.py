@@ -46,7 +46,8 @@ class Customer(Model):
     attribution: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
     custom_fields: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
     # Marketing consent (mumble.consent): its state, where it came from and when it changed.
-    marketing_consent = fields.CharEnumField(Consent, max_length=16, default=Consent.UNKNOWN)
+    # Null means unknown, so rows written without it (bulk SQL inserts) need no value.
+    marketing_consent = fields.CharEnumField(Consent, max_length=16, null=True)
     consent_source = fields.CharField(max_length=100, null=True)
     consent_changed_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)

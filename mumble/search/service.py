@@ -127,7 +127,11 @@ async def _conditions(account_id: uuid.UUID, filters: Filters) -> list[Q]:
     if filters.query:
         found.append(_text(filters.query))
     if filters.consent is not None:
-        found.append(Q(marketing_consent=_consent(filters.consent)))
+        state = _consent(filters.consent)
+        condition = Q(marketing_consent=state)
+        if state == Consent.UNKNOWN:
+            condition |= Q(marketing_consent__isnull=True)
+        found.append(condition)
     return found
 
 

@@ -107,7 +107,7 @@ async def test_bad_input_is_a_clear_400_and_changes_nothing(
         if message is not None:
             assert body(response)["message"] == message
     stored = await Customer.get(account_id=tenant.account.id, phone=PHONE)
-    assert stored.marketing_consent == "unknown"
+    assert stored.marketing_consent is None
     assert not await Event.exists(type="customer.consent_changed")
 
 
