@@ -1,6 +1,6 @@
 from tortoise import migrations
 from tortoise.migrations import operations as ops
-from mumble.models.states import BotMode, Consent, DeliveryStatus, Direction, KeyStatus, MediaState, MessageStatus
+from mumble.models.states import BotMode, Consent, DeliveryStatus, Direction, KeyStatus, MediaState, MessageStatus, ScheduledStatus
 from orjson import loads
 from tortoise.fields.base import OnDelete
 from tortoise.fields.data import JSON_DUMPS
@@ -150,6 +150,26 @@ class Migration(migrations.Migration):
             bases=['Model'],
         ),
         ops.CreateModel(
+            name='ScheduledMessage',
+            fields=[
+                ('id', fields.UUIDField(primary_key=True, default=uuid4, unique=True, db_index=True)),
+                ('account', fields.ForeignKeyField('models.Account', source_field='account_id', db_constraint=True, to_field='id', related_name='scheduled_messages', on_delete=OnDelete.CASCADE)),
+                ('customer_phone', fields.CharField(max_length=15)),
+                ('template_id', fields.CharField(max_length=100)),
+                ('request', fields.JSONField(default=dict, encoder=JSON_DUMPS, decoder=loads)),
+                ('send_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('status', fields.CharEnumField(default=ScheduledStatus.SCHEDULED, description='SCHEDULED: scheduled\nSENDING: sending\nSENT: sent\nFAILED: failed\nCANCELLED: cancelled', enum_type=ScheduledStatus, max_length=16)),
+                ('lease', fields.CharField(null=True, max_length=32)),
+                ('locked_until', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('message_id', fields.BigIntField(null=True)),
+                ('error', fields.TextField(null=True, unique=False)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('updated_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'scheduled_message', 'app': 'models', 'indexes': [Index(fields=['status', 'send_at']), Index(fields=['account_id', 'created_at', 'id'])], 'pk_attr': 'id', 'table_description': 'One template send to make at `send_at`: the request as given, claimed once by a worker.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
             name='Team',
             fields=[
                 ('id', fields.UUIDField(primary_key=True, default=uuid4, unique=True, db_index=True)),
@@ -181,7 +201,7 @@ class Migration(migrations.Migration):
                 ('bot_mode', fields.CharEnumField(null=True, description='AI: AI\nFLOW: bot\nOFF: off', enum_type=BotMode, max_length=8)),
                 ('attribution', fields.JSONField(default=dict, encoder=JSON_DUMPS, decoder=loads)),
                 ('custom_fields', fields.JSONField(default=dict, encoder=JSON_DUMPS, decoder=loads)),
-                ('marketing_consent', fields.CharEnumField(default=Consent.UNKNOWN, description='UNKNOWN: unknown\nOPTED_IN: opted_in\nOPTED_OUT: opted_out', enum_type=Consent, max_length=16)),
+                ('marketing_consent', fields.CharEnumField(null=True, description='UNKNOWN: unknown\nOPTED_IN: opted_in\nOPTED_OUT: opted_out', enum_type=Consent, max_length=16)),
                 ('consent_source', fields.CharField(null=True, max_length=100)),
                 ('consent_changed_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),

@@ -4,6 +4,7 @@ from mumble.models.accounts import Account, ApiKey, Role
 from mumble.models.customers import Customer, CustomerLabel, CustomFieldDefinition, Label
 from mumble.models.events import Event
 from mumble.models.messages import IdempotencyRecord, MediaBlob, Message, PendingStatus
+from mumble.models.scheduled import ScheduledMessage
 from mumble.models.states import (
     BotMode,
     Consent,
@@ -12,6 +13,7 @@ from mumble.models.states import (
     KeyStatus,
     MediaState,
     MessageStatus,
+    ScheduledStatus,
 )
 from mumble.models.team import Agent, Bot, Team
 from mumble.models.templates import Template
@@ -39,6 +41,8 @@ __all__ = [
     "MessageStatus",
     "PendingStatus",
     "Role",
+    "ScheduledMessage",
+    "ScheduledStatus",
     "Team",
     "Template",
     "WebhookAttempt",

@@ -76,3 +76,14 @@ class Consent(StrEnum):
     UNKNOWN = "unknown"
     OPTED_IN = "opted_in"
     OPTED_OUT = "opted_out"
+
+
+class ScheduledStatus(StrEnum):
+    """A scheduled send: scheduled -> sending (claimed by one worker) -> sent or failed; or
+    cancelled before it was claimed. sending past its lease is failed, never sent again."""
+
+    SCHEDULED = "scheduled"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    CANCELLED = "cancelled"

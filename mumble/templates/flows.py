@@ -11,9 +11,10 @@ conversation). No HTTP call runs inside a transaction.
 
 from __future__ import annotations
 
+import datetime as dt
 import posixpath
 import uuid
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import aiohttp
@@ -27,7 +28,9 @@ from mumble.customers.service import ensure_customer
 from mumble.errors import BadRequest, MumbleError, Refusal
 from mumble.messages.flows import Profile, Sender, send_outbound
 from mumble.messages.service import Outgoing
-from mumble.models import Account, Message, Template
+from mumble.models import Account, Message, ScheduledMessage, Template
+from mumble.scheduled import rules as schedule_rules
+from mumble.scheduled import service as scheduled
 from mumble.templates import rules
 from mumble.templates.service import (
     MEDIA_INVALID,
@@ -225,3 +228,25 @@ async def send_template(sender: Sender, account_id: uuid.UUID, send: TemplateSen
         # Meta's 131050 (the user stopped marketing messages) opts the customer out.
         await sources.after_failed_send(account_id, customer.id, template, sender.clock.now())
         raise
+
+
+async def schedule_template(
+    account_id: uuid.UUID, send: TemplateSend, send_at: dt.datetime, now: dt.datetime
+) -> ScheduledMessage:
+    """Check the send as `send_template` would, then store it for `send_at`."""
+    send_at = schedule_rules.check_send_at(send_at, now=now)
+    template = await find_template(account_id, send.template_id)
+    _check_sendable(template, send.variables, send.button_values, send.media_link)
+    await gate.require_marketing_consent(account_id, send.phone, template.category)
+    request = asdict(send)
+    return await scheduled.create(account_id, send.phone, str(template.id), request, send_at, now)
+
+
+async def send_scheduled(
+    sender: Sender, account_id: uuid.UUID, phone: str, template_id: str, request: dict[str, Any]
+) -> int:
+    """Make a stored scheduled send now (every rule checked again); the message's id."""
+    stored = {**request, "phone": phone, "template_id": template_id}
+    send = TemplateSend(**{**stored, "profile": Profile(**request["profile"])})
+    message = await send_template(sender, account_id, send)
+    return int(message.id)

@@ -244,6 +244,39 @@ SCENARIOS: dict[str, tuple[Setup, tuple[Ask, ...]]] = {
             ),
         ),
     ),
+    "scheduled": (
+        _approved_template,
+        (
+            Ask(
+                "POST",
+                "/mumbleapi/send-template-text-variable",
+                200,
+                json={
+                    "customer_phone": PHONE,
+                    "template_id": "{template_id}",
+                    "variable": ["#7"],
+                    "send_at": "2026-06-30T09:00:00Z",
+                },
+                keep={"scheduled_id": "id"},
+            ),
+            Ask(
+                "POST",
+                "/mumbleapi/send-template-text-variable",
+                400,
+                json={
+                    "customer_phone": PHONE,
+                    "template_id": "{template_id}",
+                    "variable": ["#7"],
+                    "send_at": "2020-01-01T00:00:00Z",
+                },
+            ),
+            Ask("GET", "/mumbleapi/get-scheduled-messages", 200, params={"page": 1}),
+            Ask("GET", "/mumbleapi/get-scheduled-messages", 400, params={"status": "x"}),
+            Ask("POST", "/mumbleapi/cancel-scheduled-message", 200, json={"id": "{scheduled_id}"}),
+            Ask("POST", "/mumbleapi/cancel-scheduled-message", 409, json={"id": "{scheduled_id}"}),
+            Ask("POST", "/mumbleapi/cancel-scheduled-message", 404, json={"id": "nope"}),
+        ),
+    ),
     "webhooks": (
         _receiver,
         (
