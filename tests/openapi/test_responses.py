@@ -99,6 +99,14 @@ async def _slow_key(world: World) -> dict[str, str]:
 LABEL = {"label_name": "VIP"}
 CUSTOMER = {"customer_phone": PHONE, "name": "John", "utm_source": "google", "tier": "gold"}
 TEMPLATE = {"name": "welcome", "language": "en_US", "category": "MARKETING", "body": "Hi"}
+SEND_VARIABLE = "/mumbleapi/send-template-text-variable"
+CANCEL = "/mumbleapi/cancel-scheduled-message"
+LATER = {
+    "customer_phone": PHONE,
+    "template_id": "{template_id}",
+    "variable": ["#7"],
+    "send_at": "2026-06-30T09:00:00Z",
+}
 SCENARIOS: dict[str, tuple[Setup, tuple[Ask, ...]]] = {
     "customers": (
         _nothing,
@@ -247,34 +255,13 @@ SCENARIOS: dict[str, tuple[Setup, tuple[Ask, ...]]] = {
     "scheduled": (
         _approved_template,
         (
-            Ask(
-                "POST",
-                "/mumbleapi/send-template-text-variable",
-                200,
-                json={
-                    "customer_phone": PHONE,
-                    "template_id": "{template_id}",
-                    "variable": ["#7"],
-                    "send_at": "2026-06-30T09:00:00Z",
-                },
-                keep={"scheduled_id": "id"},
-            ),
-            Ask(
-                "POST",
-                "/mumbleapi/send-template-text-variable",
-                400,
-                json={
-                    "customer_phone": PHONE,
-                    "template_id": "{template_id}",
-                    "variable": ["#7"],
-                    "send_at": "2020-01-01T00:00:00Z",
-                },
-            ),
+            Ask("POST", SEND_VARIABLE, 200, json=LATER, keep={"scheduled_id": "id"}),
+            Ask("POST", SEND_VARIABLE, 400, json={**LATER, "send_at": "2020-01-01T00:00:00Z"}),
             Ask("GET", "/mumbleapi/get-scheduled-messages", 200, params={"page": 1}),
             Ask("GET", "/mumbleapi/get-scheduled-messages", 400, params={"status": "x"}),
-            Ask("POST", "/mumbleapi/cancel-scheduled-message", 200, json={"id": "{scheduled_id}"}),
-            Ask("POST", "/mumbleapi/cancel-scheduled-message", 409, json={"id": "{scheduled_id}"}),
-            Ask("POST", "/mumbleapi/cancel-scheduled-message", 404, json={"id": "nope"}),
+            Ask("POST", CANCEL, 200, json={"id": "{scheduled_id}"}),
+            Ask("POST", CANCEL, 409, json={"id": "{scheduled_id}"}),
+            Ask("POST", CANCEL, 404, json={"id": "nope"}),
         ),
     ),
     "webhooks": (
