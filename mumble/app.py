@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import uuid
 from collections.abc import AsyncIterator
+from typing import Any
 
 import aiohttp
 from starlette.applications import Starlette
@@ -11,6 +13,7 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount
 
 import mumble.bots.routes as bots_routes
+import mumble.consent.routes as consent_routes
 import mumble.conversations.routes as conversations_routes
 import mumble.customers.routes as customers_routes
 import mumble.customers.routes_fields as customers_fields_routes
@@ -20,8 +23,10 @@ import mumble.labels.routes as labels_routes
 import mumble.messages.routes as messages_routes
 import mumble.observability.routes as observability_routes
 import mumble.openapi.routes as openapi_routes
+import mumble.scheduled.routes as scheduled_routes
 import mumble.search.routes as search_routes
 import mumble.team.routes as team_routes
+import mumble.templates.flows as template_flows
 import mumble.templates.routes as templates_routes
 import mumble.templates.sync as template_sync
 import mumble.webhooks.routes as webhooks_routes
@@ -34,9 +39,11 @@ from mumble.db.listener import Notices, Topic, listening
 from mumble.errors import EXCEPTION_HANDLERS
 from mumble.events.worker import embedded_worker
 from mumble.inbound.media import MediaFetcher
+from mumble.messages.flows import Sender
 from mumble.middleware import AccessMiddleware, BodyDeadline
 from mumble.observability import metrics
 from mumble.ratelimit import RateLimiter
+from mumble.scheduled.worker import ScheduledWorker
 from mumble.services import Services
 from mumble.settings import Settings
 from mumble.wakeup import Wakeup
@@ -52,14 +59,26 @@ def api_routes() -> list[BaseRoute]:
         *customers_import_routes.routes,
         *customers_fields_routes.routes,
         *search_routes.routes,
+        *consent_routes.routes,
         *labels_routes.routes,
         *team_routes.routes,
         *bots_routes.routes,
         *messages_routes.routes,
         *conversations_routes.routes,
         *templates_routes.routes,
+        *scheduled_routes.routes,
         *webhooks_routes.routes,
     ]
+
+
+def scheduled_sends(services: Services) -> ScheduledWorker:
+    """The scheduled-send worker, sending through the template pipeline (consent included)."""
+    sender = Sender.of(services)
+
+    async def send(account_id: uuid.UUID, phone: str, template_id: str, request: Any) -> int:
+        return await template_flows.send_scheduled(sender, account_id, phone, template_id, request)
+
+    return ScheduledWorker(send, services.clock)
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
@@ -94,6 +113,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
             sync_task = template_sync.start(services.graph, app_clock, settings)
             fetcher = MediaFetcher(services.graph, app_clock, services.media_wakeup)
             media_task = tasks.start(fetcher.run(), "mumble-media-fetcher")
+            scheduled_task = tasks.start(scheduled_sends(services).run(), "mumble-scheduled-sends")
             try:
                 async with (
                     listening(settings.database_url, notices),
@@ -102,6 +122,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
                     # Starlette hands this state to every request: `request.state.services`.
                     yield {"services": services}
             finally:
+                await tasks.stop(scheduled_task)
                 await tasks.stop(media_task)
                 await tasks.stop(sync_task)
                 await limiter.close()

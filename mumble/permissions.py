@@ -7,6 +7,8 @@ PERMISSIONS: dict[str, str] = {
     "customers:read": "read customers",
     "customers:write": "modify customers",
     "customers:assign": "assign customers",
+    "consent:read": "read marketing consent",
+    "consent:write": "change marketing consent",
     "labels:read": "read labels",
     "labels:write": "modify labels",
     "team:read": "read agents and teams",

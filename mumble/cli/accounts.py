@@ -7,6 +7,7 @@ import argparse
 
 from mumble.accounts import service
 from mumble.cli.output import add_json_flag, emit
+from mumble.consent import account_keywords
 
 
 def _channel_flags(parser: argparse.ArgumentParser) -> None:
@@ -70,6 +71,16 @@ async def _show(args: argparse.Namespace) -> None:
     emit(args, view, text)
 
 
+def _words(raw: str | None) -> list[str] | None:
+    return None if raw is None else raw.split(",")
+
+
+async def _set_keywords(args: argparse.Namespace) -> None:
+    stop, start = (None, None) if args.defaults else (_words(args.stop), _words(args.start))
+    chosen = await account_keywords.set_account_keywords(args.account_id, stop, start)
+    emit(args, chosen, f"stop: {', '.join(chosen['stop'])}\nstart: {', '.join(chosen['start'])}")
+
+
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     account = subparsers.add_parser("account", help="manage accounts")
     commands = account.add_subparsers(dest="account_command", required=True)
@@ -94,6 +105,17 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     _channel_flags(channel)
     add_json_flag(channel)
     channel.set_defaults(run=_set_channel)
+
+    words = commands.add_parser(
+        "set-consent-keywords",
+        help="the account's own stop/start keywords (a kind not given keeps the defaults)",
+    )
+    words.add_argument("account_id")
+    words.add_argument("--stop", help="comma-separated words that opt a customer out")
+    words.add_argument("--start", help="comma-separated words that opt a customer back in")
+    words.add_argument("--defaults", action="store_true", help="back to the default keywords")
+    add_json_flag(words)
+    words.set_defaults(run=_set_keywords)
 
     for name, blocked in (("block", True), ("unblock", False)):
         cmd = commands.add_parser(name, help=f"{name} an account's API usage")

@@ -5,11 +5,26 @@ from __future__ import annotations
 from typing import Any
 
 from mumble.customers import fields
-from mumble.models.states import BotMode
+from mumble.models.states import BotMode, Consent
 from mumble.openapi.schema import Schema, array, nullable, obj, string
 from mumble.params import PHONE_SCHEMA
 
 _REF = obj({"id": string(), "name": nullable(string())}, ("id", "name"))
+
+CONSENT = obj(
+    {
+        "marketing": string(enum=[state.value for state in Consent]),
+        "source": nullable(
+            string(
+                "Where it came from: the API's `source`, `stop_keyword`, `start_keyword`, "
+                "`whatsapp_preferences` or `meta_error_131050`."
+            )
+        ),
+        "changed_at": nullable(string("When it last changed (RFC 3339).", format="date-time")),
+    },
+    ("marketing", "source", "changed_at"),
+    "Marketing consent: MARKETING templates are never sent to an `opted_out` customer.",
+)
 
 CUSTOMER = obj(
     {
@@ -38,6 +53,7 @@ CUSTOMER = obj(
         "custom_fields": obj(
             {}, description=f"Custom fields (at most {fields.MAX_CUSTOM_FIELDS} names per account)."
         ),
+        "consent": CONSENT,
         "created_at": nullable(string()),
     },
     ("id", "phone", "conversation_status"),

@@ -7,9 +7,10 @@ import uuid
 from collections import defaultdict
 from typing import Any
 
+from mumble.clock import rfc3339
 from mumble.db.prepared import Prepared, uuid_marker
 from mumble.models import Agent, Bot, Customer, CustomerLabel, Team
-from mumble.models.states import BotMode
+from mumble.models.states import BotMode, Consent
 from mumble.phones import country_of
 
 # Columns read for a view; list queries use `.values(*VIEW_COLUMNS)`.
@@ -28,6 +29,9 @@ VIEW_COLUMNS = (
     "bot_mode",
     "attribution",
     "custom_fields",
+    "marketing_consent",
+    "consent_source",
+    "consent_changed_at",
     "created_at",
 )
 
@@ -39,6 +43,17 @@ def iso(moment: dt.datetime | None) -> str | None:
     if moment.tzinfo is not None:
         moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
     return moment.isoformat(timespec="seconds")
+
+
+def consent_view(
+    marketing: Consent | str | None, source: str | None, changed_at: dt.datetime | None
+) -> dict[str, Any]:
+    """`{"marketing": "opted_in"|"opted_out"|"unknown", "source", "changed_at"}`."""
+    return {
+        "marketing": Consent(marketing or Consent.UNKNOWN).value,
+        "source": source,
+        "changed_at": rfc3339(changed_at),
+    }
 
 
 def bot_view(mode: BotMode | None, bot: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -106,6 +121,9 @@ async def customer_views(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "labels": labels.get(row["id"], []),
             "attribution": row["attribution"] or {},
             "custom_fields": row["custom_fields"] or {},
+            "consent": consent_view(
+                row["marketing_consent"], row["consent_source"], row["consent_changed_at"]
+            ),
             "created_at": iso(row["created_at"]),
         }
         for row in rows

@@ -31,6 +31,7 @@ EVENT_TYPES = frozenset(
         "customer.assigned",
         "customer.label_added",
         "customer.label_removed",
+        "customer.consent_changed",
         "template.status_changed",
     }
 )

@@ -17,6 +17,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from mumble.clock import Clock
+from mumble.consent import sources as consent
 from mumble.events.outbox import record_event
 from mumble.inbound import identity
 from mumble.inbound.content import meta_time, parse_content
@@ -91,7 +92,7 @@ async def _handle_change(
     if field in TEMPLATE_FIELDS:
         await _template_update(str(entry.get("id", "")), field, value, context.clock.now())
         return 0
-    if field != "messages":
+    if field not in ("messages", "user_preferences"):
         log.info("webhook field %s ignored", field)
         return 0
     number = str(value["metadata"]["phone_number_id"])
@@ -99,6 +100,9 @@ async def _handle_change(
     if account is None:
         # Acknowledged and dropped: Meta would retry an error for days.
         log.warning("webhook for unknown phone_number_id %s dropped", number)
+        return 0
+    if field == "user_preferences":
+        await consent.on_user_preferences(account.id, value, context.clock.now())
         return 0
     contacts = [c for c in value.get("contacts") or [] if isinstance(c, dict)]
     media = 0
@@ -174,6 +178,7 @@ async def _store_inbound(
         await _touch(customer, occurred, now)
         data = event_data(stored, customer, account, base_url=context.base_url)
         await record_event(account.id, "message.received", data, now=now, customer_id=customer.id)
+        await consent.on_inbound(account, customer, content.type, content.text, now)
     metrics.count_message(Direction.INBOUND, MessageStatus.RECEIVED)
     return 1 if pending else 0
 
@@ -208,6 +213,8 @@ async def _apply_status(context: _Context, account: Account, status: dict[str, A
     now = context.clock.now()
     update = StatusUpdate(wamid, word, meta_time(status.get("timestamp"), now), code, reason)
     await apply_status(account.id, update, now, base_url=context.base_url)
+    if word == MessageStatus.FAILED:
+        await consent.on_failed_status(account.id, wamid, code, now)
 
 
 async def _template_update(

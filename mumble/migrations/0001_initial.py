@@ -1,6 +1,6 @@
 from tortoise import migrations
 from tortoise.migrations import operations as ops
-from mumble.models.states import BotMode, DeliveryStatus, Direction, KeyStatus, MediaState, MessageStatus
+from mumble.models.states import BotMode, Consent, DeliveryStatus, Direction, KeyStatus, MediaState, MessageStatus, ScheduledStatus
 from orjson import loads
 from tortoise.fields.base import OnDelete
 from tortoise.fields.data import JSON_DUMPS
@@ -22,6 +22,7 @@ class Migration(migrations.Migration):
                 ('waba_id', fields.CharField(null=True, max_length=64)),
                 ('display_phone', fields.CharField(null=True, max_length=32)),
                 ('access_token', fields.TextField(null=True, unique=False)),
+                ('consent_keywords', fields.JSONField(null=True, encoder=JSON_DUMPS, decoder=loads)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
             options={'table': 'account', 'app': 'models', 'pk_attr': 'id'},
@@ -149,6 +150,26 @@ class Migration(migrations.Migration):
             bases=['Model'],
         ),
         ops.CreateModel(
+            name='ScheduledMessage',
+            fields=[
+                ('id', fields.UUIDField(primary_key=True, default=uuid4, unique=True, db_index=True)),
+                ('account', fields.ForeignKeyField('models.Account', source_field='account_id', db_constraint=True, to_field='id', related_name='scheduled_messages', on_delete=OnDelete.CASCADE)),
+                ('customer_phone', fields.CharField(max_length=15)),
+                ('template_id', fields.CharField(max_length=100)),
+                ('request', fields.JSONField(default=dict, encoder=JSON_DUMPS, decoder=loads)),
+                ('send_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('status', fields.CharEnumField(default=ScheduledStatus.SCHEDULED, description='SCHEDULED: scheduled\nSENDING: sending\nSENT: sent\nFAILED: failed\nCANCELLED: cancelled', enum_type=ScheduledStatus, max_length=16)),
+                ('lease', fields.CharField(null=True, max_length=32)),
+                ('locked_until', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('message_id', fields.BigIntField(null=True)),
+                ('error', fields.TextField(null=True, unique=False)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('updated_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'scheduled_message', 'app': 'models', 'indexes': [Index(fields=['status', 'send_at']), Index(fields=['account_id', 'created_at', 'id'])], 'pk_attr': 'id', 'table_description': 'One template send to make at `send_at`: the request as given, claimed once by a worker.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
             name='Team',
             fields=[
                 ('id', fields.UUIDField(primary_key=True, default=uuid4, unique=True, db_index=True)),
@@ -180,10 +201,13 @@ class Migration(migrations.Migration):
                 ('bot_mode', fields.CharEnumField(null=True, description='AI: AI\nFLOW: bot\nOFF: off', enum_type=BotMode, max_length=8)),
                 ('attribution', fields.JSONField(default=dict, encoder=JSON_DUMPS, decoder=loads)),
                 ('custom_fields', fields.JSONField(default=dict, encoder=JSON_DUMPS, decoder=loads)),
+                ('marketing_consent', fields.CharEnumField(null=True, description='UNKNOWN: unknown\nOPTED_IN: opted_in\nOPTED_OUT: opted_out', enum_type=Consent, max_length=16)),
+                ('consent_source', fields.CharField(null=True, max_length=100)),
+                ('consent_changed_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
                 ('updated_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
-            options={'table': 'customer', 'app': 'models', 'unique_together': (('account', 'phone'), ('account', 'bsuid')), 'indexes': [Index(fields=['account_id', 'created_at', 'id']), Index(fields=['account_id', 'conversation_status', 'created_at', 'id']), Index(fields=['account_id', 'agent_id', 'created_at', 'id']), Index(fields=['account_id', 'team_id', 'created_at', 'id']), Index(fields=['account_id', 'bot_id']), Index(fields=['account_id', 'updated_at']), Index(fields=['account_id', 'last_interaction'])], 'pk_attr': 'id'},
+            options={'table': 'customer', 'app': 'models', 'unique_together': (('account', 'phone'), ('account', 'bsuid')), 'indexes': [Index(fields=['account_id', 'created_at', 'id']), Index(fields=['account_id', 'conversation_status', 'created_at', 'id']), Index(fields=['account_id', 'agent_id', 'created_at', 'id']), Index(fields=['account_id', 'team_id', 'created_at', 'id']), Index(fields=['account_id', 'bot_id']), Index(fields=['account_id', 'updated_at']), Index(fields=['account_id', 'last_interaction']), Index(fields=['account_id', 'marketing_consent', 'created_at', 'id'])], 'pk_attr': 'id'},
             bases=['Model'],
         ),
         ops.CreateModel(

@@ -4,13 +4,16 @@ from mumble.models.accounts import Account, ApiKey, Role
 from mumble.models.customers import Customer, CustomerLabel, CustomFieldDefinition, Label
 from mumble.models.events import Event
 from mumble.models.messages import IdempotencyRecord, MediaBlob, Message, PendingStatus
+from mumble.models.scheduled import ScheduledMessage
 from mumble.models.states import (
     BotMode,
+    Consent,
     DeliveryStatus,
     Direction,
     KeyStatus,
     MediaState,
     MessageStatus,
+    ScheduledStatus,
 )
 from mumble.models.team import Agent, Bot, Team
 from mumble.models.templates import Template
@@ -22,6 +25,7 @@ __all__ = [
     "ApiKey",
     "Bot",
     "BotMode",
+    "Consent",
     "CustomFieldDefinition",
     "Customer",
     "CustomerLabel",
@@ -37,6 +41,8 @@ __all__ = [
     "MessageStatus",
     "PendingStatus",
     "Role",
+    "ScheduledMessage",
+    "ScheduledStatus",
     "Team",
     "Template",
     "WebhookAttempt",

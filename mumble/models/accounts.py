@@ -19,6 +19,8 @@ class Account(Model):
     waba_id = fields.CharField(max_length=64, null=True)
     display_phone = fields.CharField(max_length=32, null=True)
     access_token = fields.TextField(null=True)
+    # {"stop": [...], "start": [...]}: the account's own consent keywords (null: the defaults).
+    consent_keywords: fields.JSONField[dict[str, list[str]] | None] = fields.JSONField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

@@ -9,7 +9,7 @@ from tortoise import fields
 from tortoise.models import Model
 
 from mumble.models.accounts import Account
-from mumble.models.states import BotMode
+from mumble.models.states import BotMode, Consent
 from mumble.models.team import Agent, Bot, Team
 
 # Meta's business-scoped user ids are at most this long.
@@ -45,6 +45,11 @@ class Customer(Model):
     bot_mode = fields.CharEnumField(BotMode, max_length=8, null=True)
     attribution: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
     custom_fields: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
+    # Marketing consent (mumble.consent): its state, where it came from and when it changed.
+    # Null means unknown, so rows written without it (bulk SQL inserts) need no value.
+    marketing_consent = fields.CharEnumField(Consent, max_length=16, null=True)
+    consent_source = fields.CharField(max_length=100, null=True)
+    consent_changed_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     # Moved by every change of the customer (its fields, labels, assignment, status, bot), from
     # the injected clock: `customers.changes` sets it, so search-customers' updated_since sees it.
@@ -63,6 +68,7 @@ class Customer(Model):
             ("account_id", "bot_id"),
             ("account_id", "updated_at"),
             ("account_id", "last_interaction"),
+            ("account_id", "marketing_consent", "created_at", "id"),
         )
 
 

@@ -68,3 +68,22 @@ class BotMode(StrEnum):
     def token(self) -> str:
         """The word the API shows and accepts for it (`bot_token`, the customer's `bot.type`)."""
         return {"AI": "AI", "bot": "flow", "off": "turn_off"}[self.value]
+
+
+class Consent(StrEnum):
+    """A customer's marketing consent: never given nor refused, given, or withdrawn."""
+
+    UNKNOWN = "unknown"
+    OPTED_IN = "opted_in"
+    OPTED_OUT = "opted_out"
+
+
+class ScheduledStatus(StrEnum):
+    """A scheduled send: scheduled -> sending (claimed by one worker) -> sent or failed; or
+    cancelled before it was claimed. sending past its lease is failed, never sent again."""
+
+    SCHEDULED = "scheduled"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    CANCELLED = "cancelled"

@@ -20,6 +20,8 @@ Control API (plain JSON), under /_sandbox/:
   POST inbound {phone_number_id, type, from?, user_id?, parent_user_id?, name?, text?, ...}
        (awaits delivery)
   POST windows {phone_number_id, wa_id | user_id, close?}
+  POST user-preferences {phone_number_id, wa_id, value: stop|resume, category?, name?}
+       (Meta's user_preferences webhook; awaits delivery)
   POST channels {phone_number_id, waba_id, display_phone_number?}
   POST statuses {id, status, error_code?, error_title?, error_details?}
   POST templates (seed, default APPROVED), templates/{id}/status {status, reason?, info?}

@@ -132,6 +132,33 @@ async def inbound(request: Request, sb: SandboxCore) -> dict[str, Any]:
     return {"id": message["id"], "delivery": results, "envelope": envelope}
 
 
+async def user_preferences(request: Request, sb: SandboxCore) -> dict[str, Any]:
+    """The user stops (`value: stop`) or resumes marketing messages: Meta's `user_preferences`
+    webhook (developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/
+    reference/user_preferences)."""
+    body = await _body(request)
+    _required(body, "phone_number_id", "wa_id", "value")
+    if body["value"] not in ("stop", "resume"):
+        raise _Bad("value must be stop or resume")
+    channel = sb.state.channel(str(body["phone_number_id"]))
+    wa_id = str(body["wa_id"]).lstrip("+")
+    value = messages_value(channel.phone_number_id, channel.display_phone_number)
+    value["contacts"] = [{"profile": {"name": str(body.get("name") or "")}, "wa_id": wa_id}]
+    value["user_preferences"] = [
+        {
+            "wa_id": wa_id,
+            "detail": "User requested to stop marketing messages"
+            if body["value"] == "stop"
+            else "User requested to resume marketing messages",
+            "category": str(body.get("category") or "marketing_messages"),
+            "value": body["value"],
+            "timestamp": int(sb.clock.now().timestamp()),
+        }
+    ]
+    envelope = webhook_envelope(channel.waba_id or "0", "user_preferences", value)
+    return {"delivery": await sb.sender.deliver_all([envelope]), "envelope": envelope}
+
+
 async def windows(request: Request, sb: SandboxCore) -> dict[str, Any]:
     """Open (or with `close: true` close) a customer's 24-hour window without a webhook."""
     body = await _body(request)
@@ -279,6 +306,7 @@ routes = [
     Route("/channels", _handler(channels), methods=["POST"]),
     Route("/inbound", _handler(inbound), methods=["POST"]),
     Route("/windows", _handler(windows), methods=["POST"]),
+    Route("/user-preferences", _handler(user_preferences), methods=["POST"]),
     Route("/messages", _handler(messages), methods=["GET"]),
     Route("/requests", _handler(requests_log), methods=["GET"]),
     Route("/webhooks", _handler(webhooks_log), methods=["GET"]),

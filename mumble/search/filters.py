@@ -40,6 +40,8 @@ class Filters:
     updated_since: dt.datetime | None = None
     last_interaction_before: dt.datetime | None = None
     last_interaction_after: dt.datetime | None = None
+    # A marketing consent state: opted_in, opted_out or unknown.
+    consent: str | None = None
     # Part of a name or email (case-insensitive), or the start of a phone number.
     query: str | None = None
 

@@ -8,6 +8,7 @@ from mumble.customers.fields import CONVERSATION_STATUSES
 from mumble.customers.schemas import CUSTOMER
 from mumble.endpoint import Call
 from mumble.errors import BadRequest, Refusal
+from mumble.models import Consent
 from mumble.openapi.schema import array, nullable, string, success
 from mumble.params import bounded_int, text, texts, timestamp, value
 from mumble.search import service
@@ -48,6 +49,12 @@ QUERY = text(
     max_length=200,
     description="Part of the name or email (case-insensitive), or the start of the phone.",
 )
+CONSENT = text(
+    "consent",
+    max_length=16,
+    description="Marketing consent: `opted_in`, `opted_out` or `unknown`.",
+    enum=[state.value for state in Consent],
+)
 CURSOR = text("cursor", max_length=CURSOR_MAX, description="`next_cursor` of the previous page.")
 LIMIT = bounded_int(
     "limit", default=service.PAGE_MAX, minimum=1, maximum=service.PAGE_MAX, description="Page size."
@@ -85,4 +92,5 @@ def filters_of(call: Call) -> Filters:
         last_interaction_before=call.arg(BEFORE),
         last_interaction_after=call.arg(AFTER),
         query=call.arg(QUERY),
+        consent=call.arg(CONSENT),
     )

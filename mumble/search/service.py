@@ -19,15 +19,23 @@ from mumble.customers.assignment import AGENT_NOT_FOUND, TEAM_NOT_FOUND
 from mumble.customers.fields import CONVERSATION_STATUS_SET
 from mumble.customers.service import BOT_NOT_FOUND, INVALID_STATUS, uuid_or_none
 from mumble.customers.views import VIEW_COLUMNS, customer_views
-from mumble.errors import Refusal
+from mumble.errors import BadRequest, Refusal
 from mumble.labels.service import LABEL_NOT_FOUND
 from mumble.models import Agent, Bot, Customer, CustomerLabel, Label, Team
-from mumble.models.states import BotMode
+from mumble.models.states import BotMode, Consent
 from mumble.search.filters import Filters, Position, decode_cursor, encode_cursor
 
 PAGE_MAX = 250
 NONE = "none"
-REFUSALS = (INVALID_STATUS, LABEL_NOT_FOUND, AGENT_NOT_FOUND, TEAM_NOT_FOUND, BOT_NOT_FOUND)
+INVALID_CONSENT = Refusal(BadRequest, "'consent' must be opted_in, opted_out or unknown")
+REFUSALS = (
+    INVALID_CONSENT,
+    INVALID_STATUS,
+    LABEL_NOT_FOUND,
+    AGENT_NOT_FOUND,
+    TEAM_NOT_FOUND,
+    BOT_NOT_FOUND,
+)
 
 
 async def _label_ids(account_id: uuid.UUID, names: Sequence[str]) -> list[uuid.UUID]:
@@ -80,6 +88,13 @@ def _text(query: str) -> Q:
     return condition
 
 
+def _consent(raw: str) -> Consent:
+    try:
+        return Consent(raw.strip().lower())
+    except ValueError:
+        raise INVALID_CONSENT() from None
+
+
 async def _conditions(account_id: uuid.UUID, filters: Filters) -> list[Q]:
     """One condition per filter given; 400/404 for a status, label, agent, team or bot that
     the account does not have."""
@@ -111,6 +126,12 @@ async def _conditions(account_id: uuid.UUID, filters: Filters) -> list[Q]:
     found += [Q(**{lookup: moment}) for lookup, moment in bounds if moment is not None]
     if filters.query:
         found.append(_text(filters.query))
+    if filters.consent is not None:
+        state = _consent(filters.consent)
+        condition = Q(marketing_consent=state)
+        if state == Consent.UNKNOWN:
+            condition |= Q(marketing_consent__isnull=True)
+        found.append(condition)
     return found
 
 

@@ -4,16 +4,17 @@ create-template reads top to bottom: read the request -> check it against the re
 Meta's rulebook -> reserve the name (409) -> fetch and check the header sample -> resumable
 upload -> submit to Meta -> store Meta's id and status. A send: find the template in this
 account -> refuse anything but APPROVED, a variable or button-variable count that does not
-match, a missing or non-http(s) media link -> ensure the customer -> the send pipeline (no
-24-hour window check: templates may start a conversation). No HTTP call runs inside a
-transaction.
+match, a missing or non-http(s) media link, a MARKETING template to an opted-out customer ->
+ensure the customer -> the send pipeline (no 24-hour window check: templates may start a
+conversation). No HTTP call runs inside a transaction.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import posixpath
 import uuid
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import aiohttp
@@ -22,11 +23,14 @@ import templates_meta
 from mumble import urlguard
 from mumble.channels.errors import meta_refusal
 from mumble.channels.lookup import channel_of, waba_of
+from mumble.consent import gate, sources
 from mumble.customers.service import ensure_customer
-from mumble.errors import BadRequest, Refusal
+from mumble.errors import BadRequest, MumbleError, Refusal
 from mumble.messages.flows import Profile, Sender, send_outbound
 from mumble.messages.service import Outgoing
-from mumble.models import Account, Message, Template
+from mumble.models import Account, Message, ScheduledMessage, Template
+from mumble.scheduled import rules as schedule_rules
+from mumble.scheduled import service as scheduled
 from mumble.templates import rules
 from mumble.templates.service import (
     MEDIA_INVALID,
@@ -51,7 +55,14 @@ BUTTON_COUNT = Refusal(BadRequest, "Template expects {expected} button variable(
 MEDIA_LINK_REQUIRED = Refusal(
     BadRequest, "Media link is required for a template with a {format} header"
 )
-SEND_REFUSALS = (NOT_SENDABLE, VARIABLE_COUNT, BUTTON_COUNT, MEDIA_LINK_REQUIRED, MEDIA_INVALID)
+SEND_REFUSALS = (
+    NOT_SENDABLE,
+    VARIABLE_COUNT,
+    BUTTON_COUNT,
+    MEDIA_LINK_REQUIRED,
+    MEDIA_INVALID,
+    gate.OPTED_OUT,
+)
 
 
 @dataclass(frozen=True)
@@ -182,6 +193,7 @@ async def send_template(sender: Sender, account_id: uuid.UUID, send: TemplateSen
     """Send an approved template; returns the stored message."""
     template = await find_template(account_id, send.template_id)
     header = _check_sendable(template, send.variables, send.button_values, send.media_link)
+    await gate.require_marketing_consent(account_id, send.phone, template.category)
     account = await Account.get(id=account_id)
     channel_of(account)
     profile = send.profile
@@ -208,6 +220,33 @@ async def send_template(sender: Sender, account_id: uuid.UUID, send: TemplateSen
     )
     rendered = rules.render(template.body, send.variables)
     outgoing = Outgoing("template", rendered, template_id=template.id, rendered_body=rendered)
-    return await send_outbound(
-        sender, account, customer, payload, outgoing, failure_message=SEND_FAILED
-    )
+    try:
+        return await send_outbound(
+            sender, account, customer, payload, outgoing, failure_message=SEND_FAILED
+        )
+    except MumbleError:
+        # Meta's 131050 (the user stopped marketing messages) opts the customer out.
+        await sources.after_failed_send(account_id, customer.id, template, sender.clock.now())
+        raise
+
+
+async def schedule_template(
+    account_id: uuid.UUID, send: TemplateSend, send_at: dt.datetime, now: dt.datetime
+) -> ScheduledMessage:
+    """Check the send as `send_template` would, then store it for `send_at`."""
+    send_at = schedule_rules.check_send_at(send_at, now=now)
+    template = await find_template(account_id, send.template_id)
+    _check_sendable(template, send.variables, send.button_values, send.media_link)
+    await gate.require_marketing_consent(account_id, send.phone, template.category)
+    request = asdict(send)
+    return await scheduled.create(account_id, send.phone, str(template.id), request, send_at, now)
+
+
+async def send_scheduled(
+    sender: Sender, account_id: uuid.UUID, phone: str, template_id: str, request: dict[str, Any]
+) -> int:
+    """Make a stored scheduled send now (every rule checked again); the message's id."""
+    stored = {**request, "phone": phone, "template_id": template_id}
+    send = TemplateSend(**{**stored, "profile": Profile(**request["profile"])})
+    message = await send_template(sender, account_id, send)
+    return int(message.id)

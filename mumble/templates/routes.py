@@ -13,9 +13,10 @@ from mumble.errors import BadRequest
 from mumble.messages.flows import Sender
 from mumble.messages.params import PROFILE, SEND_ERRORS, profile_of
 from mumble.openapi.schema import array, obj, string, success
-from mumble.params import Param, phone, required_text, text, value
+from mumble.params import Param, phone, required_text, text, timestamp, value
+from mumble.scheduled import rules as schedule_rules
 from mumble.templates import flows, rules, service
-from mumble.templates.schemas import BUTTON, CREATED, SENT, TEMPLATE
+from mumble.templates.schemas import BUTTON, CREATED, SENT_OR_SCHEDULED, TEMPLATE
 from mumble.text import NUL
 
 TAG = "Templates"
@@ -157,9 +158,15 @@ MEDIA_LINK = text(
     max_length=MEDIA_LINK_MAX,
     description="The header's media for IMAGE/VIDEO/DOCUMENT headers.",
 )
-_SEND_FIELDS = (PHONE, TEMPLATE_ID, BUTTON_VALUES, MEDIA_LINK, *PROFILE)
+SEND_AT = timestamp(
+    "send_at",
+    description="Send later, at this RFC 3339 time (in the future, at most 30 days ahead); "
+    "absent: now.",
+)
+_SEND_FIELDS = (PHONE, TEMPLATE_ID, BUTTON_VALUES, MEDIA_LINK, *PROFILE, SEND_AT)
 _SEND_REFUSALS = (
     service.TEMPLATE_NOT_FOUND,
+    *schedule_rules.REFUSALS,
     *flows.SEND_REFUSALS,
     *SEND_ERRORS,
     *failure_refusals(flows.SEND_FAILED),
@@ -181,6 +188,10 @@ async def _send(call: Call, variables: Param[list[str] | None], required: bool) 
         media_link=call.arg(MEDIA_LINK),
         profile=profile_of(call),
     )
+    send_at = call.arg(SEND_AT)
+    if send_at is not None:
+        row = await flows.schedule_template(call.account_id, send, send_at, call.now())
+        return {"success": True, "message": "Template message scheduled", "id": str(row.id)}
     message = await flows.send_template(Sender.of(call.services), call.account_id, send)
     return {
         "success": True,
@@ -196,11 +207,12 @@ SEND = Endpoint(
     "templates:send",
     "Send an approved message template.",
     TAG,
-    SENT,
+    SENT_OR_SCHEDULED,
     params=(*_SEND_FIELDS, VARIABLES),
     errors=_SEND_REFUSALS,
     action="send templates",
-    description="Starts a conversation outside the 24-hour window.",
+    description="Starts a conversation outside the 24-hour window. With `send_at` the send is "
+    "checked now and stored; it goes out once at that time (see get-scheduled-messages).",
     messaging=True,
     idempotent=True,
 )
@@ -216,11 +228,11 @@ SEND_WITH_VARIABLES = Endpoint(
     "templates:send",
     "Send an approved template that has body variables ({{1}}, {{2}}, ...).",
     TAG,
-    SENT,
+    SENT_OR_SCHEDULED,
     params=(*_SEND_FIELDS, REQUIRED_VARIABLES),
     errors=_SEND_REFUSALS,
     action="send templates",
-    description="Pass the variable values in order.",
+    description="Pass the variable values in order. `send_at` schedules it as on send-template.",
     messaging=True,
     idempotent=True,
 )

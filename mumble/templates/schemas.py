@@ -59,3 +59,13 @@ SENT = success(
     },
     ("message", "id", "message_wa_id"),
 )
+
+SCHEDULED = success(
+    {
+        "message": string(examples=["Template message scheduled"]),
+        "id": string("The scheduled send's id (get-scheduled-messages).", format="uuid"),
+    },
+    ("message", "id"),
+)
+# send-template answers SENT, or SCHEDULED when given `send_at`.
+SENT_OR_SCHEDULED = {"anyOf": [SENT, SCHEDULED]}

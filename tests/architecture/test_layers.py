@@ -85,6 +85,8 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "mumble.inbound*",
         "mumble.webhooks*",
         "mumble.search*",
+        "mumble.consent*",
+        "mumble.scheduled*",
         "mumble.observability.health",
     ),
     # The Cloud API emulator: beside the app, sharing only Meta's side of things.

@@ -79,6 +79,14 @@ async def _slow_key(world: World) -> dict[str, str]:
 LABEL = {"label_name": "VIP"}
 CUSTOMER = {"customer_phone": PHONE, "name": "John", "utm_source": "google", "tier": "gold"}
 TEMPLATE = {"name": "welcome", "language": "en_US", "category": "MARKETING", "body": "Hi"}
+SEND_VARIABLE = "/mumbleapi/send-template-text-variable"
+CANCEL = "/mumbleapi/cancel-scheduled-message"
+LATER = {
+    "customer_phone": PHONE,
+    "template_id": "{template_id}",
+    "variable": ["#7"],
+    "send_at": "2026-06-30T09:00:00Z",
+}
 SCENARIOS: dict[str, tuple[Setup, tuple[Ask, ...]]] = {
     "customers": (
         _nothing,
@@ -136,6 +144,29 @@ SCENARIOS: dict[str, tuple[Setup, tuple[Ask, ...]]] = {
             Ask("DELETE", "/mumbleapi/delete-custom-field", 200, params={"name": "tier"}),
             Ask("DELETE", "/mumbleapi/delete-custom-field", 404, params={"name": "tier"}),
             Ask("DELETE", "/mumbleapi/delete-custom-field", 400),
+        ),
+    ),
+    "consent": (
+        _nothing,
+        (
+            Ask("POST", "/mumbleapi/add-new-customer", 200, json=CUSTOMER),
+            Ask("GET", "/mumbleapi/get-consent", 200, params={"customer_phone": PHONE}),
+            Ask("GET", "/mumbleapi/get-consent", 404, params={"customer_phone": "15550001111"}),
+            Ask(
+                "POST",
+                "/mumbleapi/set-consent",
+                200,
+                json={"customer_phone": PHONE, "marketing": "opted_out", "source": "form"},
+            ),
+            Ask(
+                "POST",
+                "/mumbleapi/set-consent",
+                400,
+                json={"customer_phone": PHONE, "marketing": "maybe"},
+            ),
+            Ask("GET", "/mumbleapi/get-customer", 200, params={"customer_phone": PHONE}),
+            Ask("GET", "/mumbleapi/search-customers", 200, params={"consent": "opted_out"}),
+            Ask("GET", "/mumbleapi/search-customers", 400, params={"consent": "nope"}),
         ),
     ),
     "labels": (
@@ -269,6 +300,18 @@ SCENARIOS: dict[str, tuple[Setup, tuple[Ask, ...]]] = {
                 400,
                 json={"customer_phone": PHONE, "template_id": "{template_id}"},
             ),
+        ),
+    ),
+    "scheduled": (
+        _approved_template,
+        (
+            Ask("POST", SEND_VARIABLE, 200, json=LATER, keep={"scheduled_id": "id"}),
+            Ask("POST", SEND_VARIABLE, 400, json={**LATER, "send_at": "2020-01-01T00:00:00Z"}),
+            Ask("GET", "/mumbleapi/get-scheduled-messages", 200, params={"page": 1}),
+            Ask("GET", "/mumbleapi/get-scheduled-messages", 400, params={"status": "x"}),
+            Ask("POST", CANCEL, 200, json={"id": "{scheduled_id}"}),
+            Ask("POST", CANCEL, 409, json={"id": "{scheduled_id}"}),
+            Ask("POST", CANCEL, 404, json={"id": "nope"}),
         ),
     ),
     "webhooks": (

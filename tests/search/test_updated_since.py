@@ -53,6 +53,8 @@ async def test_every_kind_of_change_moves_updated_at(
         "label removed": calling("DELETE", "remove-customer-from-label", label_name="VIP"),
         "label deleted": lambda: delete(client, tenant, "delete-label", label_name="Gold"),
         "inbound message": lambda: customer_writes(sandbox, tenant),
+        "consent": calling("POST", "set-consent", marketing="opted_out"),
+        "start keyword": lambda: customer_writes(sandbox, tenant, text="START"),
         "import": lambda: post(
             client,
             tenant,

@@ -57,6 +57,7 @@ async def test_every_event_type_is_delivered_signed_after_its_action(
             client, tenant, "assign-customer-to-agent", customer_phone=other, agent_id=str(agent.id)
         )
     )
+    ok(await post(client, tenant, "set-consent", customer_phone=other, marketing="opted_in"))
     ok(await post(client, tenant, "add-new-label", label_name="VIP"))
     ok(await post(client, tenant, "add-customer-to-label", customer_phone=other, label_name="VIP"))
     removed = await client.request(
@@ -104,6 +105,7 @@ async def test_every_event_type_is_delivered_signed_after_its_action(
     by_type = {item["type"]: item for item in receiver.payloads}
     assert by_type["customer.created"]["data"]["customer"]["phone"] in (other, PHONE)
     assert by_type["customer.label_added"]["data"]["label"]["name"] == "VIP"
+    assert by_type["customer.consent_changed"]["data"]["consent"]["marketing"] == "opted_in"
     assert by_type["template.status_changed"]["data"]["status"] == "APPROVED"
     # Everything was delivered exactly once here (nothing failed, so nothing was retried).
     assert len(receiver.received) == len(stored)
