@@ -27,7 +27,7 @@ from mumble.errors import BadRequest, Refusal
 from mumble.messages.flows import Profile, Sender, send_outbound
 from mumble.messages.service import Outgoing
 from mumble.models import Account, Message, Template
-from mumble.templates import rules
+from mumble.templates import rules, variables
 from mumble.templates.service import (
     MEDIA_INVALID,
     NAME_TAKEN,
@@ -51,7 +51,24 @@ BUTTON_COUNT = Refusal(BadRequest, "Template expects {expected} button variable(
 MEDIA_LINK_REQUIRED = Refusal(
     BadRequest, "Media link is required for a template with a {format} header"
 )
-SEND_REFUSALS = (NOT_SENDABLE, VARIABLE_COUNT, BUTTON_COUNT, MEDIA_LINK_REQUIRED, MEDIA_INVALID)
+VALUES_BY_NAME = Refusal(
+    BadRequest,
+    "Template has named variables ({names}): pass variable as an object of names to values",
+)
+VALUES_IN_ORDER = Refusal(
+    BadRequest, "Template has positional variables: pass variable as an array of values in order"
+)
+NAMES_MISMATCH = Refusal(BadRequest, "Template expects the variables {expected}, {given} given")
+SEND_REFUSALS = (
+    NOT_SENDABLE,
+    VARIABLE_COUNT,
+    VALUES_BY_NAME,
+    VALUES_IN_ORDER,
+    NAMES_MISMATCH,
+    BUTTON_COUNT,
+    MEDIA_LINK_REQUIRED,
+    MEDIA_INVALID,
+)
 
 
 @dataclass(frozen=True)
@@ -131,7 +148,7 @@ async def create_template(
                 "name": request.name,
                 "language": request.language,
                 "category": request.category,
-                "parameter_format": "positional",
+                "parameter_format": request.parameter_format.lower(),
                 "components": components,
             },
         )
@@ -150,20 +167,38 @@ class TemplateSend:
 
     phone: str
     template_id: str
-    variables: list[str]
+    variables: variables.Values
     button_values: list[str]
     media_link: str | None
     profile: Profile
 
 
+def _check_values(template: Template, values: variables.Values) -> None:
+    """Named templates take values by name, each of their names once; the rest in order."""
+    if template.parameter_format == variables.NAMED:
+        names = variables.names(template.body)
+        if isinstance(values, list):
+            if values or names:
+                raise VALUES_BY_NAME(names=", ".join(names))
+            return
+        if set(values) != set(names):
+            raise NAMES_MISMATCH(
+                expected=", ".join(names) or "none", given=", ".join(values) or "none"
+            )
+        return
+    if isinstance(values, dict):
+        raise VALUES_IN_ORDER()
+    if len(values) != template.body_variables:
+        raise VARIABLE_COUNT(expected=template.body_variables, given=len(values))
+
+
 def _check_sendable(
-    template: Template, variables: list[str], buttons: list[str], media_link: str | None
+    template: Template, values: variables.Values, buttons: list[str], media_link: str | None
 ) -> dict[str, Any] | None:
     """Refuse before Meta what Meta would refuse; returns the header parameter, if any."""
     if not templates_meta.load().is_sendable(template.status):
         raise NOT_SENDABLE(status=template.status)
-    if len(variables) != template.body_variables:
-        raise VARIABLE_COUNT(expected=template.body_variables, given=len(variables))
+    _check_values(template, values)
     dynamic = rules.variable_buttons(template.buttons or [])
     if len(buttons) != len(dynamic):
         raise BUTTON_COUNT(expected=len(dynamic), given=len(buttons))
@@ -195,12 +230,16 @@ async def send_template(sender: Sender, account_id: uuid.UUID, send: TemplateSen
         bot_token=profile.bot_token,
     )
     dynamic = rules.variable_buttons(template.buttons or [])
+    values = send.variables
+    if isinstance(values, dict):
+        # In the template's order of first use, as Meta lists them.
+        values = {name: values[name] for name in variables.names(template.body)}
     payload = template_payload(
         send.phone,
         template.name,
         template.language,
         header=header,
-        body_params=send.variables,
+        body_params=values,
         buttons=[
             {"sub_type": "url", "index": index, "text": value}
             for index, value in zip(dynamic, send.button_values, strict=True)

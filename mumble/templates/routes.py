@@ -14,7 +14,7 @@ from mumble.messages.flows import Sender
 from mumble.messages.params import PROFILE, SEND_ERRORS, profile_of
 from mumble.openapi.schema import array, obj, string, success
 from mumble.params import Param, phone, required_text, text, value
-from mumble.templates import flows, rules, service
+from mumble.templates import flows, rules, service, variables
 from mumble.templates.schemas import BUTTON, CREATED, SENT, TEMPLATE
 from mumble.text import NUL
 
@@ -56,11 +56,27 @@ _CREATE_FIELDS = (
     value("template_type", string("`custom` for standard templates.")),
     value(
         "body",
-        string("Body text with {{1}}, {{2}}, ... variables.", maxLength=_LIMITS["body_length"]),
+        string(
+            "Body text with {{1}}, {{2}}, ... (or, NAMED, {{first_name}}) variables.",
+            maxLength=_LIMITS["body_length"],
+        ),
         required=True,
         messages=(rules.BODY_REQUIRED.message,),
     ),
-    value("body_examples", array(string())),
+    value(
+        "parameter_format",
+        string("`NAMED` for {{first_name}} variables.", enum=["POSITIONAL", "NAMED"]),
+    ),
+    value(
+        "body_examples",
+        {
+            "oneOf": [
+                array(string(), "Positional: one example per variable, in order."),
+                obj({}, description='NAMED: {"first_name": "Ann", ...}.')
+                | {"additionalProperties": string()},
+            ]
+        },
+    ),
     value(
         "header",
         obj({"format": string(enum=sorted(_BOOK.raw["header_formats"]))}),
@@ -109,30 +125,65 @@ async def create_template(call: Call) -> dict[str, Any]:
     }
 
 
+def _checked(name: str, raw: list[Any]) -> list[str]:
+    if not all(isinstance(v, str | int | float) and not isinstance(v, bool) for v in raw):
+        raise BadRequest(f"'{name}' must be an array of texts")
+    values = [str(v).strip() for v in raw]
+    if any(not v for v in values):
+        raise BadRequest(f"'{name}' values must not be empty")
+    if any(len(v) > VALUE_MAX for v in values):
+        raise BadRequest(f"'{name}' values are at most {VALUE_MAX} characters")
+    if any(NUL in v for v in values):
+        raise BadRequest(f"'{name}' values must not contain NUL characters")
+    return values
+
+
+def _listed(raw: Any) -> Any:
+    if isinstance(raw, str | int | float) and not isinstance(raw, bool):
+        return [raw]
+    return raw
+
+
 def _texts(name: str) -> Param[list[str] | None]:
     """A list of texts from JSON, a JSON text (form posts) or one plain text; None when absent."""
-    not_texts = f"'{name}' must be an array of texts"
 
     def read(params: Mapping[str, Any]) -> list[str] | None:
-        raw = rules.json_value(params.get(name))
+        raw = _listed(rules.json_value(params.get(name)))
         if raw is None or raw == "" or raw == []:
             return None
-        if isinstance(raw, str | int | float) and not isinstance(raw, bool):
-            raw = [raw]
-        if not isinstance(raw, list) or not all(
-            isinstance(v, str | int | float) and not isinstance(v, bool) for v in raw
-        ):
-            raise BadRequest(not_texts)
-        values = [str(v).strip() for v in raw]
-        if any(not v for v in values):
-            raise BadRequest(f"'{name}' values must not be empty")
-        if any(len(v) > VALUE_MAX for v in values):
-            raise BadRequest(f"'{name}' values are at most {VALUE_MAX} characters")
-        if any(NUL in v for v in values):
-            raise BadRequest(f"'{name}' values must not contain NUL characters")
-        return values
+        if not isinstance(raw, list):
+            raise BadRequest(f"'{name}' must be an array of texts")
+        return _checked(name, raw)
 
     schema = array(string(maxLength=VALUE_MAX), "Texts (numbers are taken as text).")
+    return Param(name, schema, read)
+
+
+def _variables(name: str) -> Param[variables.Values | None]:
+    """Values in order (an array) or, for NAMED templates, by name (an object); None when absent."""
+
+    def read(params: Mapping[str, Any]) -> variables.Values | None:
+        raw = _listed(rules.json_value(params.get(name)))
+        if raw is None or raw == "" or raw == [] or raw == {}:
+            return None
+        if isinstance(raw, dict):
+            if not all(isinstance(k, str) and k.strip() for k in raw):
+                raise BadRequest(f"'{name}' names must be non-empty texts")
+            keys = [k.strip() for k in raw]
+            return dict(zip(keys, _checked(name, list(raw.values())), strict=True))
+        if not isinstance(raw, list):
+            raise BadRequest(f"'{name}' must be an array of texts or an object of names to texts")
+        return _checked(name, raw)
+
+    value_schema = string(maxLength=VALUE_MAX)
+    schema = {
+        "oneOf": [
+            array(value_schema, "Positional templates: the values of {{1}}, {{2}}, ... in order."),
+            obj({}, description='NAMED templates: {"first_name": "Ann", ...}.')
+            | {"additionalProperties": value_schema},
+        ],
+        "description": "Numbers are taken as text.",
+    }
     return Param(name, schema, read)
 
 
@@ -143,7 +194,7 @@ TEMPLATE_ID = required_text(
     max_length=TEMPLATE_ID_MAX,
     description="Our template id or Meta's, from get-templates.",
 )
-VARIABLES = _texts("variable")
+VARIABLES = _variables("variable")
 REQUIRED_VARIABLES = Param(
     VARIABLES.name,
     VARIABLES.schema,
@@ -166,10 +217,12 @@ _SEND_REFUSALS = (
 )
 
 
-async def _send(call: Call, variables: Param[list[str] | None], required: bool) -> dict[str, Any]:
+async def _send(
+    call: Call, values_param: Param[variables.Values | None], required: bool
+) -> dict[str, Any]:
     number = call.arg(PHONE)
     template_id = call.arg(TEMPLATE_ID)
-    values = call.arg(variables)
+    values = call.arg(values_param)
     if required and values is None:
         raise BadRequest(VARIABLES_REQUIRED)
     button_values = call.arg(BUTTON_VALUES)

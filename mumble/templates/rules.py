@@ -8,7 +8,6 @@ components.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,9 +16,9 @@ import orjson
 
 import templates_meta
 from mumble.errors import BadRequest, Refusal
+from mumble.templates import variables
 from mumble.text import has_nul
 
-_VARIABLE = re.compile(r"\{\{\s*([0-9]+)\s*\}\}")
 # What the reference calls custom: a standard template. The rest are kinds it refuses.
 _TEMPLATE_TYPES = {"custom", "standard", ""}
 _REFUSED_TYPES = {"carousel", "catalog", "mpm", "multi_product", "spm", "product"}
@@ -43,6 +42,9 @@ class TemplateRequest:
     buttons: list[dict[str, Any]] = field(default_factory=list)
     media_url: str | None = None
     template_type: str = "custom"
+    parameter_format: str = variables.POSITIONAL
+    # NAMED templates: an example per variable name (Meta's `body_text_named_params`).
+    named_examples: dict[str, str] = field(default_factory=dict)
 
     @property
     def header_format(self) -> str | None:
@@ -80,10 +82,22 @@ def read_request(params: Mapping[str, Any]) -> tuple[TemplateRequest, list[str]]
     if not isinstance(body, str) or not body.strip():
         raise BODY_REQUIRED()
     problems: list[str] = []
+    fmt = variables.parameter_format(params.get("parameter_format"))
+    if fmt is None:
+        problems.append(f"parameter_format must be one of {', '.join(variables.FORMATS)}")
+        fmt = variables.POSITIONAL
     examples = json_value(params.get("body_examples"))
+    named: dict[str, str] = {}
     if examples is None:
         examples = []
-    if not isinstance(examples, list) or not all(
+    if fmt == variables.NAMED and examples != []:
+        found = variables.named_examples(examples)
+        if found is None:
+            problems.append(
+                'body_examples of a NAMED template must be an object like {"first_name": "Ann"}'
+            )
+        named, examples = found or {}, []
+    elif not isinstance(examples, list) or not all(
         isinstance(v, str | int | float) and not isinstance(v, bool) for v in examples
     ):
         problems.append("body_examples must be a list of texts")
@@ -120,6 +134,8 @@ def read_request(params: Mapping[str, Any]) -> tuple[TemplateRequest, list[str]]
         buttons=buttons,
         media_url=_text(params.get("media_url")) or None,
         template_type=(_text(params.get("template_type")) or "custom").lower(),
+        parameter_format=fmt,
+        named_examples=named,
     )
     return request, problems
 
@@ -178,7 +194,11 @@ def to_components(request: TemplateRequest, header_handle: str | None) -> list[d
             header["example"] = {"header_handle": [header_handle] if header_handle else []}
         components.append(header)
     body: dict[str, Any] = {"type": "BODY", "text": request.body}
-    if request.body_examples:
+    if request.parameter_format == variables.NAMED:
+        named = variables.named_params(request.body, request.named_examples)
+        if named:
+            body["example"] = {"body_text_named_params": named}
+    elif request.body_examples:
         body["example"] = {"body_text": [request.body_examples]}
     components.append(body)
     if request.footer:
@@ -188,9 +208,9 @@ def to_components(request: TemplateRequest, header_handle: str | None) -> list[d
     return components
 
 
-def body_variable_count(body: str) -> int:
-    """How many distinct positional variables the body has."""
-    return len({m.group(1) for m in _VARIABLE.finditer(body)})
+def body_variable_count(body: str, parameter_format: str = variables.POSITIONAL) -> int:
+    """How many distinct variables the body has ({{1}} or, for NAMED, {{first_name}})."""
+    return variables.count(body, parameter_format)
 
 
 def variable_buttons(buttons: list[dict[str, Any]]) -> list[int]:
@@ -202,15 +222,9 @@ def variable_buttons(buttons: list[dict[str, Any]]) -> list[int]:
     ]
 
 
-def render(text: str, values: list[str]) -> str:
-    """`text` with {{n}} replaced by values[n-1] (what the customer sees)."""
-
-    def substitute(match: re.Match[str]) -> str:
-        digits = match.group(1)
-        position = int(digits) if len(digits) <= 18 else 0  # int() fails past 4300 digits
-        return values[position - 1] if 0 < position <= len(values) else match.group(0)
-
-    return _VARIABLE.sub(substitute, text)
+def render(text: str, values: variables.Values) -> str:
+    """`text` with {{n}} replaced by values[n-1], or {{name}} by values[name]."""
+    return variables.render(text, values)
 
 
 def from_components(components: list[dict[str, Any]]) -> dict[str, Any]:

@@ -31,6 +31,10 @@ TEMPLATE = obj(
         "buttons": array(
             obj({"index": integer(), "takes_variable": boolean()}, ("index", "takes_variable"))
         ),
+        "parameter_format": string(enum=["POSITIONAL", "NAMED"]),
+        "variables": array(
+            string(), "The body's variables in order: 1, 2, ... or, for NAMED, their names."
+        ),
         "body_variables": integer(minimum=0),
         "button_variables": integer(minimum=0),
         "variable_buttons": array(integer()),

@@ -15,7 +15,7 @@ import templates_meta
 from mumble.db.columns import fits
 from mumble.errors import BadRequest, Conflict, NotFound, Refusal
 from mumble.models import Template
-from mumble.templates import rules
+from mumble.templates import rules, variables
 
 INVALID = Refusal(BadRequest, "Invalid template configuration")
 MEDIA_INVALID = Refusal(BadRequest, "Media link is not valid")
@@ -44,6 +44,8 @@ def template_view(template: Template) -> dict[str, Any]:
         "header": template.header,
         "footer": template.footer,
         "buttons": buttons,
+        "parameter_format": template.parameter_format,
+        "variables": variables.names(template.body or ""),
         "body_variables": template.body_variables,
         "button_variables": len(dynamic),
         "variable_buttons": dynamic,
@@ -84,6 +86,7 @@ def check_request(request: rules.TemplateRequest, problems: list[str]) -> list[d
         language=request.language,
         category=request.category,
         components=components,
+        parameter_format=request.parameter_format,
     )
     if details:
         raise INVALID(details=details)
@@ -111,7 +114,8 @@ async def reserve(account_id: uuid.UUID, request: rules.TemplateRequest) -> Temp
                 header=header,
                 footer=request.footer,
                 buttons=[rules.meta_button(b) for b in request.buttons],
-                body_variables=rules.body_variable_count(request.body),
+                body_variables=rules.body_variable_count(request.body, request.parameter_format),
+                parameter_format=request.parameter_format,
             )
     except IntegrityError:
         raise NAME_TAKEN() from None

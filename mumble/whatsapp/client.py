@@ -183,7 +183,8 @@ class GraphClient:
     ) -> tuple[list[dict[str, Any]], str | None]:
         """One page of GET /{waba-id}/message_templates: (templates, next cursor or None)."""
         params = {
-            "fields": "id,name,status,category,language,components,rejected_reason,quality_score",
+            "fields": "id,name,status,category,language,components,parameter_format,"
+            "rejected_reason,quality_score",
             "limit": str(limit),
         }
         if after:

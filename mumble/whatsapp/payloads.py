@@ -8,7 +8,7 @@ and .../webhooks/reference/messages.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 MEDIA_KINDS = ("image", "video", "audio", "document", "sticker")
@@ -90,17 +90,26 @@ def template_payload(
     language_code: str,
     *,
     header: dict[str, Any] | None = None,
-    body_params: Sequence[str] = (),
+    body_params: Sequence[str] | Mapping[str, str] = (),
     buttons: Sequence[dict[str, Any]] = (),
 ) -> dict[str, Any]:
-    """A template message: header media parameter, body text parameters in order, buttons."""
+    """A template message: header parameter, body text parameters, buttons.
+
+    `body_params` is the values in order ({{1}}, {{2}}, ...), or for a NAMED template a mapping
+    of names to values, sent with Meta's `parameter_name`.
+    """
     components: list[dict[str, Any]] = []
     if header:
         components.append(_header_component(header))
-    if body_params:
-        components.append(
-            {"type": "body", "parameters": [{"type": "text", "text": str(v)} for v in body_params]}
-        )
+    if isinstance(body_params, Mapping):
+        parameters = [
+            {"type": "text", "parameter_name": name, "text": str(value)}
+            for name, value in body_params.items()
+        ]
+    else:
+        parameters = [{"type": "text", "text": str(v)} for v in body_params]
+    if parameters:
+        components.append({"type": "body", "parameters": parameters})
     components.extend(_button_component(b, i) for i, b in enumerate(buttons))
     template: dict[str, Any] = {"name": name, "language": {"code": language_code}}
     if components:
