@@ -112,8 +112,10 @@ def check_send(
         str(c.get("index")): c for c in components if str(c.get("type", "")).lower() == "button"
     }
     for index, button in enumerate(_template_buttons(template)):
-        dynamic = button.get("type") == "URL" and templates_meta.variable_names(
-            str(button.get("url", ""))
+        kind = str(button.get("type", "")).upper()
+        # An OTP button (Meta keeps it as a URL one) takes the code as its parameter.
+        dynamic = kind == "OTP" or (
+            kind == "URL" and templates_meta.variable_names(str(button.get("url", "")))
         )
         if dynamic and not (buttons.get(str(index)) or {}).get("parameters"):
             return error(

@@ -27,7 +27,7 @@ from mumble.errors import BadRequest, Refusal
 from mumble.messages.flows import Profile, Sender, send_outbound
 from mumble.messages.service import Outgoing
 from mumble.models import Account, Message, Template
-from mumble.templates import rules, variables
+from mumble.templates import auth, rules, variables
 from mumble.templates.service import (
     MEDIA_INVALID,
     NAME_TAKEN,
@@ -59,8 +59,17 @@ VALUES_IN_ORDER = Refusal(
     BadRequest, "Template has positional variables: pass variable as an array of values in order"
 )
 NAMES_MISMATCH = Refusal(BadRequest, "Template expects the variables {expected}, {given} given")
+AUTH_CODE_LENGTH = Refusal(
+    BadRequest, "The authentication code is at most {max} characters ({given} given)"
+)
+AUTH_BUTTONS = Refusal(
+    BadRequest,
+    "An authentication template takes its code once, in variable: leave button_variables out",
+)
 SEND_REFUSALS = (
     NOT_SENDABLE,
+    AUTH_CODE_LENGTH,
+    AUTH_BUTTONS,
     VARIABLE_COUNT,
     VALUES_BY_NAME,
     VALUES_IN_ORDER,
@@ -199,6 +208,13 @@ def _check_sendable(
     if not templates_meta.load().is_sendable(template.status):
         raise NOT_SENDABLE(status=template.status)
     _check_values(template, values)
+    if template.category == auth.AUTHENTICATION:
+        limit = templates_meta.load().limits["auth_parameter_length"]
+        if isinstance(values, list) and values and len(values[0]) > limit:
+            raise AUTH_CODE_LENGTH(max=limit, given=len(values[0]))
+        if buttons:
+            raise AUTH_BUTTONS()
+        return None
     dynamic = rules.variable_buttons(template.buttons or [])
     if len(buttons) != len(dynamic):
         raise BUTTON_COUNT(expected=len(dynamic), given=len(buttons))
@@ -230,6 +246,11 @@ async def send_template(sender: Sender, account_id: uuid.UUID, send: TemplateSen
         bot_token=profile.bot_token,
     )
     dynamic = rules.variable_buttons(template.buttons or [])
+    button_values = send.button_values
+    if template.category == auth.AUTHENTICATION:
+        # The code again, as the OTP button's parameter (Meta keeps that button as a URL one).
+        dynamic = auth.code_buttons(template.buttons or [])
+        button_values = [str(v) for v in send.variables] * len(dynamic)
     values = send.variables
     if isinstance(values, dict):
         # In the template's order of first use, as Meta lists them.
@@ -242,7 +263,7 @@ async def send_template(sender: Sender, account_id: uuid.UUID, send: TemplateSen
         body_params=values,
         buttons=[
             {"sub_type": "url", "index": index, "text": value}
-            for index, value in zip(dynamic, send.button_values, strict=True)
+            for index, value in zip(dynamic, button_values, strict=True)
         ],
     )
     rendered = rules.render(template.body, send.variables)

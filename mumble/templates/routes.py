@@ -12,7 +12,7 @@ from mumble.endpoint import Call, Endpoint, api_route
 from mumble.errors import BadRequest
 from mumble.messages.flows import Sender
 from mumble.messages.params import PROFILE, SEND_ERRORS, profile_of
-from mumble.openapi.schema import array, obj, string, success
+from mumble.openapi.schema import array, boolean, integer, obj, string, success
 from mumble.params import Param, phone, required_text, text, value
 from mumble.templates import flows, rules, service, variables
 from mumble.templates.schemas import BUTTON, CREATED, SENT, TEMPLATE
@@ -57,7 +57,8 @@ _CREATE_FIELDS = (
     value(
         "body",
         string(
-            "Body text with {{1}}, {{2}}, ... (or, NAMED, {{first_name}}) variables.",
+            "Body text with {{1}}, {{2}}, ... (or, NAMED, {{first_name}}) variables. "
+            "Not for AUTHENTICATION templates: Meta writes their body.",
             maxLength=_LIMITS["body_length"],
         ),
         required=True,
@@ -84,6 +85,18 @@ _CREATE_FIELDS = (
     value("footer", string(maxLength=_LIMITS["footer_length"])),
     value("buttons", array(BUTTON)),
     value("media_url", string("The header's sample media (media headers).")),
+    value(
+        "add_security_recommendation",
+        boolean("AUTHENTICATION: add Meta's 'For your security, do not share this code.'"),
+    ),
+    value(
+        "code_expiration_minutes",
+        integer(
+            "AUTHENTICATION: Meta's expiry warning in the footer.",
+            minimum=_LIMITS["auth_code_expiration_minutes"]["min"],
+            maximum=_LIMITS["auth_code_expiration_minutes"]["max"],
+        ),
+    ),
 )
 
 CREATE = Endpoint(
@@ -103,9 +116,11 @@ CREATE = Endpoint(
         *META_REFUSALS,
     ),
     action="create templates",
-    description="Supports body variables, media headers and URL, QUICK_REPLY and PHONE_NUMBER "
-    "buttons; no header variables, MPM, carousels or catalogs. Its success answer is "
-    '`{"error": false, ...}` as in the reference.',
+    description="Supports body variables (positional or NAMED), media headers and URL, "
+    "QUICK_REPLY and PHONE_NUMBER buttons, and AUTHENTICATION templates in Meta's shape (no "
+    "body or footer text; add_security_recommendation, code_expiration_minutes 1-90 and one OTP "
+    "button: COPY_CODE, ONE_TAP or ZERO_TAP); no MPM, carousels or catalogs. Its success "
+    'answer is `{"error": false, ...}` as in the reference.',
 )
 
 

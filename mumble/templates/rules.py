@@ -16,7 +16,7 @@ import orjson
 
 import templates_meta
 from mumble.errors import BadRequest, Refusal
-from mumble.templates import variables
+from mumble.templates import auth, variables
 from mumble.text import has_nul
 
 # What the reference calls custom: a standard template. The rest are kinds it refuses.
@@ -45,6 +45,13 @@ class TemplateRequest:
     parameter_format: str = variables.POSITIONAL
     # NAMED templates: an example per variable name (Meta's `body_text_named_params`).
     named_examples: dict[str, str] = field(default_factory=dict)
+    # AUTHENTICATION templates: Meta's preset body and footer options.
+    security_recommendation: bool | None = None
+    code_expiration_minutes: Any = None
+
+    @property
+    def authentication(self) -> bool:
+        return self.category == auth.AUTHENTICATION
 
     @property
     def header_format(self) -> str | None:
@@ -78,8 +85,11 @@ def read_request(params: Mapping[str, Any]) -> tuple[TemplateRequest, list[str]]
     name = _text(params.get("name"))
     if not name:
         raise NAME_REQUIRED()
+    category = (_text(params.get("category")) or "").upper()
     body = params.get("body")
-    if not isinstance(body, str) or not body.strip():
+    if category == auth.AUTHENTICATION and (body is None or body == ""):
+        body = None  # Meta writes an authentication template's body
+    elif not isinstance(body, str) or not body.strip():
         raise BODY_REQUIRED()
     problems: list[str] = []
     fmt = variables.parameter_format(params.get("parameter_format"))
@@ -126,8 +136,8 @@ def read_request(params: Mapping[str, Any]) -> tuple[TemplateRequest, list[str]]
     request = TemplateRequest(
         name=name,
         language=templates_meta.normalize_language(_text(params.get("language")) or ""),
-        category=(_text(params.get("category")) or "").upper(),
-        body=body,
+        category=category,
+        body=body or "",
         body_examples=[str(v) for v in examples],
         header=header,
         footer=footer if footer and footer.strip() else None,
@@ -136,7 +146,16 @@ def read_request(params: Mapping[str, Any]) -> tuple[TemplateRequest, list[str]]
         template_type=(_text(params.get("template_type")) or "custom").lower(),
         parameter_format=fmt,
         named_examples=named,
+        security_recommendation=auth.flag(params.get("add_security_recommendation")),
+        code_expiration_minutes=auth.minutes(params.get("code_expiration_minutes")),
     )
+    if not request.authentication and (
+        request.security_recommendation is not None or request.code_expiration_minutes is not None
+    ):
+        problems.append(
+            "add_security_recommendation and code_expiration_minutes are only for "
+            "AUTHENTICATION templates"
+        )
     return request, problems
 
 
@@ -159,10 +178,12 @@ def reference_problems(request: TemplateRequest) -> list[str]:
         problems.append("media_url is only used with an IMAGE, VIDEO or DOCUMENT header")
     for index, button in enumerate(request.buttons, start=1):
         kind = str(button.get("type") or "").upper()
+        if kind == "OTP" and request.authentication:
+            continue
         if kind not in _REQUEST_BUTTONS and kind in templates_meta.load().raw["button_types"]:
             problems.append(
                 f"Button {index}: type {kind} is not supported "
-                "(use URL, QUICK_REPLY or PHONE_NUMBER)"
+                "(use URL, QUICK_REPLY or PHONE_NUMBER; OTP in AUTHENTICATION templates)"
             )
     return problems
 
@@ -171,7 +192,7 @@ def meta_button(button: dict[str, Any]) -> dict[str, Any]:
     """One request button in Meta's shape (a URL example becomes a list)."""
     kind = str(button.get("type") or "").upper()
     out: dict[str, Any] = {"type": kind}
-    for key in ("text", "url", "phone_number", "otp_type"):
+    for key in ("text", "url", "phone_number", *auth.OTP_FIELDS):
         if key in button:
             out[key] = button[key]
     example = button.get("example")
@@ -193,6 +214,8 @@ def to_components(request: TemplateRequest, header_handle: str | None) -> list[d
         elif fmt in MEDIA_FORMATS or templates_meta.load().media_kind(fmt):
             header["example"] = {"header_handle": [header_handle] if header_handle else []}
         components.append(header)
+    if request.authentication:
+        return [*components, *_auth_components(request)]
     body: dict[str, Any] = {"type": "BODY", "text": request.body}
     if request.parameter_format == variables.NAMED:
         named = variables.named_params(request.body, request.named_examples)
@@ -203,6 +226,20 @@ def to_components(request: TemplateRequest, header_handle: str | None) -> list[d
     components.append(body)
     if request.footer:
         components.append({"type": "FOOTER", "text": request.footer})
+    if request.buttons:
+        components.append({"type": "BUTTONS", "buttons": [meta_button(b) for b in request.buttons]})
+    return components
+
+
+def _auth_components(request: TemplateRequest) -> list[dict[str, Any]]:
+    """Meta's authentication shape: options instead of body and footer text, the OTP button."""
+    body = auth.body_component(request.security_recommendation, request.body or None)
+    if request.body and request.body_examples:
+        body["example"] = {"body_text": [request.body_examples]}  # checked, then refused
+    components = [body]
+    footer = auth.footer_component(request.code_expiration_minutes, request.footer)
+    if footer:
+        components.append(footer)
     if request.buttons:
         components.append({"type": "BUTTONS", "buttons": [meta_button(b) for b in request.buttons]})
     return components

@@ -6,13 +6,19 @@ from mumble.openapi.schema import array, boolean, integer, nullable, obj, string
 
 BUTTON = obj(
     {
-        "type": string(examples=["URL", "QUICK_REPLY", "PHONE_NUMBER"]),
+        "type": string(examples=["URL", "QUICK_REPLY", "PHONE_NUMBER", "OTP"]),
         "text": string(),
         "url": string("URL buttons: may end in {{1}}."),
         "example": string("URL buttons with a variable: an example value."),
         "phone_number": string("PHONE_NUMBER buttons."),
+        "otp_type": string("OTP buttons: COPY_CODE, ONE_TAP or ZERO_TAP."),
+        "autofill_text": string("ONE_TAP buttons."),
+        "supported_apps": array(
+            obj({"package_name": string(), "signature_hash": string()}),
+            "ONE_TAP and ZERO_TAP buttons: the Android apps that may autofill the code.",
+        ),
     },
-    ("type", "text"),
+    ("type",),
 )
 TEMPLATE = obj(
     {

@@ -15,7 +15,7 @@ import templates_meta
 from mumble.db.columns import fits
 from mumble.errors import BadRequest, Conflict, NotFound, Refusal
 from mumble.models import Template
-from mumble.templates import rules, variables
+from mumble.templates import auth, rules, variables
 
 INVALID = Refusal(BadRequest, "Invalid template configuration")
 MEDIA_INVALID = Refusal(BadRequest, "Media link is not valid")
@@ -102,6 +102,10 @@ async def reserve(account_id: uuid.UUID, request: rules.TemplateRequest) -> Temp
             header["text"] = str(request.header["text"])
         if request.media_url:
             header["media_url"] = request.media_url
+    body, footer = request.body, request.footer
+    if request.authentication:
+        body = auth.preset_body(request.security_recommendation)
+        footer = auth.preset_footer(request.code_expiration_minutes)
     try:
         async with in_transaction():
             return await Template.create(
@@ -110,11 +114,11 @@ async def reserve(account_id: uuid.UUID, request: rules.TemplateRequest) -> Temp
                 language=request.language,
                 category=request.category,
                 status=templates_meta.load().raw["initial_status"],
-                body=request.body,
+                body=body,
                 header=header,
-                footer=request.footer,
+                footer=footer,
                 buttons=[rules.meta_button(b) for b in request.buttons],
-                body_variables=rules.body_variable_count(request.body, request.parameter_format),
+                body_variables=rules.body_variable_count(body, request.parameter_format),
                 parameter_format=request.parameter_format,
             )
     except IntegrityError:
