@@ -66,8 +66,18 @@ AUTH_BUTTONS = Refusal(
     BadRequest,
     "An authentication template takes its code once, in variable: leave button_variables out",
 )
+HEADER_VALUE_REQUIRED = Refusal(
+    BadRequest, "Template has a header variable: pass its value in header_variable"
+)
+HEADER_VALUE_UNUSED = Refusal(
+    BadRequest, "Template has no header variable: leave header_variable out"
+)
+FILENAME_UNUSED = Refusal(BadRequest, "media_filename is only used with a DOCUMENT header")
 SEND_REFUSALS = (
     NOT_SENDABLE,
+    HEADER_VALUE_REQUIRED,
+    HEADER_VALUE_UNUSED,
+    FILENAME_UNUSED,
     AUTH_CODE_LENGTH,
     AUTH_BUTTONS,
     VARIABLE_COUNT,
@@ -180,6 +190,8 @@ class TemplateSend:
     button_values: list[str]
     media_link: str | None
     profile: Profile
+    header_value: str | None = None
+    media_filename: str | None = None
 
 
 def _check_values(template: Template, values: variables.Values) -> None:
@@ -201,10 +213,41 @@ def _check_values(template: Template, values: variables.Values) -> None:
         raise VARIABLE_COUNT(expected=template.body_variables, given=len(values))
 
 
-def _check_sendable(
-    template: Template, values: variables.Values, buttons: list[str], media_link: str | None
-) -> dict[str, Any] | None:
+def _header(template: Template, send: TemplateSend) -> dict[str, Any] | None:
+    """The header parameter the template needs: its text variable, or its media (a DOCUMENT
+    with the file name the customer sees); refuses what the template does not take."""
+    fmt = str((template.header or {}).get("format") or "").upper()
+    if send.media_filename and fmt != "DOCUMENT":
+        raise FILENAME_UNUSED()
+    if fmt == "TEXT" or not fmt:
+        names = variables.names(str((template.header or {}).get("text") or ""))
+        if names and not send.header_value:
+            raise HEADER_VALUE_REQUIRED()
+        if send.header_value and not names:
+            raise HEADER_VALUE_UNUSED()
+        if not names:
+            return None
+        name = names[0] if template.parameter_format == variables.NAMED else None
+        return {"type": "text", "text": send.header_value, "parameter_name": name}
+    if send.header_value:
+        raise HEADER_VALUE_UNUSED()
+    kind = templates_meta.load().media_kind(fmt)
+    if kind is None:
+        return None
+    if not send.media_link:
+        raise MEDIA_LINK_REQUIRED(format=fmt)
+    if not is_http_url(send.media_link):
+        raise MEDIA_INVALID(details=["media_link must be an http(s) URL"])
+    # A GIF header is sent as Meta's `gif` parameter (an MP4 that plays like a GIF).
+    media = {"type": "gif" if fmt == "GIF" else kind, "link": send.media_link}
+    if send.media_filename:
+        media["filename"] = send.media_filename
+    return media
+
+
+def _check_sendable(template: Template, send: TemplateSend) -> dict[str, Any] | None:
     """Refuse before Meta what Meta would refuse; returns the header parameter, if any."""
+    values, buttons = send.variables, send.button_values
     if not templates_meta.load().is_sendable(template.status):
         raise NOT_SENDABLE(status=template.status)
     _check_values(template, values)
@@ -218,21 +261,13 @@ def _check_sendable(
     dynamic = rules.variable_buttons(template.buttons or [])
     if len(buttons) != len(dynamic):
         raise BUTTON_COUNT(expected=len(dynamic), given=len(buttons))
-    fmt = str((template.header or {}).get("format") or "").upper()
-    kind = templates_meta.load().media_kind(fmt) if fmt else None
-    if kind is None:
-        return None
-    if not media_link:
-        raise MEDIA_LINK_REQUIRED(format=fmt)
-    if not is_http_url(media_link):
-        raise MEDIA_INVALID(details=["media_link must be an http(s) URL"])
-    return {"type": kind, "link": media_link}
+    return _header(template, send)
 
 
 async def send_template(sender: Sender, account_id: uuid.UUID, send: TemplateSend) -> Message:
     """Send an approved template; returns the stored message."""
     template = await find_template(account_id, send.template_id)
-    header = _check_sendable(template, send.variables, send.button_values, send.media_link)
+    header = _check_sendable(template, send)
     account = await Account.get(id=account_id)
     channel_of(account)
     profile = send.profile

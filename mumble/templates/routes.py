@@ -22,6 +22,7 @@ TAG = "Templates"
 VALUE_MAX = 1024
 MEDIA_LINK_MAX = 2000
 TEMPLATE_ID_MAX = 100
+FILENAME_MAX = 240
 VARIABLES_REQUIRED = "Variables are required."
 
 GET_TEMPLATES = Endpoint(
@@ -80,7 +81,13 @@ _CREATE_FIELDS = (
     ),
     value(
         "header",
-        obj({"format": string(enum=sorted(_BOOK.raw["header_formats"]))}),
+        obj(
+            {
+                "format": string(enum=sorted(_BOOK.raw["header_formats"])),
+                "text": string("TEXT headers, with at most one variable."),
+                "example": string("The example of a TEXT header's variable."),
+            }
+        ),
     ),
     value("footer", string(maxLength=_LIMITS["footer_length"])),
     value("buttons", array(BUTTON)),
@@ -116,7 +123,8 @@ CREATE = Endpoint(
         *META_REFUSALS,
     ),
     action="create templates",
-    description="Supports body variables (positional or NAMED), media headers and URL, "
+    description="Supports body variables (positional or NAMED), a TEXT header with one variable "
+    "(its example in header.example), IMAGE, VIDEO, DOCUMENT and (MARKETING) GIF headers, URL, "
     "QUICK_REPLY and PHONE_NUMBER buttons, and AUTHENTICATION templates in Meta's shape (no "
     "body or footer text; add_security_recommendation, code_expiration_minutes 1-90 and one OTP "
     "button: COPY_CODE, ONE_TAP or ZERO_TAP); no MPM, carousels or catalogs. Its success "
@@ -221,9 +229,27 @@ BUTTON_VALUES = _texts("button_variables")
 MEDIA_LINK = text(
     "media_link",
     max_length=MEDIA_LINK_MAX,
-    description="The header's media for IMAGE/VIDEO/DOCUMENT headers.",
+    description="The header's media for IMAGE/VIDEO/GIF/DOCUMENT headers.",
 )
-_SEND_FIELDS = (PHONE, TEMPLATE_ID, BUTTON_VALUES, MEDIA_LINK, *PROFILE)
+HEADER_VALUE = text(
+    "header_variable",
+    max_length=_LIMITS["header_text_length"],
+    description="The value of a TEXT header's one variable.",
+)
+MEDIA_FILENAME = text(
+    "media_filename",
+    max_length=FILENAME_MAX,
+    description="DOCUMENT headers: the file name the customer sees.",
+)
+_SEND_FIELDS = (
+    PHONE,
+    TEMPLATE_ID,
+    BUTTON_VALUES,
+    MEDIA_LINK,
+    HEADER_VALUE,
+    MEDIA_FILENAME,
+    *PROFILE,
+)
 _SEND_REFUSALS = (
     service.TEMPLATE_NOT_FOUND,
     *flows.SEND_REFUSALS,
@@ -247,6 +273,8 @@ async def _send(
         variables=values or [],
         button_values=button_values or [],
         media_link=call.arg(MEDIA_LINK),
+        header_value=call.arg(HEADER_VALUE),
+        media_filename=call.arg(MEDIA_FILENAME),
         profile=profile_of(call),
     )
     message = await flows.send_template(Sender.of(call.services), call.account_id, send)

@@ -23,7 +23,7 @@ from mumble.text import has_nul
 _TEMPLATE_TYPES = {"custom", "standard", ""}
 _REFUSED_TYPES = {"carousel", "catalog", "mpm", "multi_product", "spm", "product"}
 _REQUEST_BUTTONS = ("QUICK_REPLY", "URL", "PHONE_NUMBER")
-MEDIA_FORMATS = ("IMAGE", "VIDEO", "DOCUMENT")
+MEDIA_FORMATS = ("IMAGE", "VIDEO", "GIF", "DOCUMENT")
 NAME_REQUIRED = Refusal(BadRequest, "Template name is required")
 BODY_REQUIRED = Refusal(BadRequest, "Body text is required")
 
@@ -169,13 +169,10 @@ def reference_problems(request: TemplateRequest) -> list[str]:
         )
     elif request.template_type not in _TEMPLATE_TYPES:
         problems.append(f"template_type '{request.template_type}' is not supported (use custom)")
-    if request.header:
-        if "{{" in str(request.header.get("text") or ""):
-            problems.append("Header variables are not supported")
-        if request.media_header and not request.media_url:
-            problems.append(f"A {request.header_format} header needs media_url")
+    if request.media_header and not request.media_url:
+        problems.append(f"A {request.header_format} header needs media_url")
     if request.media_url and not request.media_header:
-        problems.append("media_url is only used with an IMAGE, VIDEO or DOCUMENT header")
+        problems.append("media_url is only used with an IMAGE, VIDEO, GIF or DOCUMENT header")
     for index, button in enumerate(request.buttons, start=1):
         kind = str(button.get("type") or "").upper()
         if kind == "OTP" and request.authentication:
@@ -211,6 +208,9 @@ def to_components(request: TemplateRequest, header_handle: str | None) -> list[d
         header: dict[str, Any] = {"type": "HEADER", "format": fmt}
         if fmt == "TEXT":
             header["text"] = request.header.get("text")
+            example = _header_example(request)
+            if example:
+                header["example"] = example
         elif fmt in MEDIA_FORMATS or templates_meta.load().media_kind(fmt):
             header["example"] = {"header_handle": [header_handle] if header_handle else []}
         components.append(header)
@@ -229,6 +229,21 @@ def to_components(request: TemplateRequest, header_handle: str | None) -> list[d
     if request.buttons:
         components.append({"type": "BUTTONS", "buttons": [meta_button(b) for b in request.buttons]})
     return components
+
+
+def _header_example(request: TemplateRequest) -> dict[str, Any] | None:
+    """A TEXT header's example for its one variable: `header.example` (a text, a one-text list
+    or, NAMED, an object of the name to a text), in Meta's `header_text` shape."""
+    assert request.header is not None
+    text = str(request.header.get("text") or "")
+    raw = request.header.get("example")
+    if raw is None or not variables.names(text):
+        return None
+    if request.parameter_format == variables.NAMED:
+        found = variables.named_examples(raw)
+        return {"header_text_named_params": variables.named_params(text, found or {})}
+    values = raw if isinstance(raw, list) else [raw]
+    return {"header_text": [str(v) for v in values]}
 
 
 def _auth_components(request: TemplateRequest) -> list[dict[str, Any]]:

@@ -59,8 +59,14 @@ def media_payload(
 
 
 def _header_component(header: dict[str, Any]) -> dict[str, Any]:
-    """`header` is {"type": image|video|document, "link"|"id": ..., "filename"?}."""
+    """`header` is {"type": image|video|gif|document, "link"|"id": ..., "filename"?}, or
+    {"type": "text", "text": ..., "parameter_name"?} for a TEXT header's variable."""
     kind = header["type"]
+    if kind == "text":
+        text: dict[str, Any] = {"type": "text", "text": str(header["text"])}
+        if header.get("parameter_name"):
+            text["parameter_name"] = header["parameter_name"]
+        return {"type": "header", "parameters": [text]}
     media = {k: header[k] for k in ("id", "link") if header.get(k)}
     if kind == "document" and header.get("filename"):
         media["filename"] = header["filename"]
