@@ -5,23 +5,22 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import templates_meta
 from mumble.channels.errors import META_REFUSALS, failure_refusals
 from mumble.channels.lookup import NO_CHANNEL, NO_WABA
 from mumble.endpoint import Call, Endpoint, api_route
 from mumble.errors import BadRequest
 from mumble.messages.flows import Sender
 from mumble.messages.params import PROFILE, SEND_ERRORS, profile_of
-from mumble.openapi.schema import array, boolean, integer, obj, string, success
-from mumble.params import Param, phone, required_text, text, value
+from mumble.openapi.schema import array, obj, string, success
+from mumble.params import Param, phone, text
 from mumble.templates import flows, rules, service, variables
-from mumble.templates.schemas import BUTTON, CREATED, SENT, TEMPLATE
+from mumble.templates.fields import CREATE_FIELDS, LIMITS, TEMPLATE_ID
+from mumble.templates.schemas import CREATED, SENT, TEMPLATE
 from mumble.text import NUL
 
 TAG = "Templates"
 VALUE_MAX = 1024
 MEDIA_LINK_MAX = 2000
-TEMPLATE_ID_MAX = 100
 FILENAME_MAX = 240
 VARIABLES_REQUIRED = "Variables are required."
 
@@ -40,72 +39,6 @@ async def get_templates(call: Call) -> dict[str, Any]:
     return {"success": True, "templates": await service.list_templates(call.account_id)}
 
 
-_BOOK = templates_meta.load()
-_LIMITS = _BOOK.limits
-# create-template's body is read whole by `rules.read_request` (it reports every problem).
-_CREATE_FIELDS = (
-    value(
-        "name",
-        string(
-            "Lower case letters, digits and underscores.", maxLength=_BOOK.raw["name"]["max_length"]
-        ),
-        required=True,
-        messages=(rules.NAME_REQUIRED.message,),
-    ),
-    value("language", string("e.g. en_US, he."), required=True),
-    value("category", string(enum=list(_BOOK.categories)), required=True),
-    value("template_type", string("`custom` for standard templates.")),
-    value(
-        "body",
-        string(
-            "Body text with {{1}}, {{2}}, ... (or, NAMED, {{first_name}}) variables. "
-            "Not for AUTHENTICATION templates: Meta writes their body.",
-            maxLength=_LIMITS["body_length"],
-        ),
-        required=True,
-        messages=(rules.BODY_REQUIRED.message,),
-    ),
-    value(
-        "parameter_format",
-        string("`NAMED` for {{first_name}} variables.", enum=["POSITIONAL", "NAMED"]),
-    ),
-    value(
-        "body_examples",
-        {
-            "oneOf": [
-                array(string(), "Positional: one example per variable, in order."),
-                obj({}, description='NAMED: {"first_name": "Ann", ...}.')
-                | {"additionalProperties": string()},
-            ]
-        },
-    ),
-    value(
-        "header",
-        obj(
-            {
-                "format": string(enum=sorted(_BOOK.raw["header_formats"])),
-                "text": string("TEXT headers, with at most one variable."),
-                "example": string("The example of a TEXT header's variable."),
-            }
-        ),
-    ),
-    value("footer", string(maxLength=_LIMITS["footer_length"])),
-    value("buttons", array(BUTTON)),
-    value("media_url", string("The header's sample media (media headers).")),
-    value(
-        "add_security_recommendation",
-        boolean("AUTHENTICATION: add Meta's 'For your security, do not share this code.'"),
-    ),
-    value(
-        "code_expiration_minutes",
-        integer(
-            "AUTHENTICATION: Meta's expiry warning in the footer.",
-            minimum=_LIMITS["auth_code_expiration_minutes"]["min"],
-            maximum=_LIMITS["auth_code_expiration_minutes"]["max"],
-        ),
-    ),
-)
-
 CREATE = Endpoint(
     "POST",
     "/create-template",
@@ -113,7 +46,7 @@ CREATE = Endpoint(
     "Create a new WhatsApp message template (PENDING until Meta approves it).",
     TAG,
     CREATED,
-    params=_CREATE_FIELDS,
+    params=CREATE_FIELDS,
     errors=(
         service.INVALID,
         service.MEDIA_INVALID,
@@ -211,12 +144,6 @@ def _variables(name: str) -> Param[variables.Values | None]:
 
 
 PHONE = phone()
-TEMPLATE_ID = required_text(
-    "template_id",
-    "Template ID is required.",
-    max_length=TEMPLATE_ID_MAX,
-    description="Our template id or Meta's, from get-templates.",
-)
 VARIABLES = _variables("variable")
 REQUIRED_VARIABLES = Param(
     VARIABLES.name,
@@ -233,7 +160,7 @@ MEDIA_LINK = text(
 )
 HEADER_VALUE = text(
     "header_variable",
-    max_length=_LIMITS["header_text_length"],
+    max_length=LIMITS["header_text_length"],
     description="The value of a TEXT header's one variable.",
 )
 MEDIA_FILENAME = text(

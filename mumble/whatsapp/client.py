@@ -178,6 +178,32 @@ class GraphClient:
         )
         return _object(await self._request(call))
 
+    async def edit_template(
+        self, channel: Channel, template_id: str, body: dict[str, Any]
+    ) -> dict[str, Any]:
+        """POST /{template-id} with `components` and/or `category`; Meta re-reviews it."""
+        call = _Call(
+            "POST", self._url(template_id), channel.access_token, json=body, timeout=self.timeout
+        )
+        return _object(await self._request(call))
+
+    async def delete_template(
+        self, channel: Channel, name: str, *, hsm_id: str | None = None
+    ) -> dict[str, Any]:
+        """DELETE /{waba-id}/message_templates?name=: every language of `name`, or with
+        `hsm_id` only that template."""
+        params = {"name": name}
+        if hsm_id:
+            params["hsm_id"] = hsm_id
+        call = _Call(
+            "DELETE",
+            self._url(channel.waba(), "message_templates"),
+            channel.access_token,
+            params=params,
+            timeout=self.timeout,
+        )
+        return _object(await self._request(call))
+
     async def list_templates(
         self, channel: Channel, *, after: str | None = None, limit: int = 100
     ) -> tuple[list[dict[str, Any]], str | None]:
