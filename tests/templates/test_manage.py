@@ -9,6 +9,7 @@ import pytest
 
 from mumble.models import Event, Template
 from tests.api import call, post
+from tests.clock import FrozenClock
 from tests.conftest import SandboxHandle, Tenant
 from tests.templates.support import (
     approved_template,
@@ -219,3 +220,24 @@ async def test_a_rejected_template_may_change_its_category(
     assert response.json()["template"]["category"] == "MARKETING"
     [asked] = await meta_requests(sandbox, f"/{data['meta_id']}")
     assert asked["json"]["category"] == "MARKETING"
+
+
+async def test_meta_allows_an_approved_template_one_edit_a_day(
+    client: httpx.AsyncClient, sandbox: SandboxHandle, tenant: Tenant, clock: FrozenClock
+) -> None:
+    template = await approved_template(client, sandbox, tenant, **NOTE)
+    first = await post(client, tenant, "edit-template", template_id=template["id"], **NOTE)
+    reviewed = await review(sandbox, template["meta_id"])
+    assert reviewed["status"] == "APPROVED", reviewed
+
+    second = await post(client, tenant, "edit-template", template_id=template["id"], **NOTE)
+    after_refusal = (await Template.get(id=template["id"])).status
+    clock.advance(hours=25)
+    third = await post(client, tenant, "edit-template", template_id=template["id"], **NOTE)
+
+    assert first.status_code == 200, first.text
+    assert second.status_code == 400
+    assert second.json()["message"] == "WhatsApp rejected the request: Invalid parameter"
+    assert second.json()["details"] == ["An approved template can be edited once in 24 hours"]
+    assert after_refusal == "APPROVED"
+    assert third.status_code == 200, third.text
