@@ -149,6 +149,10 @@ def read_request(params: Mapping[str, Any]) -> tuple[TemplateRequest, list[str]]
         security_recommendation=auth.flag(params.get("add_security_recommendation")),
         code_expiration_minutes=auth.minutes(params.get("code_expiration_minutes")),
     )
+    if params.get("add_security_recommendation") not in (None, "") and (
+        request.security_recommendation is None
+    ):
+        problems.append("add_security_recommendation must be true or false")
     if not request.authentication and (
         request.security_recommendation is not None or request.code_expiration_minutes is not None
     ):

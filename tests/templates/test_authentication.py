@@ -117,6 +117,10 @@ async def test_a_one_tap_template_names_the_apps_that_may_autofill(
         ),
         ({"buttons": []}, "AUTHENTICATION templates need one OTP button"),
         (
+            {"add_security_recommendation": "yes"},
+            "add_security_recommendation must be true or false",
+        ),
+        (
             {"buttons": [{"type": "OTP", "otp_type": "ONE_TAP", "text": "Go"}]},
             "OTP button 1 (ONE_TAP) needs supported_apps",
         ),
