@@ -18,6 +18,7 @@ import orjson
 
 from bench import common
 from mumble.cli.server import DEMO_CHANNEL
+from mumble.settings import GRAPH_VERSION
 from mumble.whatsapp.payloads import text_payload
 
 PER_IP = "10000000/minute"
@@ -50,7 +51,7 @@ async def run(quick: bool, duration: float | None, concurrency: int | None) -> N
                 sandbox.url + "/_sandbox/config", {"enforce_window": False, "auto_statuses": []}
             )
             await api.ready()
-            graph = f"{sandbox.url}/v23.0/{DEMO_CHANNEL.phone_number_id}/messages"
+            graph = f"{sandbox.url}/{GRAPH_VERSION}/{DEMO_CHANNEL.phone_number_id}/messages"
             auth = {"Authorization": f"Bearer {DEMO_CHANNEL.access_token}"}
             common.say(f"baseline, straight to the sandbox: {clients} clients for {seconds}s")
             floor = await common.closed_loop(

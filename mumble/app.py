@@ -28,6 +28,7 @@ import mumble.search.routes as search_routes
 import mumble.team.routes as team_routes
 import mumble.templates.flows as template_flows
 import mumble.templates.routes as templates_routes
+import mumble.templates.routes_manage as templates_manage_routes
 import mumble.templates.sync as template_sync
 import mumble.webhooks.routes as webhooks_routes
 from mumble import tasks
@@ -66,6 +67,7 @@ def api_routes() -> list[BaseRoute]:
         *messages_routes.routes,
         *conversations_routes.routes,
         *templates_routes.routes,
+        *templates_manage_routes.routes,
         *scheduled_routes.routes,
         *webhooks_routes.routes,
     ]

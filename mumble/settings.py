@@ -9,6 +9,9 @@ from collections.abc import Mapping
 from typing import Any
 
 _DEFAULT_DB = "sqlite://var/mumble.sqlite3"
+# The Graph API version in every Cloud API path: the newest Meta offers
+# (developers.facebook.com/docs/graph-api/changelog; v26.0 is available into 2028).
+GRAPH_VERSION = "v26.0"
 
 
 def _bool(raw: str) -> bool:
@@ -54,7 +57,7 @@ class Settings:
 
     # WhatsApp Cloud API. An empty api_url means "the local sandbox".
     whatsapp_api_url: str = ""
-    whatsapp_api_version: str = "v23.0"
+    whatsapp_api_version: str = GRAPH_VERSION
     whatsapp_app_secret: str = dataclasses.field(default="", repr=False)
     whatsapp_verify_token: str = dataclasses.field(default="", repr=False)
     whatsapp_app_id: str = "sandbox-app"

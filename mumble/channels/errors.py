@@ -13,8 +13,8 @@ import math
 from mumble.customers.window import WINDOW_CLOSED
 from mumble.errors import BadGateway, BadRequest, MumbleError, Refusal, TooManyRequests
 from mumble.whatsapp.errors import (
-    ACCOUNT_CODES,
     DEFAULT_RETRY_AFTER,
+    AccountError,
     AuthError,
     PermissionDenied,
     RateLimited,
@@ -81,7 +81,7 @@ def meta_refusal(exc: WhatsAppError, failure: str | None = None) -> MumbleError:
         return PERMISSION_REFUSED()
     if isinstance(exc, TransportError | TemporaryError):
         return UNAVAILABLE()
-    if exc.code in ACCOUNT_CODES:
+    if isinstance(exc, AccountError):
         return ACCOUNT_PROBLEM(title=exc.title)
     if failure is not None:
         details = [f"WhatsApp error {exc.code}: {exc.title}"]

@@ -289,6 +289,7 @@ class Migration(migrations.Migration):
                 ('footer', fields.TextField(null=True, unique=False)),
                 ('buttons', fields.JSONField(default=list, encoder=JSON_DUMPS, decoder=loads)),
                 ('body_variables', fields.IntField(default=0)),
+                ('parameter_format', fields.CharField(default='POSITIONAL', max_length=16)),
                 ('components', fields.JSONField(default=list, encoder=JSON_DUMPS, decoder=loads)),
                 ('origin', fields.CharField(default='mumble', max_length=8)),
                 ('status_changed_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),

@@ -39,6 +39,8 @@ class Template(Model):
     # [{"type": "URL", "text": ..., "url": ..., "example": ...}, ...] in Meta's order
     buttons: fields.JSONField[list[dict[str, Any]]] = fields.JSONField(default=list)
     body_variables = fields.IntField(default=0)
+    # Meta's parameter_format: POSITIONAL ({{1}}, values in order) or NAMED ({{first_name}}).
+    parameter_format = fields.CharField(max_length=16, default="POSITIONAL")
     # The components exactly as Meta has them (as submitted, or as the sync read them).
     components: fields.JSONField[list[dict[str, Any]]] = fields.JSONField(default=list)
     # mumble (created through the API) or meta (imported by the sync)

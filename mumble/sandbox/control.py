@@ -243,6 +243,7 @@ async def templates(request: Request, sb: SandboxCore) -> dict[str, Any]:
             category=str(body.get("category", "UTILITY")).upper(),
             components=list(body["components"]),
             status=str(body.get("status", "APPROVED")),
+            parameter_format=str(body.get("parameter_format") or "POSITIONAL").upper(),
         )
         template.problems = check_components(template)
         sb.state.templates[template.id] = template

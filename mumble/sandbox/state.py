@@ -115,6 +115,8 @@ class Template:
     rejected_reason: str = "NONE"
     problems: list[str] = field(default_factory=list)
     parameter_format: str = "POSITIONAL"
+    # When (epoch seconds) each edit of the template while APPROVED was accepted.
+    approved_edits: list[int] = field(default_factory=list)
 
     def body_variables(self) -> list[str]:
         """The BODY's distinct variables ("1" or "first_name"): a send gives one value each."""

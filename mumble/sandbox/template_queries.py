@@ -110,6 +110,11 @@ async def edit_template(request: Request, template: Template) -> Response:
     category = str(body.get("category") or template.category).upper()
     if template.status == "APPROVED" and category != template.category:
         return error(100, details="The category of an approved template cannot be edited")
+    if template.status == "APPROVED":
+        refused = _edit_limit(template, sb.now_ts())
+        if refused:
+            return error(100, details=refused)
+        template.approved_edits.append(sb.now_ts())
     if "components" in body and not isinstance(body["components"], list):
         return error(100, details="components must be a list")
     template.category = category
@@ -120,6 +125,18 @@ async def edit_template(request: Request, template: Template) -> Response:
     return JSONResponse(
         {"success": True, "id": template.id, "name": template.name, "category": category}
     )
+
+
+def _edit_limit(template: Template, now: int) -> str | None:
+    """Meta lets an approved template be edited once in 24 hours and 10 times in 30 days."""
+    limits = templates_meta.load().limits
+    day = sum(1 for t in template.approved_edits if now - t < 86400)
+    month = sum(1 for t in template.approved_edits if now - t < 30 * 86400)
+    if day >= limits["approved_edits_per_24_hours"]:
+        return "An approved template can be edited once in 24 hours"
+    if month >= limits["approved_edits_per_30_days"]:
+        return "An approved template can be edited 10 times in 30 days"
+    return None
 
 
 def delete_templates(request: Request, waba_id: str) -> Response:

@@ -101,19 +101,30 @@ def check_send(
         ), ""
     header = next((c for c in template.components if str(c.get("type")).upper() == "HEADER"), {})
     fmt = str(header.get("format", "")).upper()
-    if fmt in ("IMAGE", "VIDEO", "DOCUMENT"):
-        params = (sent.get("header") or {}).get("parameters") or [{}]
-        got = str(params[0].get("type", "")).upper() or "UNKNOWN"
+    params = [p for p in (sent.get("header") or {}).get("parameters") or [] if isinstance(p, dict)]
+    if fmt in ("IMAGE", "VIDEO", "GIF", "DOCUMENT"):
+        got = str((params or [{}])[0].get("type", "")).upper() or "UNKNOWN"
         if got != fmt:
             return error(
                 132012, details=f"header: Format mismatch, expected {fmt}, received {got}"
+            ), ""
+    elif fmt == "TEXT":
+        # A header text with its one variable takes one text parameter, and none without.
+        wanted = len(templates_meta.variable_names(str(header.get("text", ""))))
+        if len(params) != wanted:
+            return error(
+                132000,
+                details=f"header: number of localizable_params ({len(params)}) does "
+                f"not match the expected number of params ({wanted})",
             ), ""
     buttons = {
         str(c.get("index")): c for c in components if str(c.get("type", "")).lower() == "button"
     }
     for index, button in enumerate(_template_buttons(template)):
-        dynamic = button.get("type") == "URL" and templates_meta.variable_names(
-            str(button.get("url", ""))
+        kind = str(button.get("type", "")).upper()
+        # An OTP button (Meta keeps it as a URL one) takes the code as its parameter.
+        dynamic = kind == "OTP" or (
+            kind == "URL" and templates_meta.variable_names(str(button.get("url", "")))
         )
         if dynamic and not (buttons.get(str(index)) or {}).get("parameters"):
             return error(

@@ -31,7 +31,7 @@ from mumble.messages.service import Outgoing
 from mumble.models import Account, Message, ScheduledMessage, Template
 from mumble.scheduled import rules as schedule_rules
 from mumble.scheduled import service as scheduled
-from mumble.templates import rules
+from mumble.templates import auth, rules, variables
 from mumble.templates.service import (
     MEDIA_INVALID,
     NAME_TAKEN,
@@ -55,9 +55,39 @@ BUTTON_COUNT = Refusal(BadRequest, "Template expects {expected} button variable(
 MEDIA_LINK_REQUIRED = Refusal(
     BadRequest, "Media link is required for a template with a {format} header"
 )
+VALUES_BY_NAME = Refusal(
+    BadRequest,
+    "Template has named variables ({names}): pass variable as an object of names to values",
+)
+VALUES_IN_ORDER = Refusal(
+    BadRequest, "Template has positional variables: pass variable as an array of values in order"
+)
+NAMES_MISMATCH = Refusal(BadRequest, "Template expects the variables {expected}, {given} given")
+AUTH_CODE_LENGTH = Refusal(
+    BadRequest, "The authentication code is at most {max} characters ({given} given)"
+)
+AUTH_BUTTONS = Refusal(
+    BadRequest,
+    "An authentication template takes its code once, in variable: leave button_variables out",
+)
+HEADER_VALUE_REQUIRED = Refusal(
+    BadRequest, "Template has a header variable: pass its value in header_variable"
+)
+HEADER_VALUE_UNUSED = Refusal(
+    BadRequest, "Template has no header variable: leave header_variable out"
+)
+FILENAME_UNUSED = Refusal(BadRequest, "media_filename is only used with a DOCUMENT header")
 SEND_REFUSALS = (
     NOT_SENDABLE,
+    HEADER_VALUE_REQUIRED,
+    HEADER_VALUE_UNUSED,
+    FILENAME_UNUSED,
+    AUTH_CODE_LENGTH,
+    AUTH_BUTTONS,
     VARIABLE_COUNT,
+    VALUES_BY_NAME,
+    VALUES_IN_ORDER,
+    NAMES_MISMATCH,
     BUTTON_COUNT,
     MEDIA_LINK_REQUIRED,
     MEDIA_INVALID,
@@ -142,7 +172,7 @@ async def create_template(
                 "name": request.name,
                 "language": request.language,
                 "category": request.category,
-                "parameter_format": "positional",
+                "parameter_format": request.parameter_format.lower(),
                 "components": components,
             },
         )
@@ -161,38 +191,88 @@ class TemplateSend:
 
     phone: str
     template_id: str
-    variables: list[str]
+    variables: variables.Values
     button_values: list[str]
     media_link: str | None
     profile: Profile
+    header_value: str | None = None
+    media_filename: str | None = None
 
 
-def _check_sendable(
-    template: Template, variables: list[str], buttons: list[str], media_link: str | None
-) -> dict[str, Any] | None:
+def _check_values(template: Template, values: variables.Values) -> None:
+    """Named templates take values by name, each of their names once; the rest in order."""
+    if template.parameter_format == variables.NAMED:
+        names = variables.names(template.body)
+        if isinstance(values, list):
+            if values or names:
+                raise VALUES_BY_NAME(names=", ".join(names))
+            return
+        if set(values) != set(names):
+            raise NAMES_MISMATCH(
+                expected=", ".join(names) or "none", given=", ".join(values) or "none"
+            )
+        return
+    if isinstance(values, dict):
+        raise VALUES_IN_ORDER()
+    if len(values) != template.body_variables:
+        raise VARIABLE_COUNT(expected=template.body_variables, given=len(values))
+
+
+def _header(template: Template, send: TemplateSend) -> dict[str, Any] | None:
+    """The header parameter the template needs: its text variable, or its media (a DOCUMENT
+    with the file name the customer sees); refuses what the template does not take."""
+    fmt = str((template.header or {}).get("format") or "").upper()
+    if send.media_filename and fmt != "DOCUMENT":
+        raise FILENAME_UNUSED()
+    if fmt == "TEXT" or not fmt:
+        names = variables.names(str((template.header or {}).get("text") or ""))
+        if names and not send.header_value:
+            raise HEADER_VALUE_REQUIRED()
+        if send.header_value and not names:
+            raise HEADER_VALUE_UNUSED()
+        if not names:
+            return None
+        name = names[0] if template.parameter_format == variables.NAMED else None
+        return {"type": "text", "text": send.header_value, "parameter_name": name}
+    if send.header_value:
+        raise HEADER_VALUE_UNUSED()
+    kind = templates_meta.load().media_kind(fmt)
+    if kind is None:
+        return None
+    if not send.media_link:
+        raise MEDIA_LINK_REQUIRED(format=fmt)
+    if not is_http_url(send.media_link):
+        raise MEDIA_INVALID(details=["media_link must be an http(s) URL"])
+    # A GIF header is sent as Meta's `gif` parameter (an MP4 that plays like a GIF).
+    media = {"type": "gif" if fmt == "GIF" else kind, "link": send.media_link}
+    if send.media_filename:
+        media["filename"] = send.media_filename
+    return media
+
+
+def _check_sendable(template: Template, send: TemplateSend) -> dict[str, Any] | None:
     """Refuse before Meta what Meta would refuse; returns the header parameter, if any."""
+    values, buttons = send.variables, send.button_values
     if not templates_meta.load().is_sendable(template.status):
         raise NOT_SENDABLE(status=template.status)
-    if len(variables) != template.body_variables:
-        raise VARIABLE_COUNT(expected=template.body_variables, given=len(variables))
+    _check_values(template, values)
+    if template.category == auth.AUTHENTICATION:
+        limit = templates_meta.load().limits["auth_parameter_length"]
+        if isinstance(values, list) and values and len(values[0]) > limit:
+            raise AUTH_CODE_LENGTH(max=limit, given=len(values[0]))
+        if buttons:
+            raise AUTH_BUTTONS()
+        return None
     dynamic = rules.variable_buttons(template.buttons or [])
     if len(buttons) != len(dynamic):
         raise BUTTON_COUNT(expected=len(dynamic), given=len(buttons))
-    fmt = str((template.header or {}).get("format") or "").upper()
-    kind = templates_meta.load().media_kind(fmt) if fmt else None
-    if kind is None:
-        return None
-    if not media_link:
-        raise MEDIA_LINK_REQUIRED(format=fmt)
-    if not is_http_url(media_link):
-        raise MEDIA_INVALID(details=["media_link must be an http(s) URL"])
-    return {"type": kind, "link": media_link}
+    return _header(template, send)
 
 
 async def send_template(sender: Sender, account_id: uuid.UUID, send: TemplateSend) -> Message:
     """Send an approved template; returns the stored message."""
     template = await find_template(account_id, send.template_id)
-    header = _check_sendable(template, send.variables, send.button_values, send.media_link)
+    header = _check_sendable(template, send)
     await gate.require_marketing_consent(account_id, send.phone, template.category)
     account = await Account.get(id=account_id)
     channel_of(account)
@@ -207,15 +287,24 @@ async def send_template(sender: Sender, account_id: uuid.UUID, send: TemplateSen
         bot_token=profile.bot_token,
     )
     dynamic = rules.variable_buttons(template.buttons or [])
+    button_values = send.button_values
+    if template.category == auth.AUTHENTICATION:
+        # The code again, as the OTP button's parameter (Meta keeps that button as a URL one).
+        dynamic = auth.code_buttons(template.buttons or [])
+        button_values = [str(v) for v in send.variables] * len(dynamic)
+    values = send.variables
+    if isinstance(values, dict):
+        # In the template's order of first use, as Meta lists them.
+        values = {name: values[name] for name in variables.names(template.body)}
     payload = template_payload(
         send.phone,
         template.name,
         template.language,
         header=header,
-        body_params=send.variables,
+        body_params=values,
         buttons=[
             {"sub_type": "url", "index": index, "text": value}
-            for index, value in zip(dynamic, send.button_values, strict=True)
+            for index, value in zip(dynamic, button_values, strict=True)
         ],
     )
     rendered = rules.render(template.body, send.variables)
@@ -236,7 +325,7 @@ async def schedule_template(
     """Check the send as `send_template` would, then store it for `send_at`."""
     send_at = schedule_rules.check_send_at(send_at, now=now)
     template = await find_template(account_id, send.template_id)
-    _check_sendable(template, send.variables, send.button_values, send.media_link)
+    _check_sendable(template, send)
     await gate.require_marketing_consent(account_id, send.phone, template.category)
     request = asdict(send)
     return await scheduled.create(account_id, send.phone, str(template.id), request, send_at, now)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import templates_meta
 from mumble.channels.errors import META_REFUSALS, failure_refusals
 from mumble.channels.lookup import NO_CHANNEL, NO_WABA
 from mumble.endpoint import Call, Endpoint, api_route
@@ -13,16 +12,17 @@ from mumble.errors import BadRequest
 from mumble.messages.flows import Sender
 from mumble.messages.params import PROFILE, SEND_ERRORS, profile_of
 from mumble.openapi.schema import array, obj, string, success
-from mumble.params import Param, phone, required_text, text, timestamp, value
+from mumble.params import Param, phone, text, timestamp
 from mumble.scheduled import rules as schedule_rules
-from mumble.templates import flows, rules, service
-from mumble.templates.schemas import BUTTON, CREATED, SENT_OR_SCHEDULED, TEMPLATE
+from mumble.templates import flows, rules, service, variables
+from mumble.templates.fields import CREATE_FIELDS, LIMITS, TEMPLATE_ID
+from mumble.templates.schemas import CREATED, SENT_OR_SCHEDULED, TEMPLATE
 from mumble.text import NUL
 
 TAG = "Templates"
 VALUE_MAX = 1024
 MEDIA_LINK_MAX = 2000
-TEMPLATE_ID_MAX = 100
+FILENAME_MAX = 240
 VARIABLES_REQUIRED = "Variables are required."
 
 GET_TEMPLATES = Endpoint(
@@ -40,37 +40,6 @@ async def get_templates(call: Call) -> dict[str, Any]:
     return {"success": True, "templates": await service.list_templates(call.account_id)}
 
 
-_BOOK = templates_meta.load()
-_LIMITS = _BOOK.limits
-# create-template's body is read whole by `rules.read_request` (it reports every problem).
-_CREATE_FIELDS = (
-    value(
-        "name",
-        string(
-            "Lower case letters, digits and underscores.", maxLength=_BOOK.raw["name"]["max_length"]
-        ),
-        required=True,
-        messages=(rules.NAME_REQUIRED.message,),
-    ),
-    value("language", string("e.g. en_US, he."), required=True),
-    value("category", string(enum=list(_BOOK.categories)), required=True),
-    value("template_type", string("`custom` for standard templates.")),
-    value(
-        "body",
-        string("Body text with {{1}}, {{2}}, ... variables.", maxLength=_LIMITS["body_length"]),
-        required=True,
-        messages=(rules.BODY_REQUIRED.message,),
-    ),
-    value("body_examples", array(string())),
-    value(
-        "header",
-        obj({"format": string(enum=sorted(_BOOK.raw["header_formats"]))}),
-    ),
-    value("footer", string(maxLength=_LIMITS["footer_length"])),
-    value("buttons", array(BUTTON)),
-    value("media_url", string("The header's sample media (media headers).")),
-)
-
 CREATE = Endpoint(
     "POST",
     "/create-template",
@@ -78,7 +47,7 @@ CREATE = Endpoint(
     "Create a new WhatsApp message template (PENDING until Meta approves it).",
     TAG,
     CREATED,
-    params=_CREATE_FIELDS,
+    params=CREATE_FIELDS,
     errors=(
         service.INVALID,
         service.MEDIA_INVALID,
@@ -88,9 +57,12 @@ CREATE = Endpoint(
         *META_REFUSALS,
     ),
     action="create templates",
-    description="Supports body variables, media headers and URL, QUICK_REPLY and PHONE_NUMBER "
-    "buttons; no header variables, MPM, carousels or catalogs. Its success answer is "
-    '`{"error": false, ...}` as in the reference.',
+    description="Supports body variables (positional or NAMED), a TEXT header with one variable "
+    "(its example in header.example), IMAGE, VIDEO, DOCUMENT and (MARKETING) GIF headers, URL, "
+    "QUICK_REPLY and PHONE_NUMBER buttons, and AUTHENTICATION templates in Meta's shape (no "
+    "body or footer text; add_security_recommendation, code_expiration_minutes 1-90 and one OTP "
+    "button: COPY_CODE, ONE_TAP or ZERO_TAP); no MPM, carousels or catalogs. Its success "
+    'answer is `{"error": false, ...}` as in the reference.',
 )
 
 
@@ -110,41 +82,70 @@ async def create_template(call: Call) -> dict[str, Any]:
     }
 
 
+def _checked(name: str, raw: list[Any]) -> list[str]:
+    if not all(isinstance(v, str | int | float) and not isinstance(v, bool) for v in raw):
+        raise BadRequest(f"'{name}' must be an array of texts")
+    values = [str(v).strip() for v in raw]
+    if any(not v for v in values):
+        raise BadRequest(f"'{name}' values must not be empty")
+    if any(len(v) > VALUE_MAX for v in values):
+        raise BadRequest(f"'{name}' values are at most {VALUE_MAX} characters")
+    if any(NUL in v for v in values):
+        raise BadRequest(f"'{name}' values must not contain NUL characters")
+    return values
+
+
+def _listed(raw: Any) -> Any:
+    if isinstance(raw, str | int | float) and not isinstance(raw, bool):
+        return [raw]
+    return raw
+
+
 def _texts(name: str) -> Param[list[str] | None]:
     """A list of texts from JSON, a JSON text (form posts) or one plain text; None when absent."""
-    not_texts = f"'{name}' must be an array of texts"
 
     def read(params: Mapping[str, Any]) -> list[str] | None:
-        raw = rules.json_value(params.get(name))
+        raw = _listed(rules.json_value(params.get(name)))
         if raw is None or raw == "" or raw == []:
             return None
-        if isinstance(raw, str | int | float) and not isinstance(raw, bool):
-            raw = [raw]
-        if not isinstance(raw, list) or not all(
-            isinstance(v, str | int | float) and not isinstance(v, bool) for v in raw
-        ):
-            raise BadRequest(not_texts)
-        values = [str(v).strip() for v in raw]
-        if any(not v for v in values):
-            raise BadRequest(f"'{name}' values must not be empty")
-        if any(len(v) > VALUE_MAX for v in values):
-            raise BadRequest(f"'{name}' values are at most {VALUE_MAX} characters")
-        if any(NUL in v for v in values):
-            raise BadRequest(f"'{name}' values must not contain NUL characters")
-        return values
+        if not isinstance(raw, list):
+            raise BadRequest(f"'{name}' must be an array of texts")
+        return _checked(name, raw)
 
     schema = array(string(maxLength=VALUE_MAX), "Texts (numbers are taken as text).")
     return Param(name, schema, read)
 
 
+def _variables(name: str) -> Param[variables.Values | None]:
+    """Values in order (an array) or, for NAMED templates, by name (an object); None when absent."""
+
+    def read(params: Mapping[str, Any]) -> variables.Values | None:
+        raw = _listed(rules.json_value(params.get(name)))
+        if raw is None or raw == "" or raw == [] or raw == {}:
+            return None
+        if isinstance(raw, dict):
+            if not all(isinstance(k, str) and k.strip() for k in raw):
+                raise BadRequest(f"'{name}' names must be non-empty texts")
+            keys = [k.strip() for k in raw]
+            return dict(zip(keys, _checked(name, list(raw.values())), strict=True))
+        if not isinstance(raw, list):
+            raise BadRequest(f"'{name}' must be an array of texts or an object of names to texts")
+        return _checked(name, raw)
+
+    value_schema = string(maxLength=VALUE_MAX)
+    schema = {
+        "oneOf": [
+            array(value_schema, "Positional templates: the values of {{1}}, {{2}}, ... in order."),
+            obj({}, description='NAMED templates: {"first_name": "Ann", ...}.')
+            | {"additionalProperties": value_schema},
+        ],
+        "description": "Numbers are taken as text.",
+    }
+    return Param(name, schema, read)
+
+
 PHONE = phone()
-TEMPLATE_ID = required_text(
-    "template_id",
-    "Template ID is required.",
-    max_length=TEMPLATE_ID_MAX,
-    description="Our template id or Meta's, from get-templates.",
-)
-VARIABLES = _texts("variable")
+VARIABLES = _variables("variable")
 REQUIRED_VARIABLES = Param(
     VARIABLES.name,
     VARIABLES.schema,
@@ -156,14 +157,33 @@ BUTTON_VALUES = _texts("button_variables")
 MEDIA_LINK = text(
     "media_link",
     max_length=MEDIA_LINK_MAX,
-    description="The header's media for IMAGE/VIDEO/DOCUMENT headers.",
+    description="The header's media for IMAGE/VIDEO/GIF/DOCUMENT headers.",
+)
+HEADER_VALUE = text(
+    "header_variable",
+    max_length=LIMITS["header_text_length"],
+    description="The value of a TEXT header's one variable.",
+)
+MEDIA_FILENAME = text(
+    "media_filename",
+    max_length=FILENAME_MAX,
+    description="DOCUMENT headers: the file name the customer sees.",
 )
 SEND_AT = timestamp(
     "send_at",
     description="Send later, at this RFC 3339 time (in the future, at most 30 days ahead); "
     "absent: now.",
 )
-_SEND_FIELDS = (PHONE, TEMPLATE_ID, BUTTON_VALUES, MEDIA_LINK, *PROFILE, SEND_AT)
+_SEND_FIELDS = (
+    PHONE,
+    TEMPLATE_ID,
+    BUTTON_VALUES,
+    MEDIA_LINK,
+    HEADER_VALUE,
+    MEDIA_FILENAME,
+    *PROFILE,
+    SEND_AT,
+)
 _SEND_REFUSALS = (
     service.TEMPLATE_NOT_FOUND,
     *schedule_rules.REFUSALS,
@@ -173,10 +193,12 @@ _SEND_REFUSALS = (
 )
 
 
-async def _send(call: Call, variables: Param[list[str] | None], required: bool) -> dict[str, Any]:
+async def _send(
+    call: Call, values_param: Param[variables.Values | None], required: bool
+) -> dict[str, Any]:
     number = call.arg(PHONE)
     template_id = call.arg(TEMPLATE_ID)
-    values = call.arg(variables)
+    values = call.arg(values_param)
     if required and values is None:
         raise BadRequest(VARIABLES_REQUIRED)
     button_values = call.arg(BUTTON_VALUES)
@@ -186,6 +208,8 @@ async def _send(call: Call, variables: Param[list[str] | None], required: bool) 
         variables=values or [],
         button_values=button_values or [],
         media_link=call.arg(MEDIA_LINK),
+        header_value=call.arg(HEADER_VALUE),
+        media_filename=call.arg(MEDIA_FILENAME),
         profile=profile_of(call),
     )
     send_at = call.arg(SEND_AT)

@@ -6,13 +6,19 @@ from mumble.openapi.schema import array, boolean, integer, nullable, obj, string
 
 BUTTON = obj(
     {
-        "type": string(examples=["URL", "QUICK_REPLY", "PHONE_NUMBER"]),
+        "type": string(examples=["URL", "QUICK_REPLY", "PHONE_NUMBER", "OTP"]),
         "text": string(),
         "url": string("URL buttons: may end in {{1}}."),
         "example": string("URL buttons with a variable: an example value."),
         "phone_number": string("PHONE_NUMBER buttons."),
+        "otp_type": string("OTP buttons: COPY_CODE, ONE_TAP or ZERO_TAP."),
+        "autofill_text": string("ONE_TAP buttons."),
+        "supported_apps": array(
+            obj({"package_name": string(), "signature_hash": string()}),
+            "ONE_TAP and ZERO_TAP buttons: the Android apps that may autofill the code.",
+        ),
     },
-    ("type", "text"),
+    ("type",),
 )
 TEMPLATE = obj(
     {
@@ -30,6 +36,10 @@ TEMPLATE = obj(
         "footer": nullable(string()),
         "buttons": array(
             obj({"index": integer(), "takes_variable": boolean()}, ("index", "takes_variable"))
+        ),
+        "parameter_format": string(enum=["POSITIONAL", "NAMED"]),
+        "variables": array(
+            string(), "The body's variables in order: 1, 2, ... or, for NAMED, their names."
         ),
         "body_variables": integer(minimum=0),
         "button_variables": integer(minimum=0),

@@ -15,7 +15,7 @@ import templates_meta
 from mumble.db.columns import fits
 from mumble.errors import BadRequest, Conflict, NotFound, Refusal
 from mumble.models import Template
-from mumble.templates import rules
+from mumble.templates import auth, rules, variables
 
 INVALID = Refusal(BadRequest, "Invalid template configuration")
 MEDIA_INVALID = Refusal(BadRequest, "Media link is not valid")
@@ -44,6 +44,8 @@ def template_view(template: Template) -> dict[str, Any]:
         "header": template.header,
         "footer": template.footer,
         "buttons": buttons,
+        "parameter_format": template.parameter_format,
+        "variables": variables.names(template.body or ""),
         "body_variables": template.body_variables,
         "button_variables": len(dynamic),
         "variable_buttons": dynamic,
@@ -84,6 +86,7 @@ def check_request(request: rules.TemplateRequest, problems: list[str]) -> list[d
         language=request.language,
         category=request.category,
         components=components,
+        parameter_format=request.parameter_format,
     )
     if details:
         raise INVALID(details=details)
@@ -99,6 +102,10 @@ async def reserve(account_id: uuid.UUID, request: rules.TemplateRequest) -> Temp
             header["text"] = str(request.header["text"])
         if request.media_url:
             header["media_url"] = request.media_url
+    body, footer = request.body, request.footer
+    if request.authentication:
+        body = auth.preset_body(request.security_recommendation)
+        footer = auth.preset_footer(request.code_expiration_minutes)
     try:
         async with in_transaction():
             return await Template.create(
@@ -107,11 +114,12 @@ async def reserve(account_id: uuid.UUID, request: rules.TemplateRequest) -> Temp
                 language=request.language,
                 category=request.category,
                 status=templates_meta.load().raw["initial_status"],
-                body=request.body,
+                body=body,
                 header=header,
-                footer=request.footer,
+                footer=footer,
                 buttons=[rules.meta_button(b) for b in request.buttons],
-                body_variables=rules.body_variable_count(request.body),
+                body_variables=rules.body_variable_count(body, request.parameter_format),
+                parameter_format=request.parameter_format,
             )
     except IntegrityError:
         raise NAME_TAKEN() from None

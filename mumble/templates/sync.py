@@ -25,7 +25,7 @@ from mumble.clock import Clock
 from mumble.events.outbox import record_event
 from mumble.models import Account, Template
 from mumble.settings import Settings
-from mumble.templates import rules
+from mumble.templates import rules, variables
 from mumble.templates.service import template_view
 from mumble.whatsapp.client import Channel, GraphClient
 from mumble.whatsapp.errors import WhatsAppError
@@ -82,13 +82,40 @@ def _apply(template: Template, remote: dict[str, Any], now: dt.datetime) -> bool
         template.quality_score = quality
     if isinstance(remote.get("components"), list) and remote["components"]:
         template.components = remote["components"]
+        _take_content(template, remote)
     template.meta_id = str(remote["id"])
     template.synced_at = now
     return changed
 
 
+def _format(remote: dict[str, Any]) -> str:
+    return variables.parameter_format(remote.get("parameter_format")) or variables.POSITIONAL
+
+
+def _take_content(template: Template, remote: dict[str, Any]) -> None:
+    """Body, footer, buttons and variables as Meta now has them (an edit made anywhere); a media
+    header keeps the sample link it was created with."""
+    parts = rules.from_components(remote["components"])
+    fmt = _format(remote)
+    template.parameter_format = fmt
+    template.body = parts["body"]
+    template.body_variables = rules.body_variable_count(parts["body"], fmt)
+    template.footer = parts["footer"]
+    template.buttons = parts["buttons"]
+    header = parts["header"]
+    media_url = (template.header or {}).get("media_url")
+    if (
+        header is not None
+        and media_url
+        and header.get("format") == (template.header or {}).get("format")
+    ):
+        header["media_url"] = media_url
+    template.header = header
+
+
 async def _import(account_id: uuid.UUID, remote: dict[str, Any], now: dt.datetime) -> Template:
     parts = rules.from_components(remote.get("components") or [])
+    fmt = _format(remote)
     return await Template.create(
         account_id=account_id,
         meta_id=str(remote["id"]),
@@ -104,7 +131,8 @@ async def _import(account_id: uuid.UUID, remote: dict[str, Any], now: dt.datetim
         header=parts["header"],
         footer=parts["footer"],
         buttons=parts["buttons"],
-        body_variables=rules.body_variable_count(parts["body"]),
+        body_variables=rules.body_variable_count(parts["body"], fmt),
+        parameter_format=fmt,
         components=remote.get("components") or [],
         origin="meta",
         synced_at=now,

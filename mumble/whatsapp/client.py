@@ -32,6 +32,8 @@ log = logging.getLogger("mumble.whatsapp")
 
 DEFAULT_TIMEOUT = aiohttp.ClientTimeout(total=20, connect=5, sock_read=15)
 UPLOAD_TIMEOUT = aiohttp.ClientTimeout(total=120, connect=5, sock_read=60)
+# Media URLs may hand over to a CDN; more hops than this is a loop or a misconfiguration.
+MEDIA_REDIRECTS = 3
 Sleep = Callable[[float], Awaitable[None]]
 
 
@@ -64,6 +66,8 @@ class _Call:
     auth_scheme: str = "Bearer"
     timeout: aiohttp.ClientTimeout = DEFAULT_TIMEOUT
     raw: bool = False
+    # Redirects followed (the token is dropped when one leaves the origin); 0: none.
+    redirects: int = 0
 
 
 class GraphClient:
@@ -144,10 +148,23 @@ class GraphClient:
         return _object(await self._request(call))
 
     async def download_media(self, channel: Channel, url: str) -> bytes:
-        """GET a media URL from `media_info`, with the bearer token; returns the bytes."""
-        call = _Call("GET", url, channel.access_token, timeout=UPLOAD_TIMEOUT, raw=True)
+        """GET a media URL from `media_info`, with the bearer token; returns the bytes.
+
+        Follows at most MEDIA_REDIRECTS redirects; any final answer but a 2xx is a
+        TransportError, so an error page or a redirect is never taken for the file.
+        """
+        call = _Call(
+            "GET",
+            url,
+            channel.access_token,
+            timeout=UPLOAD_TIMEOUT,
+            raw=True,
+            redirects=MEDIA_REDIRECTS,
+        )
         body = await self._request(call)
         assert isinstance(body, bytes)
+        if not body:
+            raise TransportError("the media URL answered without content")
         return body
 
     async def create_template(self, channel: Channel, body: dict[str, Any]) -> dict[str, Any]:
@@ -161,12 +178,39 @@ class GraphClient:
         )
         return _object(await self._request(call))
 
+    async def edit_template(
+        self, channel: Channel, template_id: str, body: dict[str, Any]
+    ) -> dict[str, Any]:
+        """POST /{template-id} with `components` and/or `category`; Meta re-reviews it."""
+        call = _Call(
+            "POST", self._url(template_id), channel.access_token, json=body, timeout=self.timeout
+        )
+        return _object(await self._request(call))
+
+    async def delete_template(
+        self, channel: Channel, name: str, *, hsm_id: str | None = None
+    ) -> dict[str, Any]:
+        """DELETE /{waba-id}/message_templates?name=: every language of `name`, or with
+        `hsm_id` only that template."""
+        params = {"name": name}
+        if hsm_id:
+            params["hsm_id"] = hsm_id
+        call = _Call(
+            "DELETE",
+            self._url(channel.waba(), "message_templates"),
+            channel.access_token,
+            params=params,
+            timeout=self.timeout,
+        )
+        return _object(await self._request(call))
+
     async def list_templates(
         self, channel: Channel, *, after: str | None = None, limit: int = 100
     ) -> tuple[list[dict[str, Any]], str | None]:
         """One page of GET /{waba-id}/message_templates: (templates, next cursor or None)."""
         params = {
-            "fields": "id,name,status,category,language,components,rejected_reason,quality_score",
+            "fields": "id,name,status,category,language,components,parameter_format,"
+            "rejected_reason,quality_score",
             "limit": str(limit),
         }
         if after:
@@ -231,8 +275,8 @@ class GraphClient:
 
     def _retryable(self, call: _Call, exc: WhatsAppError) -> bool:
         if isinstance(exc, TransportError):
-            if 400 <= exc.http_status < 500:
-                return False  # a plain 4xx (no Graph body) will not change on a retry
+            if 300 <= exc.http_status < 500:
+                return False  # a redirect or a plain 4xx (no Graph body) will not change
             # Refused before sending: safe for anything. Otherwise only reads may be repeated.
             return not exc.request_sent or call.method == "GET"
         if exc.code in SAFE_RETRY_CODES:
@@ -251,7 +295,9 @@ class GraphClient:
                 params=call.params,
                 headers=headers,
                 timeout=call.timeout,
-                allow_redirects=False,
+                allow_redirects=call.redirects > 0,
+                # aiohttp refuses the hop that reaches max_redirects: allow `redirects` hops.
+                max_redirects=call.redirects + 1,
             ) as resp:
                 raw = await resp.read()
                 status = resp.status
@@ -262,8 +308,15 @@ class GraphClient:
             raise TransportError(f"{what}: connection failed", request_sent=False) from None
         except TimeoutError:
             raise TransportError(f"{what}: timed out") from None
+        except aiohttp.TooManyRedirects as exc:
+            # The last hop's 3xx: a redirect loop does not end on a retry.
+            last = exc.history[-1].status if exc.history else 302
+            raise TransportError(f"{what}: too many redirects", http_status=last) from None
         except aiohttp.ClientError as exc:
             raise TransportError(f"{what}: {type(exc).__name__}") from None
+        if 300 <= status < 400:
+            # A redirect not followed (or not followable: no Location) is not the answer.
+            raise TransportError(f"{what}: HTTP {status}", http_status=status)
         if status < 400:
             if call.raw:
                 return raw

@@ -13,18 +13,46 @@ from typing import Any
 SAFE_RETRY_CODES = frozenset({2, 133004})
 # Unknown/temporary failures: retried only on calls that cannot send a message twice.
 NON_SEND_RETRY_CODES = frozenset({1, 131000, 131016})
-RATE_LIMIT_CODES = frozenset({4, 80007, 80008, 130429, 131056})
+# Throttling (pywa's ThrottlingError family): app (4), WABA (80007, 80008), throughput (130429),
+# spam rate limit (131048), pair rate (131056), messaging limit after template classification
+# violations (131064), registration attempts (133016), flow sends (132069). Transient: the same
+# request succeeds once the limit lifts.
+RATE_LIMIT_CODES = frozenset({4, 80007, 80008, 130429, 131048, 131056, 131064, 132069, 133016})
 # Worth trying again later (not necessarily by us, right now).
 TRANSIENT_CODES = SAFE_RETRY_CODES | NON_SEND_RETRY_CODES | RATE_LIMIT_CODES | {131057}
 AUTH_CODES = frozenset({0, 190})
 PERMISSION_CODES = frozenset({3, 10, *range(200, 300)})
-# Business-side configuration problems: not the API client's fault, so 502 like auth.
-ACCOUNT_CODES = frozenset({131005, 131031, 131042, 131045, 133010, 368})
+# Business-side problems: not the API client's fault, so 502 like auth. Access denied (131005),
+# account locked or restricted (131031, 368, 130497: pywa's IntegrityError family), payment
+# (131042, 131044), certificate (131045), display name not approved (131037), marketing templates
+# off for the Cloud API (131063), number not registered (133010).
+ACCOUNT_CODES = frozenset(
+    {131005, 131031, 131037, 131042, 131044, 131045, 131063, 133010, 368, 130497}
+)
 
 # Template missing, not approved, paused, disabled, or its parameters wrong.
 TEMPLATE_CODES = frozenset({132000, 132001, 132005, 132007, 132008, 132012, 132015, 132016})
-# Waits when Meta gives no Retry-After: pair rate is 1 message per 6 s, WABA limits are hourly.
-DEFAULT_RETRY_AFTER = {130429: 1.0, 131056: 6.0, 4: 60.0, 80007: 60.0, 80008: 60.0}
+# About this request and permanent: the parameters, the recipient, the media, the window.
+REQUEST_CODES = frozenset(
+    {100, 130472, 131008, 131009, 131021, 131026, 131030, 131047, 131049, 131050, 131051}
+    | {131052, 131053, 131062, 132068, 135000, 137000}
+)
+_KNOWN_CODES = (
+    TRANSIENT_CODES | AUTH_CODES | PERMISSION_CODES | ACCOUNT_CODES | TEMPLATE_CODES | REQUEST_CODES
+)
+# Waits when Meta gives no Retry-After: pair rate is 1 message per 6 s, WABA limits are hourly;
+# the spam and messaging limits lift with the number's quality or the next day, so an hour.
+DEFAULT_RETRY_AFTER = {
+    130429: 1.0,
+    131056: 6.0,
+    4: 60.0,
+    80007: 60.0,
+    80008: 60.0,
+    132069: 60.0,
+    131048: 3600.0,
+    131064: 3600.0,
+    133016: 3600.0,
+}
 
 
 class WhatsAppError(Exception):
@@ -66,7 +94,7 @@ class TemplateError(WhatsAppError):
 
 
 class RateLimited(WhatsAppError):
-    """Throughput (130429), pair rate (131056), app (4) or WABA (80007, 80008) limits."""
+    """Meta's throttling: app, WABA, throughput, pair rate, spam and messaging limits."""
 
 
 class AuthError(WhatsAppError):
@@ -75,6 +103,10 @@ class AuthError(WhatsAppError):
 
 class PermissionDenied(WhatsAppError):
     """3, 10, 200-299: the token lacks a permission."""
+
+
+class AccountError(WhatsAppError):
+    """The business account cannot send: locked, restricted, unpaid, unregistered, unnamed."""
 
 
 class TemporaryError(WhatsAppError):
@@ -103,6 +135,8 @@ def _class_for(code: int) -> type[WhatsAppError]:
         return AuthError
     if code in PERMISSION_CODES:
         return PermissionDenied
+    if code in ACCOUNT_CODES:
+        return AccountError
     if code in TRANSIENT_CODES:
         return TemporaryError
     return WhatsAppError
@@ -136,8 +170,12 @@ def from_graph(
     details = data.get("details") if isinstance(data, dict) else None
     if code in RATE_LIMIT_CODES and retry_after is None:
         retry_after = DEFAULT_RETRY_AFTER.get(code)
-    transient = error.get("is_transient")
-    return _class_for(code)(
+    # Meta's own `is_transient` counts only for codes this module does not know: a known code's
+    # class and transience come from the tables above, so the two never disagree.
+    kind = _class_for(code)
+    if kind is WhatsAppError and code not in _KNOWN_CODES and error.get("is_transient") is True:
+        kind = TemporaryError
+    return kind(
         code,
         message,
         subcode=_int(error.get("error_subcode")),
@@ -146,6 +184,6 @@ def from_graph(
         fbtrace_id=error.get("fbtrace_id"),
         error_type=error.get("type"),
         http_status=http_status,
-        is_transient=(code in TRANSIENT_CODES or transient is True) or None,
+        is_transient=kind in (RateLimited, TemporaryError),
         retry_after=retry_after,
     )

@@ -8,7 +8,7 @@ and .../webhooks/reference/messages.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 MEDIA_KINDS = ("image", "video", "audio", "document", "sticker")
@@ -59,8 +59,14 @@ def media_payload(
 
 
 def _header_component(header: dict[str, Any]) -> dict[str, Any]:
-    """`header` is {"type": image|video|document, "link"|"id": ..., "filename"?}."""
+    """`header` is {"type": image|video|gif|document, "link"|"id": ..., "filename"?}, or
+    {"type": "text", "text": ..., "parameter_name"?} for a TEXT header's variable."""
     kind = header["type"]
+    if kind == "text":
+        text: dict[str, Any] = {"type": "text", "text": str(header["text"])}
+        if header.get("parameter_name"):
+            text["parameter_name"] = header["parameter_name"]
+        return {"type": "header", "parameters": [text]}
     media = {k: header[k] for k in ("id", "link") if header.get(k)}
     if kind == "document" and header.get("filename"):
         media["filename"] = header["filename"]
@@ -90,17 +96,26 @@ def template_payload(
     language_code: str,
     *,
     header: dict[str, Any] | None = None,
-    body_params: Sequence[str] = (),
+    body_params: Sequence[str] | Mapping[str, str] = (),
     buttons: Sequence[dict[str, Any]] = (),
 ) -> dict[str, Any]:
-    """A template message: header media parameter, body text parameters in order, buttons."""
+    """A template message: header parameter, body text parameters, buttons.
+
+    `body_params` is the values in order ({{1}}, {{2}}, ...), or for a NAMED template a mapping
+    of names to values, sent with Meta's `parameter_name`.
+    """
     components: list[dict[str, Any]] = []
     if header:
         components.append(_header_component(header))
-    if body_params:
-        components.append(
-            {"type": "body", "parameters": [{"type": "text", "text": str(v)} for v in body_params]}
-        )
+    if isinstance(body_params, Mapping):
+        parameters = [
+            {"type": "text", "parameter_name": name, "text": str(value)}
+            for name, value in body_params.items()
+        ]
+    else:
+        parameters = [{"type": "text", "text": str(v)} for v in body_params]
+    if parameters:
+        components.append({"type": "body", "parameters": parameters})
     components.extend(_button_component(b, i) for i, b in enumerate(buttons))
     template: dict[str, Any] = {"name": name, "language": {"code": language_code}}
     if components:

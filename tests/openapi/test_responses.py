@@ -300,6 +300,26 @@ SCENARIOS: dict[str, tuple[Setup, tuple[Ask, ...]]] = {
                 400,
                 json={"customer_phone": PHONE, "template_id": "{template_id}"},
             ),
+            Ask(
+                "POST",
+                "/mumbleapi/edit-template",
+                400,
+                json={"template_id": "{template_id}", "category": "MARKETING", "body": "Hi there."},
+            ),
+            Ask(
+                "POST",
+                "/mumbleapi/edit-template",
+                200,
+                json={
+                    "template_id": "{template_id}",
+                    "body": "Order {{1}} left",
+                    "body_examples": ["#1"],
+                },
+            ),
+            Ask("POST", "/mumbleapi/edit-template", 404, json={"template_id": "nope", "body": "x"}),
+            Ask("DELETE", "/mumbleapi/delete-template", 200, json={"template_id": "{template_id}"}),
+            Ask("DELETE", "/mumbleapi/delete-template", 404, json={"template_id": "{template_id}"}),
+            Ask("DELETE", "/mumbleapi/delete-template", 400, json={}),
         ),
     ),
     "scheduled": (

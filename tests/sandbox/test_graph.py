@@ -6,7 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import pytest
 
+from mumble.settings import GRAPH_VERSION, Settings
 from tests.conftest import SandboxHandle
 from tests.sandbox.conftest import PHONE_NUMBER_ID, WABA_ID, Received
 
@@ -15,7 +17,7 @@ CUSTOMER = "16505551234"
 
 
 async def _post(sandbox: SandboxHandle, path: str, body: dict[str, Any]) -> httpx.Response:
-    return await sandbox.control.post(f"/v23.0/{path}", json=body, headers=HEADERS)
+    return await sandbox.control.post(f"/{GRAPH_VERSION}/{path}", json=body, headers=HEADERS)
 
 
 async def test_mark_as_read_and_typing_are_success(sandbox: SandboxHandle) -> None:
@@ -32,8 +34,12 @@ async def test_mark_as_read_and_typing_are_success(sandbox: SandboxHandle) -> No
 async def test_unsupported_methods_answer_a_graph_error_with_a_fresh_trace_id(
     sandbox: SandboxHandle,
 ) -> None:
-    first = await sandbox.control.put(f"/v23.0/{PHONE_NUMBER_ID}/messages", headers=HEADERS)
-    second = await sandbox.control.put(f"/v23.0/{PHONE_NUMBER_ID}/messages", headers=HEADERS)
+    first = await sandbox.control.put(
+        f"/{GRAPH_VERSION}/{PHONE_NUMBER_ID}/messages", headers=HEADERS
+    )
+    second = await sandbox.control.put(
+        f"/{GRAPH_VERSION}/{PHONE_NUMBER_ID}/messages", headers=HEADERS
+    )
 
     assert first.status_code == 405
     assert first.json()["error"]["code"] == 100
@@ -78,7 +84,7 @@ async def test_template_lists_filter_by_several_statuses_part_of_a_name_and_summ
         )
 
     listed = await sandbox.control.get(
-        f"/v23.0/{WABA_ID}/message_templates",
+        f"/{GRAPH_VERSION}/{WABA_ID}/message_templates",
         params={"status": "APPROVED,PAUSED", "name": "order", "summary": "total_count"},
         headers=HEADERS,
     )
@@ -86,13 +92,17 @@ async def test_template_lists_filter_by_several_statuses_part_of_a_name_and_summ
     assert sorted(t["name"] for t in listed.json()["data"]) == ["order_late", "order_ready"]
     assert listed.json()["summary"]["total_count"] == 2
     one = listed.json()["data"][0]
-    got = await sandbox.control.get(f"/v23.0/{one['id']}", headers=HEADERS)
+    got = await sandbox.control.get(f"/{GRAPH_VERSION}/{one['id']}", headers=HEADERS)
     assert got.json()["name"] == one["name"]
     gone = await sandbox.control.delete(
-        f"/v23.0/{WABA_ID}/message_templates", params={"name": "order_late"}, headers=HEADERS
+        f"/{GRAPH_VERSION}/{WABA_ID}/message_templates",
+        params={"name": "order_late"},
+        headers=HEADERS,
     )
     missing = await sandbox.control.delete(
-        f"/v23.0/{WABA_ID}/message_templates", params={"name": "order_late"}, headers=HEADERS
+        f"/{GRAPH_VERSION}/{WABA_ID}/message_templates",
+        params={"name": "order_late"},
+        headers=HEADERS,
     )
     assert gone.json() == {"success": True}
     assert missing.status_code == 400
@@ -132,3 +142,32 @@ async def test_statuses_carry_bsuids_contacts_pricing_and_the_callback_data(
         assert status["biz_opaque_callback_data"] == "campaign-7"
         assert status["pricing"]["category"] == "service"
         assert value["contacts"][0]["user_id"] == user_id
+
+
+@pytest.mark.parametrize("version", ["v19.0", "v23.0", GRAPH_VERSION, "v99.0"])
+async def test_any_graph_version_is_answered_like_the_current_one(
+    sandbox: SandboxHandle, received: Received, version: str
+) -> None:
+    await sandbox.control.post(
+        "/_sandbox/inbound",
+        json={"phone_number_id": PHONE_NUMBER_ID, "from": CUSTOMER, "text": "hi"},
+    )
+    text = {"messaging_product": "whatsapp", "to": CUSTOMER, "type": "text", "text": {"body": "x"}}
+
+    sent = await sandbox.control.post(
+        f"/{version}/{PHONE_NUMBER_ID}/messages", json=text, headers=HEADERS
+    )
+    listed = await sandbox.control.get(f"/{version}/{WABA_ID}/message_templates", headers=HEADERS)
+
+    assert sent.status_code == 200
+    assert sent.json()["messages"][0]["id"].startswith("wamid.")
+    assert listed.status_code == 200
+    assert listed.json()["data"] == []
+
+
+def test_the_graph_version_is_one_setting_defaulting_to_the_current_one() -> None:
+    assert GRAPH_VERSION == "v26.0"
+    assert Settings().whatsapp_api_version == GRAPH_VERSION
+    assert Settings.from_env({"MUMBLE_WHATSAPP_API_VERSION": "v25.0"}).whatsapp_api_version == (
+        "v25.0"
+    )

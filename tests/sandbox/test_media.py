@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 import templates_meta
+from mumble.settings import GRAPH_VERSION
 from tests.conftest import SandboxHandle
 from tests.sandbox.conftest import PHONE_NUMBER_ID, Received
 
@@ -17,7 +18,7 @@ BOOK = templates_meta.load()
 
 async def _upload(sandbox: SandboxHandle, mime: str, data: bytes = b"file") -> httpx.Response:
     return await sandbox.control.post(
-        f"/v23.0/{PHONE_NUMBER_ID}/media",
+        f"/{GRAPH_VERSION}/{PHONE_NUMBER_ID}/media",
         data={"messaging_product": "whatsapp", "type": mime},
         files={"file": ("f", data, mime)},
         headers=HEADERS,
@@ -29,7 +30,7 @@ async def test_every_type_in_the_media_table_uploads(sandbox: SandboxHandle, mim
     response = await _upload(sandbox, mime)
 
     assert response.status_code == 200
-    info = await sandbox.control.get(f"/v23.0/{response.json()['id']}", headers=HEADERS)
+    info = await sandbox.control.get(f"/{GRAPH_VERSION}/{response.json()['id']}", headers=HEADERS)
     assert info.json()["mime_type"] == mime
 
 
@@ -101,12 +102,12 @@ async def test_a_resumable_upload_of_a_type_meta_refuses_is_refused(
     sandbox: SandboxHandle,
 ) -> None:
     refused = await sandbox.control.post(
-        "/v23.0/sandbox-app/uploads",
+        f"/{GRAPH_VERSION}/sandbox-app/uploads",
         params={"file_name": "a.gif", "file_length": 3, "file_type": "image/gif"},
         headers=HEADERS,
     )
     accepted = await sandbox.control.post(
-        "/v23.0/sandbox-app/uploads",
+        f"/{GRAPH_VERSION}/sandbox-app/uploads",
         params={"file_name": "a.png", "file_length": 3, "file_type": "image/png"},
         headers=HEADERS,
     )

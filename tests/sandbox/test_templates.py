@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 
+from mumble.settings import GRAPH_VERSION
 from mumble.whatsapp.payloads import template_payload
 from mumble.whatsapp.signature import verify
 from tests.conftest import TEST_APP_SECRET, SandboxHandle
@@ -42,7 +43,7 @@ ORDER_UPDATE = {
 
 async def _create(sandbox: SandboxHandle, body: dict[str, Any] = ORDER_UPDATE) -> httpx.Response:
     return await sandbox.control.post(
-        f"/v23.0/{WABA_ID}/message_templates", json=body, headers=HEADERS
+        f"/{GRAPH_VERSION}/{WABA_ID}/message_templates", json=body, headers=HEADERS
     )
 
 
@@ -70,7 +71,7 @@ async def _send(
         buttons=buttons,
     )
     return await sandbox.control.post(
-        f"/v23.0/{PHONE_NUMBER_ID}/messages", json=payload, headers=HEADERS
+        f"/{GRAPH_VERSION}/{PHONE_NUMBER_ID}/messages", json=payload, headers=HEADERS
     )
 
 
@@ -198,7 +199,7 @@ async def test_listing_pages_with_cursors_like_meta(sandbox: SandboxHandle) -> N
 
     first = (
         await sandbox.control.get(
-            f"/v23.0/{WABA_ID}/message_templates", params={"limit": 2}, headers=HEADERS
+            f"/{GRAPH_VERSION}/{WABA_ID}/message_templates", params={"limit": 2}, headers=HEADERS
         )
     ).json()
     names = [t["name"] for t in first["data"]]
@@ -210,7 +211,9 @@ async def test_listing_pages_with_cursors_like_meta(sandbox: SandboxHandle) -> N
     assert names == [f"t_{i}" for i in range(5)]
     assert set(first["data"][0]) >= {"id", "name", "language", "status", "category", "components"}
     assert first["paging"]["cursors"]["after"]
-    other_waba = await sandbox.control.get("/v23.0/999/message_templates", headers=HEADERS)
+    other_waba = await sandbox.control.get(
+        f"/{GRAPH_VERSION}/999/message_templates", headers=HEADERS
+    )
     assert other_waba.json() == {"data": []}
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from mumble.settings import GRAPH_VERSION
 from mumble.whatsapp.signature import verify
 from tests.conftest import TEST_APP_SECRET, SandboxHandle
 from tests.sandbox.conftest import DISPLAY, PHONE_NUMBER_ID, WABA_ID, Received
@@ -20,7 +21,7 @@ async def _send_text(sandbox: SandboxHandle) -> str:
         "/_sandbox/windows", json={"phone_number_id": PHONE_NUMBER_ID, "wa_id": CUSTOMER}
     )
     response = await sandbox.control.post(
-        f"/v23.0/{PHONE_NUMBER_ID}/messages",
+        f"/{GRAPH_VERSION}/{PHONE_NUMBER_ID}/messages",
         json={
             "messaging_product": "whatsapp",
             "to": "+" + CUSTOMER,
@@ -208,7 +209,7 @@ async def test_inbound_media_can_be_fetched_through_the_graph_api(
     )
     media_id = received.bodies[0]["entry"][0]["changes"][0]["value"]["messages"][0]["image"]["id"]
 
-    info = (await sandbox.control.get(f"/v23.0/{media_id}", headers=HEADERS)).json()
+    info = (await sandbox.control.get(f"/{GRAPH_VERSION}/{media_id}", headers=HEADERS)).json()
     download = await sandbox.control.get(info["url"], headers=HEADERS)
 
     assert info["mime_type"] == "image/png"
@@ -240,7 +241,7 @@ async def test_a_username_user_without_a_phone_number_is_delivered_with_a_bsuid(
 async def test_the_request_log_masks_bearer_tokens(sandbox: SandboxHandle) -> None:
     token = "EAAsecret-token-987654"
     await sandbox.control.post(
-        f"/v23.0/{PHONE_NUMBER_ID}/messages",
+        f"/{GRAPH_VERSION}/{PHONE_NUMBER_ID}/messages",
         json={"messaging_product": "whatsapp", "to": "+" + CUSTOMER, "type": "text"},
         headers={"Authorization": f"Bearer {token}"},
     )

@@ -6,6 +6,7 @@ from typing import Any
 
 import httpx
 
+from mumble.settings import GRAPH_VERSION
 from tests.clock import FrozenClock
 from tests.conftest import SandboxHandle
 from tests.sandbox.conftest import PHONE_NUMBER_ID, Received
@@ -22,7 +23,7 @@ async def _send_text(sandbox: SandboxHandle, to: str = CUSTOMER) -> httpx.Respon
         "text": {"body": "Hello"},
     }
     return await sandbox.control.post(
-        f"/v23.0/{PHONE_NUMBER_ID}/messages", json=body, headers=HEADERS
+        f"/{GRAPH_VERSION}/{PHONE_NUMBER_ID}/messages", json=body, headers=HEADERS
     )
 
 
@@ -92,7 +93,7 @@ async def test_the_window_is_per_customer_and_can_be_opened_by_control_call(
 
 async def test_a_missing_token_is_190(sandbox: SandboxHandle) -> None:
     response = await sandbox.control.post(
-        f"/v23.0/{PHONE_NUMBER_ID}/messages", json={"messaging_product": "whatsapp"}
+        f"/{GRAPH_VERSION}/{PHONE_NUMBER_ID}/messages", json={"messaging_product": "whatsapp"}
     )
     assert response.status_code == 401
     assert response.json()["error"]["code"] == 190

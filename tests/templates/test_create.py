@@ -226,7 +226,15 @@ BROKEN_REQUESTS: list[tuple[dict[str, Any], str]] = [
         "A IMAGE header is not allowed in AUTHENTICATION templates",
     ),
     # What the reference refuses on top of Meta's rules.
-    ({"header": {"format": "TEXT", "text": "Order {{1}}"}}, "Header variables are not supported"),
+    # A header variable needs its example (Meta allows one variable in a TEXT header).
+    (
+        {"header": {"format": "TEXT", "text": "Order {{1}}"}},
+        "Header has 1 variable(s) and needs exactly one example for each (0 given)",
+    ),
+    (
+        {"header": {"format": "TEXT", "text": "Order {{1}} {{2}}", "example": ["a", "b"]}},
+        "Header text may have at most 1 variable",
+    ),
     ({"template_type": "carousel"}, "carousels, catalogs and MPM are not supported"),
     ({"template_type": "catalog"}, "carousels, catalogs and MPM are not supported"),
     ({"buttons": [{"type": "MPM", "text": "Shop"}]}, "Button type 'MPM' is not supported"),

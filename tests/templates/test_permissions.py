@@ -18,6 +18,13 @@ from tests.templates.support import PHONE, approved_template
     [
         ("GET", "get-templates", "templates:read", "User not authorized to read templates."),
         ("POST", "create-template", "templates:write", "User not authorized to create templates."),
+        ("POST", "edit-template", "templates:write", "User not authorized to edit templates."),
+        (
+            "DELETE",
+            "delete-template",
+            "templates:write",
+            "User not authorized to delete templates.",
+        ),
         ("POST", "send-template", "templates:send", "User not authorized to send templates."),
         (
             "POST",

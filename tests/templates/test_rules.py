@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mumble.errors import BadRequest
-from mumble.templates import rules
+from mumble.templates import rules, variables
 
 
 def test_a_reference_request_becomes_meta_components() -> None:
@@ -96,3 +96,25 @@ def test_listed_components_are_read_back() -> None:
         "buttons": [{"type": "QUICK_REPLY", "text": "Q"}],
     }
     assert rules.from_components("nonsense")["body"] == ""  # type: ignore[arg-type]
+
+
+def test_named_variables_are_counted_and_rendered_by_name() -> None:
+    text = "Hi {{first_name}}, {{ perk }} for {{first_name}}; {{unknown}} stays"
+
+    assert variables.count(text, variables.NAMED) == 3
+    assert variables.count(text, variables.POSITIONAL) == 0
+    assert variables.render(text, {"first_name": "Ann", "perk": "10%"}) == (
+        "Hi Ann, 10% for Ann; {{unknown}} stays"
+    )
+    assert variables.parameter_format("named") == variables.NAMED
+    assert variables.parameter_format(None) == variables.POSITIONAL
+    assert variables.parameter_format("fancy") is None
+    assert variables.named_examples({"a": 1}) == {"a": "1"}
+    assert variables.named_examples([{"param_name": "a"}]) is None
+
+
+def test_a_run_of_open_braces_renders_in_linear_time() -> None:
+    text = "{{ " * 50_000
+
+    assert variables.render(text, {"a": "b"}) == text
+    assert variables.count(text, variables.NAMED) == 0

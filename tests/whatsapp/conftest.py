@@ -8,10 +8,11 @@ import aiohttp
 import pytest
 import pytest_asyncio
 
+from mumble.settings import GRAPH_VERSION
 from mumble.whatsapp.client import Channel, GraphClient
 from tests.conftest import SandboxHandle
 
-VERSION = "v23.0"
+VERSION = GRAPH_VERSION
 
 
 class RecordingSleep:

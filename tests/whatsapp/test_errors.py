@@ -9,6 +9,7 @@ import pytest
 from mumble.channels.errors import meta_refusal
 from mumble.whatsapp.client import Channel, GraphClient
 from mumble.whatsapp.errors import (
+    AccountError,
     AuthError,
     RateLimited,
     ReengagementRequired,
@@ -76,7 +77,16 @@ async def test_caller_side_codes_become_400_naming_the_cause(
 
 @pytest.mark.parametrize(
     ("code", "retry_after", "header"),
-    [(130429, None, "1"), (131056, None, "6"), (80007, None, "60"), (4, 2.5, "3")],
+    [
+        (130429, None, "1"),
+        (131056, None, "6"),
+        (80007, None, "60"),
+        (4, 2.5, "3"),
+        # The spam rate limit and the messaging limit are throttling too: later, not never.
+        (131048, None, "3600"),
+        (131064, None, "3600"),
+        (131048, 120, "120"),
+    ],
 )
 async def test_throughput_codes_become_429_with_retry_after(
     graph: GraphClient,
@@ -195,3 +205,28 @@ async def test_an_error_rate_fault_fails_only_some_calls(
             outcomes.append("limited")
 
     assert 0 < outcomes.count("limited") < 40
+
+
+@pytest.mark.parametrize(
+    ("code", "title"),
+    [
+        (130497, "Business account is restricted from messaging users in this country"),
+        (
+            131037,
+            "WhatsApp provided number needs display name approval before message can be sent",
+        ),
+        (131031, "Business Account locked"),
+    ],
+)
+async def test_account_codes_become_a_502_account_problem_never_retried(
+    graph: GraphClient, channel: Channel, sandbox: SandboxHandle, code: int, title: str
+) -> None:
+    await _fault(sandbox, error_code=code)
+
+    error = await _send_error(graph, channel)
+
+    assert isinstance(error, AccountError)
+    assert not error.is_transient
+    mapped = meta_refusal(error)
+    assert (mapped.status, mapped.message) == (502, f"WhatsApp account problem: {title}")
+    assert "Retry-After" not in mapped.headers

@@ -6,6 +6,7 @@ from typing import Any
 
 import httpx
 
+from mumble.settings import GRAPH_VERSION
 from mumble.whatsapp.client import Channel, GraphClient
 from mumble.whatsapp.payloads import media_payload, template_payload, text_payload
 from tests.api import body
@@ -44,7 +45,7 @@ async def test_text_send_posts_metas_exact_body_and_returns_the_wamid(
         "text": {"body": "Order 123 shipped", "preview_url": False},
     }
     [request] = (await sandbox.control.get("/_sandbox/requests")).json()["data"][-1:]
-    assert request["path"] == "/v23.0/106540352242922/messages"
+    assert request["path"] == f"/{GRAPH_VERSION}/106540352242922/messages"
 
 
 async def test_media_by_link_and_by_uploaded_id_use_metas_bodies(
@@ -85,7 +86,7 @@ async def test_media_upload_is_multipart_with_metas_fields(
 
     assert media_id.isdigit()
     upload = (await sandbox.control.get("/_sandbox/requests")).json()["data"][-1]
-    assert upload["path"] == "/v23.0/106540352242922/media"
+    assert upload["path"] == f"/{GRAPH_VERSION}/106540352242922/media"
     assert upload["content_type"].startswith("multipart/form-data")
     assert upload["form"] == {"messaging_product": "whatsapp", "type": "image/png"}
     assert upload["file"] == {"filename": "a.png", "size": 9, "content_type": "image/png"}
@@ -213,8 +214,8 @@ async def test_resumable_upload_returns_a_header_handle(
 
     assert handle.startswith("4::")
     start, finish = (await sandbox.control.get("/_sandbox/requests")).json()["data"][-2:]
-    assert start["path"] == "/v23.0/sandbox-app/uploads"
+    assert start["path"] == f"/{GRAPH_VERSION}/sandbox-app/uploads"
     assert start["query"] == {"file_name": "h.jpg", "file_length": "13", "file_type": "image/jpeg"}
-    assert finish["path"].startswith("/v23.0/upload:")
+    assert finish["path"].startswith(f"/{GRAPH_VERSION}/upload:")
     assert finish["authorization"] == "OAuth EAAsecret-token-123"
     assert finish["upload"] == {"size": 13, "file_offset": "0"}
