@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from typing import Any
+from typing import Any, overload
 
 from tortoise.models import Model
 
@@ -47,6 +47,12 @@ class Repairs:
     def __init__(self) -> None:
         self.done: list[tuple[str, str]] = []
 
+    @overload
+    def text(self, field: str, value: str, max_length: int | None = None) -> str: ...
+    @overload
+    def text(self, field: str, value: None, max_length: int | None = None) -> None: ...
+    @overload
+    def text(self, field: str, value: str | None, max_length: int | None = None) -> str | None: ...
     def text(self, field: str, value: str | None, max_length: int | None = None) -> str | None:
         """`value` without NUL and at most `max_length` characters (None stays None)."""
         if value is None:
@@ -59,6 +65,10 @@ class Repairs:
             self.done.append(("clipped", field))
         return value
 
+    @overload
+    def column(self, model: type[Model], field: str, value: str) -> str: ...
+    @overload
+    def column(self, model: type[Model], field: str, value: str | None) -> str | None: ...
     def column(self, model: type[Model], field: str, value: str | None) -> str | None:
         """`value` made storable in the text column `model.field`."""
         limit = getattr(model._meta.fields_map[field], "max_length", None)

@@ -18,6 +18,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from mumble.clock import Clock
+from mumble.customers.tombstones import is_buried
 from mumble.events.outbox import record_event
 from mumble.inbound import identity
 from mumble.inbound.content import Content, meta_time, parse_content
@@ -143,6 +144,10 @@ async def _store_inbound(
     repairs = Repairs()
     wamid = repairs.column(Message, "wamid", wamid)
     if await Message.exists(account_id=account.id, wamid=wamid):
+        return 0
+    if await is_buried(account.id, wamid):
+        # A redelivery of a deleted customer's message: storing it would bring them back.
+        log.info("inbound message of a deleted customer ignored (account %s)", account.id)
         return 0
     contact = _contact_for(message, contacts)
     phone = identity.usable_phone(message.get("from") or contact.get("wa_id"))
