@@ -85,6 +85,7 @@ async def handle_payload(body: Any, *, clock: Clock, base_url: str) -> int:
                 media += await _handle_change(context, accounts, entry, change)
             except MALFORMED as exc:
                 log.warning("malformed webhook change skipped: %s", type(exc).__name__)
+                metrics.count_inbound_repair("malformed", "change")
     return media
 
 
@@ -116,11 +117,13 @@ async def _handle_change(
             media += await _store_inbound(context, account, message, contacts)
         except MALFORMED as exc:
             log.warning("malformed inbound message skipped: %s", type(exc).__name__)
+            metrics.count_inbound_repair("malformed", "message")
     for status in value.get("statuses") or []:
         try:
             await _apply_status(context, account, status)
         except MALFORMED as exc:
             log.warning("malformed status skipped: %s", type(exc).__name__)
+            metrics.count_inbound_repair("malformed", "status")
     for error in value.get("errors") or []:
         log.warning("webhook error for account %s: %s", account.id, error)
     return media

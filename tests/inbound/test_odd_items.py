@@ -7,6 +7,7 @@ repair is counted in `mumble_inbound_repairs`.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
@@ -14,7 +15,8 @@ import pytest
 
 from mumble.models import Customer, Message, PendingStatus
 from mumble.observability import metrics
-from tests.conftest import Tenant
+from mumble.whatsapp.signature import HEADER, sign
+from tests.conftest import TEST_APP_SECRET, Tenant
 from tests.messages.support import PHONE, messages_envelope, post_signed
 
 LONG = 300
@@ -31,7 +33,7 @@ def repairs() -> float:
     )
 
 
-def text_message(wamid: str, body: str, **extra: Any) -> dict[str, Any]:
+def text_message(wamid: str | int, body: str, **extra: Any) -> dict[str, Any]:
     return {
         "from": PHONE,
         "id": wamid,
@@ -228,3 +230,44 @@ async def test_odd_statuses_do_not_fail_the_rest_of_the_batch(
     assert parked[1].error_code is None
     assert parked[1].error_message == f"bad{REPLACEMENT}detail"
     assert repairs() >= before + 2
+
+
+def _nested(levels: int) -> dict[str, Any]:
+    deep: dict[str, Any] = {"end": True}
+    for _ in range(levels):
+        deep = {"next": deep}
+    return deep
+
+
+async def test_a_message_nested_300_levels_deep_is_stored_with_its_text(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    before = repairs()
+    odd = text_message("wamid.DEEP", "deep one", context=_nested(300))
+    envelope = messages_envelope(
+        tenant,
+        contacts=[{"profile": {"name": "Dana"}, "wa_id": PHONE}],
+        messages=[text_message("wamid.FIRST", "first"), odd, text_message("wamid.LAST", "last")],
+    )
+    # orjson refuses to write past 255 levels; Meta's serialiser need not.
+    raw = json.dumps(envelope).encode()
+    response = await client.post(
+        "/webhooks/whatsapp",
+        content=raw,
+        headers={"Content-Type": "application/json", HEADER: sign(raw, TEST_APP_SECRET)},
+    )
+    assert response.status_code == 200
+    stored = await Message.filter(account_id=tenant.account.id).order_by("id")
+    assert [m.text for m in stored] == ["first", "deep one", "last"]
+    assert stored[1].payload["text"] == {"body": "deep one"}
+    assert repairs() > before
+
+
+async def test_an_unreadable_message_is_skipped_visibly_and_the_rest_stored(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    before = repairs()
+    await _send_batch(client, tenant, text_message(5, "no usable id"))
+    stored = await Message.filter(account_id=tenant.account.id).order_by("id")
+    assert [m.text for m in stored] == ["first", "last"]
+    assert repairs() == before + 1
