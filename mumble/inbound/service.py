@@ -98,7 +98,8 @@ async def _handle_change(
         await _template_update(str(entry.get("id", "")), field, value, context.clock.now())
         return 0
     if field != "messages":
-        log.info("webhook field %s ignored", field)
+        # Not named: the field comes from the (signed) body, and logs quote nothing sent to us.
+        log.info("webhook change of an unhandled field ignored")
         return 0
     number = str(value["metadata"]["phone_number_id"])
     account = await accounts.by_number(number)
@@ -125,7 +126,13 @@ async def _handle_change(
             log.warning("malformed status skipped: %s", type(exc).__name__)
             metrics.count_inbound_repair("malformed", "status")
     for error in value.get("errors") or []:
-        log.warning("webhook error for account %s: %s", account.id, error)
+        # The code only: Meta's title and details may quote what the customer sent.
+        code = error.get("code") if isinstance(error, dict) else None
+        log.warning(
+            "webhook error for account %s: code %s",
+            account.id,
+            code if isinstance(code, int) else "-",
+        )
     return media
 
 
@@ -229,7 +236,7 @@ async def _apply_status(context: _Context, account: Account, status: dict[str, A
     wamid = status["id"]
     word = normalise_status(status.get("status"))
     if not isinstance(wamid, str) or word is None:
-        log.info("status %r ignored", status.get("status"))
+        log.info("status webhook for account %s without a tracked status ignored", account.id)
         return
     repairs = Repairs()
     if not matchable(Message, "wamid", wamid):
