@@ -4,6 +4,9 @@ What reaches a log line is decided where it is logged: the access line names the
 (without its query), status, latency, request id and account; nothing logs headers (API keys,
 signatures), bodies (message texts), tokens or secrets. `configure` also keeps the loggers of
 libraries that would (SQL with its parameters at debug level) at warning, whatever the level.
+A logged traceback keeps its frames but not the message of a validation or database error:
+those quote the value they refused or collided with ("Length of '<file name>' 304 > 255",
+"Key (phone)=(...) already exists"), which is customer content.
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import sys
+import traceback
+from types import TracebackType
 from typing import Any
 
 import orjson
@@ -22,6 +27,25 @@ _STANDARD.add("color_message")
 # Their debug output includes SQL parameters or request details: never below warning.
 _QUIET = ("tortoise", "aiosqlite", "asyncpg", "asyncio", "aiohttp", "redis", "multipart")
 _LOGGED_MARK = "_mumble_logged"
+# Exceptions (by class name anywhere in their MRO: tortoise's, asyncpg's, sqlite3's) whose
+# message quotes stored or refused values.
+_QUOTING = frozenset(
+    {"ValidationError", "IntegrityError", "DataError", "IntegrityConstraintViolationError"}
+)
+_WITHHELD = "(message withheld: it may quote customer data)"
+ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None] | tuple[None, None, None]
+
+
+def _withhold(te: traceback.TracebackException, seen: set[int]) -> None:
+    """Blank the message of every quoting exception in the chain (cause and context)."""
+    if id(te) in seen:
+        return
+    seen.add(id(te))
+    if te.exc_type is not None and any(cls.__name__ in _QUOTING for cls in te.exc_type.__mro__):
+        te._str = _WITHHELD  # type: ignore[attr-defined]  # what format() prints after the type
+    for linked in (te.__cause__, te.__context__):
+        if linked is not None:
+            _withhold(linked, seen)
 
 
 class JsonFormatter(logging.Formatter):
@@ -40,6 +64,14 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return orjson.dumps(entry, default=str, option=orjson.OPT_NON_STR_KEYS).decode()
+
+    def formatException(self, ei: ExcInfo) -> str:
+        """The traceback, with the messages of data-quoting exceptions withheld."""
+        if ei[1] is None:
+            return super().formatException(ei)
+        te = traceback.TracebackException(type(ei[1]), ei[1], ei[2])
+        _withhold(te, set())
+        return "".join(te.format()).rstrip("\n")
 
 
 def mark_logged(exc: BaseException) -> None:

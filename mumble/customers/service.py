@@ -20,6 +20,7 @@ from mumble.customers.changes import CUSTOMER_NOT_FOUND, apply_change, locked_cu
 from mumble.customers.custom_fields import register_custom_fields
 from mumble.customers.fields import CONVERSATION_STATUS_SET
 from mumble.customers.input import CustomerInput, validate_profile
+from mumble.customers.tombstones import bury
 from mumble.customers.views import VIEW_COLUMNS, customer_view, customer_views
 from mumble.customers.warnings import near_miss_warnings
 from mumble.db.prepared import Prepared, text_marker, uuid_marker
@@ -189,10 +190,12 @@ async def edit_customer(
 
 
 async def delete_customer(account_id: uuid.UUID, phone: str, now: dt.datetime) -> None:
-    """Delete the customer; label links and stored messages go with it (FK cascade)."""
+    """Delete the customer; label links and stored messages go with it (FK cascade), and the
+    inbound wamids stay buried so Meta's redeliveries do not bring the customer back."""
     async with in_transaction():
         customer = await locked_customer(account_id, phone)
         view = await customer_view(customer)
+        await bury(customer, now)
         await customer.delete()
         await record_event(
             account_id, "customer.deleted", {"customer": view}, now=now, customer_id=customer.id

@@ -17,6 +17,7 @@ from tortoise.transactions import in_transaction
 
 from mumble.channels.lookup import channel_of
 from mumble.clock import Clock
+from mumble.customers.tombstones import purge_tombstones
 from mumble.errors import MumbleError
 from mumble.messages.housekeeping import purge_expired
 from mumble.models import Account, MediaBlob, Message
@@ -34,7 +35,7 @@ FIRST_BACKOFF = dt.timedelta(seconds=30)
 MAX_BACKOFF = dt.timedelta(hours=2)
 # While one worker downloads, others leave the message alone this long.
 LEASE = dt.timedelta(minutes=5)
-# How often the worker also purges expired idempotency keys and parked statuses.
+# How often the worker also purges expired idempotency keys, parked statuses and tombstones.
 HOUSEKEEPING_EVERY = dt.timedelta(hours=1)
 # Meta refuses inbound media over 100 MB (error 131052), so nothing larger is expected.
 MAX_BYTES = 100 * 1024 * 1024
@@ -72,6 +73,7 @@ class MediaFetcher:
         if self._housekept_at is None or now - self._housekept_at >= HOUSEKEEPING_EVERY:
             self._housekept_at = now
             await purge_expired(now)
+            await purge_tombstones(now)
 
     async def drain(self) -> int:
         """Try every due download once; returns how many files were stored."""

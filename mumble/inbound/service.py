@@ -8,6 +8,7 @@ the message is stored with its media id and the media worker downloads the file 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 from dataclasses import dataclass
@@ -18,12 +19,14 @@ from tortoise.transactions import in_transaction
 
 from mumble.clock import Clock
 from mumble.consent import sources as consent
+from mumble.customers.tombstones import is_buried
 from mumble.events.outbox import record_event
 from mumble.inbound import identity
-from mumble.inbound.content import meta_time, parse_content
+from mumble.inbound.content import Content, meta_time, parse_content
+from mumble.inbound.fitting import Repairs, matchable
 from mumble.messages.statuses import StatusUpdate, apply_status, normalise_status
 from mumble.messages.views import event_data
-from mumble.models import Account, Customer, Message
+from mumble.models import Account, Customer, Message, Template
 from mumble.models.states import Direction, MediaState, MessageStatus
 from mumble.observability import metrics
 from mumble.templates.inbound import apply_template_update
@@ -56,6 +59,8 @@ class _Accounts:
         self._by_number: dict[str, Account | None] = {}
 
     async def by_number(self, phone_number_id: str) -> Account | None:
+        if not matchable(Account, "phone_number_id", phone_number_id):
+            return None
         if phone_number_id not in self._by_number:
             self._by_number[phone_number_id] = await Account.get_or_none(
                 phone_number_id=phone_number_id
@@ -81,6 +86,7 @@ async def handle_payload(body: Any, *, clock: Clock, base_url: str) -> int:
                 media += await _handle_change(context, accounts, entry, change)
             except MALFORMED as exc:
                 log.warning("malformed webhook change skipped: %s", type(exc).__name__)
+                metrics.count_inbound_repair("malformed", "change")
     return media
 
 
@@ -93,13 +99,18 @@ async def _handle_change(
         await _template_update(str(entry.get("id", "")), field, value, context.clock.now())
         return 0
     if field not in ("messages", "user_preferences"):
-        log.info("webhook field %s ignored", field)
+        # Not named: the field comes from the (signed) body, and logs quote nothing sent to us.
+        log.info("webhook change of an unhandled field ignored")
         return 0
     number = str(value["metadata"]["phone_number_id"])
     account = await accounts.by_number(number)
     if account is None:
         # Acknowledged and dropped: Meta would retry an error for days.
-        log.warning("webhook for unknown phone_number_id %s dropped", number)
+        if matchable(Account, "phone_number_id", number):
+            log.warning("webhook for unknown phone_number_id %s dropped", number)
+        else:
+            log.warning("webhook for a phone_number_id no account can have dropped")
+            metrics.count_inbound_repair("unmatchable", "phone_number_id")
         return 0
     if field == "user_preferences":
         await consent.on_user_preferences(account.id, value, context.clock.now())
@@ -111,13 +122,21 @@ async def _handle_change(
             media += await _store_inbound(context, account, message, contacts)
         except MALFORMED as exc:
             log.warning("malformed inbound message skipped: %s", type(exc).__name__)
+            metrics.count_inbound_repair("malformed", "message")
     for status in value.get("statuses") or []:
         try:
             await _apply_status(context, account, status)
         except MALFORMED as exc:
             log.warning("malformed status skipped: %s", type(exc).__name__)
+            metrics.count_inbound_repair("malformed", "status")
     for error in value.get("errors") or []:
-        log.warning("webhook error for account %s: %s", account.id, error)
+        # The code only: Meta's title and details may quote what the customer sent.
+        code = error.get("code") if isinstance(error, dict) else None
+        log.warning(
+            "webhook error for account %s: code %s",
+            account.id,
+            code if isinstance(code, int) else "-",
+        )
     return media
 
 
@@ -136,18 +155,25 @@ async def _store_inbound(
     wamid = message["id"]
     if not isinstance(wamid, str) or not wamid:
         raise ValueError("message without id")
+    repairs = Repairs()
+    wamid = repairs.column(Message, "wamid", wamid)
     if await Message.exists(account_id=account.id, wamid=wamid):
+        return 0
+    if await is_buried(account.id, wamid):
+        # A redelivery of a deleted customer's message: storing it would bring them back.
+        log.info("inbound message of a deleted customer ignored (account %s)", account.id)
         return 0
     contact = _contact_for(message, contacts)
     phone = identity.usable_phone(message.get("from") or contact.get("wa_id"))
     bsuid = message.get("from_user_id") or contact.get("user_id")
-    bsuid = bsuid if isinstance(bsuid, str) and bsuid else None
+    bsuid = repairs.column(Customer, "bsuid", bsuid if isinstance(bsuid, str) and bsuid else None)
     profile = contact.get("profile")
     name = profile.get("name") if isinstance(profile, dict) else None
-    name = name if isinstance(name, str) else None
+    name = repairs.text("name", name if isinstance(name, str) else None)
     if phone is None and bsuid is None:
         raise ValueError("message names neither a phone number nor a user id")
-    content = parse_content(message)
+    content = _fit(parse_content(message), repairs)
+    payload = repairs.payload(message)
     now = context.clock.now()
     occurred = meta_time(message.get("timestamp"), now)
     pending = content.media_id is not None
@@ -170,7 +196,7 @@ async def _store_inbound(
                     status=MessageStatus.RECEIVED,
                     error_code=content.error_code,
                     error_message=content.error_message,
-                    payload=message,
+                    payload=payload,
                     occurred_at=occurred,
                 )
         except IntegrityError:
@@ -179,8 +205,22 @@ async def _store_inbound(
         data = event_data(stored, customer, account, base_url=context.base_url)
         await record_event(account.id, "message.received", data, now=now, customer_id=customer.id)
         await consent.on_inbound(account, customer, content.type, content.text, now)
+    repairs.report("message", account.id, stored.id)
     metrics.count_message(Direction.INBOUND, MessageStatus.RECEIVED)
     return 1 if pending else 0
+
+
+def _fit(content: Content, repairs: Repairs) -> Content:
+    """The message's content as its columns can hold it (the raw item keeps what was cut)."""
+    return dataclasses.replace(
+        content,
+        text=repairs.text("text", content.text),
+        media_id=repairs.column(Message, "media_id", content.media_id),
+        mime_type=repairs.column(Message, "media_mime", content.mime_type),
+        filename=repairs.column(Message, "media_filename", content.filename),
+        error_code=repairs.int32("error_code", content.error_code),
+        error_message=repairs.text("error_message", content.error_message),
+    )
 
 
 async def _touch(customer: Customer, occurred: dt.datetime, now: dt.datetime) -> None:
@@ -201,20 +241,35 @@ async def _apply_status(context: _Context, account: Account, status: dict[str, A
     wamid = status["id"]
     word = normalise_status(status.get("status"))
     if not isinstance(wamid, str) or word is None:
-        log.info("status %r ignored", status.get("status"))
+        log.info("status webhook for account %s without a tracked status ignored", account.id)
+        return
+    repairs = Repairs()
+    if not matchable(Message, "wamid", wamid):
+        # No message of ours can have this id, and it cannot be parked for one.
+        repairs.skipped("wamid")
+        repairs.report("status", account.id)
         return
     code, reason = None, None
     errors = status.get("errors")
     if isinstance(errors, list) and errors and isinstance(errors[0], dict):
         error = errors[0]
         code = error.get("code") if isinstance(error.get("code"), int) else None
-        details = (error.get("error_data") or {}).get("details")
-        reason = details or error.get("message") or error.get("title")
+        data = error.get("error_data")
+        details = data.get("details") if isinstance(data, dict) else None
+        texts = (details, error.get("message"), error.get("title"))
+        reason = next((t for t in texts if isinstance(t, str) and t), None)
     now = context.clock.now()
-    update = StatusUpdate(wamid, word, meta_time(status.get("timestamp"), now), code, reason)
+    update = StatusUpdate(
+        wamid,
+        word,
+        meta_time(status.get("timestamp"), now),
+        repairs.int32("error_code", code),
+        repairs.text("error_message", reason),
+    )
     await apply_status(account.id, update, now, base_url=context.base_url)
     if word == MessageStatus.FAILED:
         await consent.on_failed_status(account.id, wamid, code, now)
+    repairs.report("status", account.id)
 
 
 async def _template_update(
@@ -223,5 +278,20 @@ async def _template_update(
     """Hand a template webhook to every account on that WABA (the templates domain applies it)."""
     if not isinstance(value, dict):
         raise ValueError("template update without a value object")
+    repairs = Repairs()
+    value = repairs.payload(value)
+    names = (
+        ("waba_id", Account, "waba_id", waba_id),
+        ("message_template_id", Template, "meta_id", value.get("message_template_id")),
+        ("message_template_name", Template, "name", value.get("message_template_name")),
+        ("message_template_language", Template, "language", value.get("message_template_language")),
+    )
+    for label, model, column, given in names:
+        if isinstance(given, str | int) and not matchable(model, column, str(given)):
+            # No template of ours has this id or name: nothing to apply it to.
+            repairs.skipped(label)
+            repairs.report("template update", None)
+            return
+    repairs.report("template update", None)
     for account in await Account.filter(waba_id=waba_id).only("id"):
         await apply_template_update(account.id, field, value, now)

@@ -2,13 +2,15 @@
 
 Meta retries and reorders status webhooks (developers.facebook.com/documentation/business-messaging/
 whatsapp/webhooks/reference/messages/status): the same status twice changes nothing, a late
-`delivered` never replaces `read`, and a status for a wamid we have not recorded yet is parked in
+`delivered` never replaces `read` (a `read` that comes first records the `delivered` event it
+implies, before its own), and a status for a wamid we have not recorded yet is parked in
 PendingStatus and applied when the send is recorded.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import uuid
 from dataclasses import dataclass
 
@@ -29,6 +31,8 @@ RANK = {
     MessageStatus.READ: 3,
     MessageStatus.FAILED: 4,
 }
+# The rungs a delivery climbs; an integrator counting deliveries sees each one once.
+LADDER = (MessageStatus.SENT, MessageStatus.DELIVERED, MessageStatus.READ)
 # "played" (first play of a voice note) means the customer has heard it: read.
 ALIASES = {"played": MessageStatus.READ}
 _TIMESTAMPS = {
@@ -56,6 +60,18 @@ def normalise_status(raw: object) -> MessageStatus | None:
     return next((status for status in _TIMESTAMPS if status == word), None)
 
 
+def rungs(current: MessageStatus, target: MessageStatus) -> list[MessageStatus]:
+    """The statuses a message passes moving from `current` up to `target`, in order.
+
+    Meta reorders status webhooks, so a read can arrive before its delivered: the skipped rungs
+    are passed too (each gets its event). `failed` skips nothing: it is no delivery.
+    """
+    if target == MessageStatus.FAILED:
+        return [target]
+    low, high = RANK.get(current, 0), RANK[target]
+    return [rung for rung in LADDER if low < RANK[rung] <= high]
+
+
 async def _apply(message: Message, update: StatusUpdate, now: dt.datetime, base_url: str) -> bool:
     """Apply one update to a locked message inside the caller's transaction; True if it moved."""
     if message.direction != Direction.OUTBOUND:
@@ -67,6 +83,7 @@ async def _apply(message: Message, update: StatusUpdate, now: dt.datetime, base_
         setattr(message, stamp, update.occurred_at)
         changed.append(stamp)
     moved = RANK[update.status] > RANK.get(message.status, 0)
+    passed = rungs(message.status, update.status) if moved else []
     if moved:
         message.status = update.status
         changed.append("status")
@@ -79,14 +96,34 @@ async def _apply(message: Message, update: StatusUpdate, now: dt.datetime, base_
         return False
     await message.save(update_fields=[*changed, "updated_at"])
     if moved:
-        metrics.count_message(Direction.OUTBOUND, update.status)
         customer = await Customer.get(id=message.customer_id)  # type: ignore[attr-defined]
         account = await Account.get(id=message.account_id)  # type: ignore[attr-defined]
         data = event_data(message, customer, account, base_url=base_url)
-        await record_event(
-            account.id, f"message.{update.status}", data, now=now, customer_id=customer.id
-        )
+        for rung in passed:
+            metrics.count_message(Direction.OUTBOUND, rung)
+            await record_event(
+                account.id,
+                f"message.{rung}",
+                {**data, "status": rung},
+                now=now,
+                customer_id=customer.id,
+            )
     return moved
+
+
+async def _serialised(account_id: uuid.UUID, wamid: str) -> None:
+    """Wait, inside the caller's transaction, for any other one applying statuses to `wamid`.
+
+    Without it a status could park while the send that records its wamid is still uncommitted:
+    the send does not see the parked row, the status does not see the wamid, and the status
+    stays parked. PostgreSQL only: SQLite runs one transaction at a time.
+    """
+    db = Message._meta.db
+    if db.capabilities.dialect != "postgres":
+        return
+    digest = hashlib.blake2b(f"{account_id}:{wamid}".encode(), digest_size=8).digest()
+    key = int.from_bytes(digest, "big", signed=True)
+    await db.execute_query("SELECT pg_advisory_xact_lock($1)", [key])
 
 
 async def _locked(account_id: uuid.UUID, wamid: str) -> Message | None:
@@ -98,6 +135,7 @@ async def apply_status(
 ) -> bool:
     """Apply a status webhook; an unknown wamid is parked. True when the status moved."""
     async with in_transaction():
+        await _serialised(account_id, update.wamid)
         message = await _locked(account_id, update.wamid)
         if message is not None:
             return await _apply(message, update, now, base_url)
@@ -124,6 +162,7 @@ async def apply_pending(
     if not await PendingStatus.exists(account_id=account_id, wamid=wamid):
         return False
     async with in_transaction():
+        await _serialised(account_id, wamid)
         message = await _locked(account_id, wamid)
         if message is None:
             return False
@@ -133,13 +172,14 @@ async def apply_pending(
 async def apply_parked(message: Message, now: dt.datetime, *, base_url: str) -> bool:
     """Apply and drop the statuses parked for `message.wamid`, inside the caller's transaction.
 
-    The send calls this in the transaction that records the wamid: a later status webhook then
-    either finds nothing yet (and parks) or waits behind it, so parked `delivered` is applied
-    before a `read` that arrived after it, and message.delivered is never skipped.
+    The send calls this in the transaction that records the wamid: a status webhook for the
+    wamid either parked (and committed) before, or waits behind this transaction and then finds
+    the message, so parked `delivered` is applied before a `read` that arrived after it.
     """
     if message.wamid is None:
         return False
     account_id = message.account_id  # type: ignore[attr-defined]
+    await _serialised(account_id, message.wamid)
     parked = await PendingStatus.filter(account_id=account_id, wamid=message.wamid)
     moved = False
     for row in sorted(parked, key=lambda p: RANK[p.status]):

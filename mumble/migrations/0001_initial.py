@@ -63,6 +63,17 @@ class Migration(migrations.Migration):
             bases=['Model'],
         ),
         ops.CreateModel(
+            name='DeletedInbound',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('account', fields.ForeignKeyField('models.Account', source_field='account_id', db_constraint=True, to_field='id', related_name='deleted_inbound', on_delete=OnDelete.CASCADE)),
+                ('wamid', fields.CharField(max_length=255)),
+                ('deleted_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'deleted_inbound', 'app': 'models', 'unique_together': (('account', 'wamid'),), 'indexes': [Index(fields=['deleted_at'])], 'pk_attr': 'id', 'table_description': "The wamid of an inbound message whose customer was deleted: Meta's redelivery of it"},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
             name='Event',
             fields=[
                 ('seq', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),

@@ -3,7 +3,13 @@
 from mumble.models.accounts import Account, ApiKey, Role
 from mumble.models.customers import Customer, CustomerLabel, CustomFieldDefinition, Label
 from mumble.models.events import Event
-from mumble.models.messages import IdempotencyRecord, MediaBlob, Message, PendingStatus
+from mumble.models.messages import (
+    DeletedInbound,
+    IdempotencyRecord,
+    MediaBlob,
+    Message,
+    PendingStatus,
+)
 from mumble.models.scheduled import ScheduledMessage
 from mumble.models.states import (
     BotMode,
@@ -29,6 +35,7 @@ __all__ = [
     "CustomFieldDefinition",
     "Customer",
     "CustomerLabel",
+    "DeletedInbound",
     "DeliveryStatus",
     "Direction",
     "Event",

@@ -120,4 +120,28 @@ class PendingStatus(Model):
         unique_together = (("account", "wamid", "status"),)
 
 
-__all__ = ["MESSAGE_STATUSES", "IdempotencyRecord", "MediaBlob", "Message", "PendingStatus"]
+class DeletedInbound(Model):
+    """The wamid of an inbound message whose customer was deleted: Meta's redelivery of it
+    (for up to 7 days) must not create the customer again."""
+
+    id = fields.BigIntField(primary_key=True)
+    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
+        "models.Account", related_name="deleted_inbound", on_delete=fields.CASCADE
+    )
+    wamid = fields.CharField(max_length=255)
+    deleted_at = fields.DatetimeField()
+
+    class Meta:
+        table = "deleted_inbound"
+        unique_together = (("account", "wamid"),)
+        indexes = (("deleted_at",),)
+
+
+__all__ = [
+    "MESSAGE_STATUSES",
+    "DeletedInbound",
+    "IdempotencyRecord",
+    "MediaBlob",
+    "Message",
+    "PendingStatus",
+]

@@ -81,6 +81,12 @@ INBOUND_BATCHES = Counter(
     "WhatsApp webhook POSTs received, by outcome (processed, malformed, unsigned, bad_signature).",
     ["outcome"],
 )
+INBOUND_REPAIRS = Counter(
+    "mumble_inbound_repairs",
+    "Inbound webhook values that could not be stored as Meta sent them, by what was done "
+    "(clipped, nul_replaced, out_of_range, too_deep, unmatchable, malformed) and to which field.",
+    ["repair", "field"],
+)
 
 UNDOCUMENTED = Counter(
     "mumble_undocumented_responses",
@@ -137,6 +143,11 @@ def count_delivery(outcome: str) -> None:
 def count_inbound_batch(outcome: str) -> None:
     """One POST to /webhooks/whatsapp ended this way."""
     INBOUND_BATCHES.labels(outcome).inc()
+
+
+def count_inbound_repair(repair: str, field: str) -> None:
+    """An inbound value was stored repaired (or, when unusable, skipped) this way."""
+    INBOUND_REPAIRS.labels(repair, field).inc()
 
 
 def count_undocumented(route: str, status: int) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import pytest
 
 from mumble.messages.failures import KNOWN as FAILURE_HINTS
 from mumble.messages.statuses import apply_pending
@@ -88,9 +89,15 @@ async def test_reordered_status_webhooks_end_at_read(
     await sandbox.flush()
     message = await Message.get(id=sent["id"])
     assert message.status == "read"
-    # delivered arrived after read: its time is kept, the status does not regress.
+    # delivered arrived after read: its time is kept, the status does not regress, and the
+    # delivered event was already recorded (before read) when read arrived.
     assert message.delivered_at is not None
-    assert "message.delivered" not in await _events(tenant)
+    assert await _events(tenant) == [
+        "message.received",
+        "message.sent",
+        "message.delivered",
+        "message.read",
+    ]
 
 
 async def test_a_late_delivered_never_overwrites_read(
@@ -173,3 +180,56 @@ async def test_statuses_of_another_accounts_number_do_not_touch_our_messages(
     wamid = (await send_text(client, tenant, "Hello")).json()["message_wa_id"]
     await _post_statuses(client, other_tenant, _status(wamid, "read"))
     assert (await Message.get(wamid=wamid)).status == "sent"
+
+
+async def _rungs(tenant: Tenant) -> list[tuple[str, str]]:
+    """(event type, the status the event's data shows) of every outbound message event."""
+    rows = await Event.filter(account_id=tenant.account.id, type__startswith="message.").order_by(
+        "seq"
+    )
+    return [(e.type, e.data["status"]) for e in rows if e.type != "message.received"]
+
+
+@pytest.mark.parametrize("first", ["read", "played"])
+async def test_a_read_before_delivered_records_the_skipped_rungs_in_order(
+    client: httpx.AsyncClient, sandbox: SandboxHandle, tenant: Tenant, first: str
+) -> None:
+    await _quiet(sandbox)
+    await customer_writes(sandbox, tenant, text="hi")
+    wamid = (await send_text(client, tenant, "Hello")).json()["message_wa_id"]
+    await _post_statuses(client, tenant, _status(wamid, first))
+    await _post_statuses(client, tenant, _status(wamid, "delivered"), _status(wamid, "sent"))
+    assert await _rungs(tenant) == [
+        ("message.sent", "sent"),
+        ("message.delivered", "delivered"),
+        ("message.read", "read"),
+    ]
+    message = await Message.get(wamid=wamid)
+    assert message.status == "read"
+    assert message.delivered_at is not None
+
+
+async def test_a_delivered_before_sent_records_sent_first(
+    client: httpx.AsyncClient, sandbox: SandboxHandle, tenant: Tenant
+) -> None:
+    await _quiet(sandbox)
+    await customer_writes(sandbox, tenant, text="hi")
+    wamid = (await send_text(client, tenant, "Hello")).json()["message_wa_id"]
+    await _post_statuses(client, tenant, _status(wamid, "delivered"))
+    await _post_statuses(client, tenant, _status(wamid, "sent"), _status(wamid, "read"))
+    assert await _rungs(tenant) == [
+        ("message.sent", "sent"),
+        ("message.delivered", "delivered"),
+        ("message.read", "read"),
+    ]
+
+
+async def test_a_failed_status_records_no_delivery_it_did_not_have(
+    client: httpx.AsyncClient, sandbox: SandboxHandle, tenant: Tenant
+) -> None:
+    await _quiet(sandbox)
+    await customer_writes(sandbox, tenant, text="hi")
+    wamid = (await send_text(client, tenant, "Hello")).json()["message_wa_id"]
+    await _post_statuses(client, tenant, _status(wamid, "sent"))
+    await _post_statuses(client, tenant, _status(wamid, "failed"))
+    assert await _rungs(tenant) == [("message.sent", "sent"), ("message.failed", "failed")]
