@@ -166,6 +166,7 @@ async def _store_inbound(
                     status=MessageStatus.RECEIVED,
                     error_code=content.error_code,
                     error_message=content.error_message,
+                    reply_to=content.reply_to,
                     payload=message,
                     occurred_at=occurred,
                 )

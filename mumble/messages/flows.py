@@ -22,6 +22,7 @@ from mumble.customers.service import ensure_customer
 from mumble.customers.window import require_open_window
 from mumble.errors import MumbleError
 from mumble.messages.media_types import MediaType
+from mumble.messages.replies import quoted
 from mumble.messages.service import (
     OutboundMedia,
     Outgoing,
@@ -34,7 +35,7 @@ from mumble.models.states import MessageStatus
 from mumble.services import Services
 from mumble.whatsapp.client import GraphClient
 from mumble.whatsapp.errors import WhatsAppError
-from mumble.whatsapp.payloads import media_payload, text_payload
+from mumble.whatsapp.payloads import media_payload, replying, text_payload
 
 TEXT_FAILED = "Failed to send text message."
 MEDIA_FAILED = "Failed to send media message."
@@ -119,13 +120,19 @@ async def send_outbound(
 
 
 async def _prepare(
-    sender: Sender, account_id: uuid.UUID, phone: str, profile: Profile
+    sender: Sender,
+    account_id: uuid.UUID,
+    phone: str,
+    profile: Profile,
+    reply_to: str | None = None,
 ) -> tuple[Account, Customer]:
-    """The account (with a channel) and the customer, refused unless the window is open."""
+    """The account (with a channel) and the customer, refused unless the window is open and
+    `reply_to` (when given) is a message of the customer's conversation."""
     account = await Account.get(id=account_id)
     channel_of(account)
     existing = await Customer.get_or_none(account_id=account_id, phone=phone)
     require_open_window(existing.last_inbound_at if existing else None, sender.clock.now())
+    await quoted(existing.id if existing else None, reply_to)
     customer = await ensure_customer(
         account_id,
         phone,
@@ -139,13 +146,24 @@ async def _prepare(
 
 
 async def send_text(
-    sender: Sender, account_id: uuid.UUID, phone: str, text: str, profile: Profile
+    sender: Sender,
+    account_id: uuid.UUID,
+    phone: str,
+    text: str,
+    profile: Profile,
+    reply_to: str | None = None,
 ) -> Message:
-    """send-text-message: a free-form text inside the 24-hour window."""
-    account, customer = await _prepare(sender, account_id, phone, profile)
+    """send-text-message: a free-form text inside the 24-hour window, optionally a reply."""
+    account, customer = await _prepare(sender, account_id, phone, profile, reply_to)
     payload = text_payload(phone, text, preview_url="http://" in text or "https://" in text)
+    outgoing = Outgoing("text", text, reply_to=reply_to)
     return await send_outbound(
-        sender, account, customer, payload, Outgoing("text", text), failure_message=TEXT_FAILED
+        sender,
+        account,
+        customer,
+        replying(payload, reply_to),
+        outgoing,
+        failure_message=TEXT_FAILED,
     )
 
 
@@ -160,9 +178,10 @@ async def send_media(
     link: str | None = None,
     data: bytes | None = None,
     profile: Profile,
+    reply_to: str | None = None,
 ) -> Message:
     """send-media-message: an uploaded file (`data`) or a public `link`, inside the window."""
-    account, customer = await _prepare(sender, account_id, phone, profile)
+    account, customer = await _prepare(sender, account_id, phone, profile, reply_to)
     kind = media_type.kind
     payload = media_payload(
         phone,
@@ -175,7 +194,12 @@ async def send_media(
     media = OutboundMedia(media_type.mime_type, filename=filename, link=link, data=data)
     # WhatsApp shows captions on images, videos and documents only.
     text = caption if kind in ("image", "video", "document") else None
-    outgoing = Outgoing(kind, text, media=media)
+    outgoing = Outgoing(kind, text, media=media, reply_to=reply_to)
     return await send_outbound(
-        sender, account, customer, payload, outgoing, failure_message=MEDIA_FAILED
+        sender,
+        account,
+        customer,
+        replying(payload, reply_to),
+        outgoing,
+        failure_message=MEDIA_FAILED,
     )

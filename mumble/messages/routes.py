@@ -12,6 +12,7 @@ from mumble.endpoint import Call, Endpoint, Upload, api_route
 from mumble.errors import BadRequest, Refusal
 from mumble.messages import flows, media_types, service
 from mumble.messages.params import PROFILE, SEND_ERRORS, profile_of
+from mumble.messages.replies import REPLY_NOT_FOUND, REPLY_TO
 from mumble.messages.schemas import GET_MEDIA_LINK, GET_MESSAGE_LINK, MESSAGE, SENT
 from mumble.messages.upload import read_file
 from mumble.openapi.schema import success
@@ -39,10 +40,11 @@ SEND_TEXT = Endpoint(
     "Send a free-form text message.",
     TAG,
     SENT,
-    params=(TEXT_PHONE, TEXT, *PROFILE),
-    errors=(*_SEND_ERRORS, *failure_refusals(flows.TEXT_FAILED)),
+    params=(TEXT_PHONE, TEXT, REPLY_TO, *PROFILE),
+    errors=(*_SEND_ERRORS, REPLY_NOT_FOUND, *failure_refusals(flows.TEXT_FAILED)),
     action="send text messages",
-    description="Requires an open 24-hour conversation window (see is-active-conv).",
+    description="Requires an open 24-hour conversation window (see is-active-conv). With "
+    "`reply_to` (a wamid of this customer's conversation) the message quotes that one.",
     messaging=True,
     idempotent=True,
     links={"GetMessage": GET_MESSAGE_LINK},
@@ -52,7 +54,12 @@ SEND_TEXT = Endpoint(
 async def send_text_message(call: Call) -> dict[str, Any]:
     number = call.arg(TEXT_PHONE)
     message = await flows.send_text(
-        flows.Sender.of(call.services), call.account_id, number, call.arg(TEXT), profile_of(call)
+        flows.Sender.of(call.services),
+        call.account_id,
+        number,
+        call.arg(TEXT),
+        profile_of(call),
+        reply_to=call.arg(REPLY_TO),
     )
     return {"success": True, "id": message.id, "message_wa_id": message.wamid}
 
@@ -78,18 +85,20 @@ SEND_MEDIA = Endpoint(
     "Send a media message (image, video, audio, document).",
     TAG,
     SENT,
-    params=(MEDIA_PHONE, MEDIA_URL, CAPTION, FILENAME, *PROFILE),
+    params=(MEDIA_PHONE, MEDIA_URL, CAPTION, FILENAME, REPLY_TO, *PROFILE),
     errors=(
         MISSING_MEDIA,
         BAD_MEDIA_URL,
         *media_types.REFUSALS,
         *_SEND_ERRORS,
+        REPLY_NOT_FOUND,
         *failure_refusals(flows.MEDIA_FAILED),
         *failure_refusals(flows.UPLOAD_FAILED),
     ),
     action="send media messages",
     description="Either a file uploaded as multipart/form-data (field `file`) or a public "
-    f"`media_url`. Requires an open 24-hour window. Supported: {_EXTENSIONS}.",
+    f"`media_url`. Requires an open 24-hour window; `reply_to` quotes a message of the "
+    f"conversation. Supported: {_EXTENSIONS}.",
     messaging=True,
     idempotent=True,
     upload=Upload(),
@@ -116,6 +125,7 @@ async def send_media_message(call: Call) -> dict[str, Any]:
             filename=filename or file.filename,
             data=file.data,
             profile=profile_of(call),
+            reply_to=call.arg(REPLY_TO),
         )
     else:
         assert media_url is not None
@@ -131,6 +141,7 @@ async def send_media_message(call: Call) -> dict[str, Any]:
             filename=filename,
             link=media_url,
             profile=profile_of(call),
+            reply_to=call.arg(REPLY_TO),
         )
     return {"success": True, "id": message.id, "message_wa_id": message.wamid}
 

@@ -28,6 +28,11 @@ MESSAGE = obj(
         "status": string(enum=list(MESSAGE_STATUSES)),
         "error": nullable(obj({"code": nullable(integer()), "message": nullable(string())})),
         "template_id": nullable(string()),
+        "reply_to": nullable(
+            string(
+                "The wamid this message answers: the message a reply quotes or a reaction is on."
+            )
+        ),
     },
     ("id", "text", "timestamp", "status"),
 )

@@ -62,6 +62,7 @@ def message_view(
             else None
         ),
         "template_id": str(message.template_id) if message.template_id else None,
+        "reply_to": message.reply_to,
     }
 
 

@@ -58,6 +58,39 @@ def media_payload(
     return _base(to, kind) | {kind: media}
 
 
+def replying(payload: dict[str, Any], wamid: str | None) -> dict[str, Any]:
+    """The send quoting the message `wamid` (Meta's `context.message_id`); as is when None.
+
+    developers.facebook.com/documentation/business-messaging/whatsapp/messages/contextual-replies
+    """
+    return payload if wamid is None else payload | {"context": {"message_id": wamid}}
+
+
+def reaction_payload(to: str, wamid: str, emoji: str) -> dict[str, Any]:
+    """A reaction on the message `wamid`; an empty `emoji` removes the reaction.
+
+    developers.facebook.com/documentation/business-messaging/whatsapp/messages/reaction-messages
+    """
+    return _base(to, "reaction") | {"reaction": {"message_id": wamid, "emoji": emoji}}
+
+
+def interactive_payload(to: str, interactive: dict[str, Any]) -> dict[str, Any]:
+    """An interactive message (reply buttons, list, CTA URL) around its `interactive` object."""
+    return _base(to, "interactive") | {"interactive": interactive}
+
+
+def read_receipt(wamid: str, *, typing: bool = False) -> dict[str, Any]:
+    """Marks the inbound `wamid` (and earlier ones) read, optionally showing "typing...".
+
+    developers.facebook.com/documentation/business-messaging/whatsapp/messages/
+    mark-message-as-read and .../typing-indicators
+    """
+    body: dict[str, Any] = {"messaging_product": "whatsapp", "status": "read", "message_id": wamid}
+    if typing:
+        body["typing_indicator"] = {"type": "text"}
+    return body
+
+
 def _header_component(header: dict[str, Any]) -> dict[str, Any]:
     """`header` is {"type": image|video|document, "link"|"id": ..., "filename"?}."""
     kind = header["type"]

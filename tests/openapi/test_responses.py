@@ -75,6 +75,11 @@ async def _customer_wrote_in(world: World) -> dict[str, str]:
     return {}
 
 
+async def _customer_wrote_a_message(world: World) -> dict[str, str]:
+    written = await customer_writes(world.sandbox, world.tenant)
+    return {"inbound": str(written["id"])}
+
+
 async def _approved_template(world: World) -> dict[str, str]:
     template = await approved_template(
         world.client,
@@ -199,6 +204,38 @@ SCENARIOS: dict[str, tuple[Setup, tuple[Ask, ...]]] = {
             Ask("GET", "/mumbleapi/media/{media_id}", 200, documented_as=MEDIA),
             Ask("GET", "/mumbleapi/media/999999", 404, documented_as=MEDIA),
             Ask("POST", "/mumbleapi/send-media-message", 400, json={"customer_phone": PHONE}),
+        ),
+    ),
+    # Five messaging calls: the messaging limit is 5 per second.
+    "support": (
+        _customer_wrote_a_message,
+        (
+            Ask(
+                "POST",
+                "/mumbleapi/send-text-message",
+                200,
+                json={"customer_phone": PHONE, "text": "Hi", "reply_to": "{inbound}"},
+            ),
+            Ask(
+                "POST",
+                "/mumbleapi/send-reaction",
+                200,
+                json={"customer_phone": PHONE, "message_wa_id": "{inbound}", "emoji": "\u2705"},
+                headers={"Idempotency-Key": "r1"},
+            ),
+            Ask(
+                "POST",
+                "/mumbleapi/send-reaction",
+                404,
+                json={"customer_phone": PHONE, "message_wa_id": "wamid.none", "emoji": ""},
+            ),
+            Ask(
+                "POST",
+                "/mumbleapi/mark-as-read",
+                200,
+                json={"message_wa_id": "{inbound}", "typing_indicator": True},
+            ),
+            Ask("POST", "/mumbleapi/mark-as-read", 404, json={"message_wa_id": "wamid.none"}),
         ),
     ),
     "templates": (
