@@ -42,6 +42,8 @@ class Content:
     error_message: str | None = None
     # The wamid answered: a reply's `context.id`, or the message a reaction is on.
     reply_to: str | None = None
+    # The id of the button or list row chosen (a template quick reply: its payload).
+    choice_id: str | None = None
 
 
 def _obj(message: dict[str, Any], key: str) -> dict[str, Any]:
@@ -78,6 +80,18 @@ def _interactive_text(inter: dict[str, Any]) -> str | None:
     if not isinstance(reply, dict):
         return None
     return _str(reply.get("title")) or _str(reply.get("body")) or _str(reply.get("name"))
+
+
+def _choice_id(kind: str, body: dict[str, Any]) -> str | None:
+    """The chosen button's or row's id (`interactive`), or a quick reply's payload (`button`)."""
+    if kind == "button":
+        return _str(body.get("payload"))
+    if kind != "interactive":
+        return None
+    reply_kind = body.get("type")
+    if reply_kind not in ("button_reply", "list_reply"):
+        return None
+    return _str(_obj(body, reply_kind).get("id"))
 
 
 def _first_error(message: dict[str, Any]) -> tuple[int | None, str | None]:
@@ -132,7 +146,14 @@ def parse_content(message: dict[str, Any]) -> Content:
         "unsupported": lambda: None,
     }
     text = readers[kind]()
-    return Content(kind, text, error_code=code, error_message=error, reply_to=reply_to)
+    return Content(
+        kind,
+        text,
+        error_code=code,
+        error_message=error,
+        reply_to=reply_to,
+        choice_id=_choice_id(kind, body),
+    )
 
 
 def meta_time(raw: Any, now: dt.datetime) -> dt.datetime:

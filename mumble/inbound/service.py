@@ -167,6 +167,7 @@ async def _store_inbound(
                     error_code=content.error_code,
                     error_message=content.error_message,
                     reply_to=content.reply_to,
+                    choice_id=content.choice_id,
                     payload=message,
                     occurred_at=occurred,
                 )

@@ -30,6 +30,18 @@ ON_A_REACTION = Refusal(BadRequest, "A reaction cannot be put on another reactio
 NOT_INBOUND = Refusal(BadRequest, "Only a message the customer sent can be marked as read")
 
 
+async def open_conversation(
+    sender: Sender, account_id: uuid.UUID, phone: str
+) -> tuple[Account, Customer]:
+    """The account (with a channel) and the customer whose 24-hour window is open, else 400."""
+    account = await Account.get(id=account_id)
+    channel_of(account)
+    customer = await Customer.get_or_none(account_id=account_id, phone=phone)
+    require_open_window(customer.last_inbound_at if customer else None, sender.clock.now())
+    assert customer is not None  # the window is open, so the customer wrote in
+    return account, customer
+
+
 async def send_reaction(
     sender: Sender, account_id: uuid.UUID, phone: str, wamid: str, emoji: str
 ) -> Message:
@@ -37,11 +49,7 @@ async def send_reaction(
 
     developers.facebook.com/documentation/business-messaging/whatsapp/messages/reaction-messages
     """
-    account = await Account.get(id=account_id)
-    channel_of(account)
-    customer = await Customer.get_or_none(account_id=account_id, phone=phone)
-    require_open_window(customer.last_inbound_at if customer else None, sender.clock.now())
-    assert customer is not None  # the window is open, so the customer wrote in
+    account, customer = await open_conversation(sender, account_id, phone)
     target = await Message.get_or_none(customer_id=customer.id, wamid=wamid)
     if target is None:
         raise TARGET_NOT_FOUND()

@@ -28,6 +28,14 @@ MESSAGE = obj(
         "status": string(enum=list(MESSAGE_STATUSES)),
         "error": nullable(obj({"code": nullable(integer()), "message": nullable(string())})),
         "template_id": nullable(string()),
+        "choice": nullable(
+            obj(
+                {"id": string(), "title": nullable(string())},
+                ("id", "title"),
+                "The customer's choice: the id and title of the reply button or list row "
+                "(a template quick reply: its payload and text).",
+            )
+        ),
         "reply_to": nullable(
             string(
                 "The wamid this message answers: the message a reply quotes or a reaction is on."

@@ -63,6 +63,11 @@ def message_view(
         ),
         "template_id": str(message.template_id) if message.template_id else None,
         "reply_to": message.reply_to,
+        "choice": (
+            {"id": message.choice_id, "title": message.text}
+            if message.choice_id is not None
+            else None
+        ),
     }
 
 

@@ -218,6 +218,7 @@ class Migration(migrations.Migration):
                 ('error_code', fields.IntField(null=True)),
                 ('error_message', fields.TextField(null=True, unique=False)),
                 ('reply_to', fields.CharField(null=True, max_length=255)),
+                ('choice_id', fields.TextField(null=True, unique=False)),
                 ('template_id', fields.UUIDField(null=True)),
                 ('rendered_body', fields.TextField(null=True, unique=False)),
                 ('payload', fields.JSONField(default=dict, encoder=JSON_DUMPS, decoder=loads)),

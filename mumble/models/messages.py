@@ -48,6 +48,9 @@ class Message(Model):
     # The wamid this message answers: a reply's quoted message (Meta's `context`), or the
     # message a reaction is on.
     reply_to = fields.CharField(max_length=WAMID_MAX, null=True)
+    # What the customer chose: the id of a reply button or list row, or a template quick
+    # reply's payload (the title is `text`).
+    choice_id = fields.TextField(null=True)
     template_id = fields.UUIDField(null=True)
     rendered_body = fields.TextField(null=True)
     # The raw inbound message object (location, contacts, replies) as Meta sent it.

@@ -1,11 +1,48 @@
-"""Check a real response against what /openapi.json declares for its operation."""
+"""Check a real response against what /openapi.json declares for its operation, and the row
+type of the table of requests (tests/openapi/test_responses.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 import jsonschema
+
+from tests.conftest import SandboxHandle, Tenant
+
+
+@dataclass(frozen=True)
+class Ask:
+    """One request and the status it must get. `key` names the caller's API key in the
+    scenario's values (None: no key); `keep` saves fields of the answer's body by name."""
+
+    method: str
+    path: str
+    expect: int
+    key: str | None = "key"
+    json: Any = None
+    params: dict[str, Any] | None = None
+    data: dict[str, Any] | None = None
+    files: dict[str, Any] | None = None
+    content: bytes | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    documented_as: str | None = None
+    keep: dict[str, str] = field(default_factory=dict)
+    # Headers the answer must carry, each with a check of its value.
+    answers_with: dict[str, Callable[[str], bool]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class World:
+    client: httpx.AsyncClient
+    sandbox: SandboxHandle
+    tenant: Tenant
+    server: str
+
+
+Setup = Callable[[World], Awaitable[dict[str, str]]]
 
 
 async def check(

@@ -8,8 +8,6 @@ under a name and fill `{name}` in later requests.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -20,43 +18,11 @@ from mumble.bots import service as bots
 from mumble.team import service as team
 from tests.conftest import TEST_VERIFY_TOKEN, SandboxHandle, Tenant
 from tests.messages.support import PHONE, customer_writes
-from tests.openapi.support import check
+from tests.openapi.support import Ask, Setup, World, check
 from tests.templates.support import approved_template
 
 UPLOAD = {"file": ("note.txt", b"hello there", "text/plain")}
 MEDIA = "/mumbleapi/media/{message_id}"
-
-
-@dataclass(frozen=True)
-class Ask:
-    """One request and the status it must get. `key` names the caller's API key in the
-    scenario's values (None: no key); `keep` saves fields of the answer's body by name."""
-
-    method: str
-    path: str
-    expect: int
-    key: str | None = "key"
-    json: Any = None
-    params: dict[str, Any] | None = None
-    data: dict[str, Any] | None = None
-    files: dict[str, Any] | None = None
-    content: bytes | None = None
-    headers: dict[str, str] = field(default_factory=dict)
-    documented_as: str | None = None
-    keep: dict[str, str] = field(default_factory=dict)
-    # Headers the answer must carry, each with a check of its value.
-    answers_with: dict[str, Callable[[str], bool]] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class World:
-    client: httpx.AsyncClient
-    sandbox: SandboxHandle
-    tenant: Tenant
-    server: str
-
-
-Setup = Callable[[World], Awaitable[dict[str, str]]]
 
 
 async def _nothing(world: World) -> dict[str, str]:
@@ -236,6 +202,28 @@ SCENARIOS: dict[str, tuple[Setup, tuple[Ask, ...]]] = {
                 json={"message_wa_id": "{inbound}", "typing_indicator": True},
             ),
             Ask("POST", "/mumbleapi/mark-as-read", 404, json={"message_wa_id": "wamid.none"}),
+        ),
+    ),
+    "interactive": (
+        _customer_wrote_in,
+        (
+            Ask(
+                "POST",
+                "/mumbleapi/send-interactive-message",
+                200,
+                json={
+                    "customer_phone": PHONE,
+                    "type": "button",
+                    "body": "Pick one",
+                    "buttons": [{"id": "yes", "title": "Yes"}],
+                },
+            ),
+            Ask(
+                "POST",
+                "/mumbleapi/send-interactive-message",
+                400,
+                json={"customer_phone": PHONE, "type": "list", "body": "Pick one"},
+            ),
         ),
     ),
     "templates": (

@@ -17,6 +17,58 @@ def _send(kind: str, obj: Any, **extra: Any) -> dict[str, Any]:
     return {"messaging_product": "whatsapp", "to": "+" + CUSTOMER, "type": kind, kind: obj} | extra
 
 
+def _interactive(kind: str, action: dict[str, Any], **parts: Any) -> dict[str, Any]:
+    return _send("interactive", {"type": kind, "body": {"text": "Hi"}, "action": action} | parts)
+
+
+def _reply(i: int, title: str = "") -> dict[str, Any]:
+    return {"type": "reply", "reply": {"id": f"b{i}", "title": title or f"B{i}"}}
+
+
+def _rows(n: int) -> list[dict[str, Any]]:
+    return [{"id": f"r{i}", "title": f"Row {i}"} for i in range(n)]
+
+
+ACCEPTED_INTERACTIVE = [
+    _interactive("button", {"buttons": [_reply(0), _reply(1), _reply(2)]}),
+    _interactive("list", {"button": "Options", "sections": [{"title": "A", "rows": _rows(10)}]}),
+    _interactive(
+        "cta_url", {"name": "cta_url", "parameters": {"display_text": "Go", "url": "https://e.x"}}
+    ),
+    # Types the sandbox does not check in detail still pass, as they do at Meta.
+    _interactive("location_request_message", {"name": "send_location"}),
+    _interactive("flow", {"name": "flow", "parameters": {"flow_id": "1"}}),
+    _interactive("product", {"catalog_id": "1", "product_retailer_id": "sku"}),
+    _interactive("catalog_message", {"name": "catalog_message"}),
+    _interactive("call_permission_request", {"name": "call_permission_request"}),
+]
+REFUSED_INTERACTIVE = [
+    _interactive("button", {"buttons": [_reply(i) for i in range(4)]}),
+    _interactive("button", {"buttons": [_reply(0, "T" * 21)]}),
+    _interactive("button", {"buttons": [_reply(0, "Same"), _reply(1, "Same")]}),
+    _interactive("list", {"button": "Options", "sections": [{"rows": _rows(11)}]}),
+    _interactive(
+        "list", {"button": "Options", "sections": [{"rows": _rows(1)}, {"rows": _rows(1)}]}
+    ),
+    _interactive("list", {"button": "B" * 21, "sections": [{"rows": _rows(1)}]}),
+    _interactive(
+        "cta_url", {"name": "cta_url", "parameters": {"display_text": "Go", "url": "ftp://e"}}
+    ),
+    _interactive("button", {"buttons": [_reply(0)]}, footer={"text": "f" * 61}),
+    _send("interactive", {"type": "button", "action": {"buttons": [_reply(0)]}}),
+]
+
+
+@pytest.mark.parametrize("body", ACCEPTED_INTERACTIVE)
+def test_interactive_types_meta_accepts_pass(body: dict[str, Any]) -> None:
+    assert message_problem("interactive", body) is None
+
+
+@pytest.mark.parametrize("body", REFUSED_INTERACTIVE)
+def test_interactive_objects_beyond_metas_limits_are_refused(body: dict[str, Any]) -> None:
+    assert message_problem("interactive", body) is not None
+
+
 @pytest.mark.parametrize(
     "body",
     [
