@@ -11,6 +11,7 @@ written, so a refused send leaves no trace.
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +23,7 @@ from mumble.customers.service import ensure_customer
 from mumble.customers.window import require_open_window
 from mumble.errors import MumbleError
 from mumble.messages.media_types import MediaType
+from mumble.messages.recipients import Recipient, address_of, apply_profile
 from mumble.messages.replies import quoted
 from mumble.messages.service import (
     OutboundMedia,
@@ -122,7 +124,7 @@ async def send_outbound(
 async def _prepare(
     sender: Sender,
     account_id: uuid.UUID,
-    phone: str,
+    to: Recipient,
     profile: Profile,
     reply_to: str | None = None,
 ) -> tuple[Account, Customer]:
@@ -130,32 +132,31 @@ async def _prepare(
     `reply_to` (when given) is a message of the customer's conversation."""
     account = await Account.get(id=account_id)
     channel_of(account)
-    existing = await Customer.get_or_none(account_id=account_id, phone=phone)
+    existing = await to.find(account_id)
     require_open_window(existing.last_inbound_at if existing else None, sender.clock.now())
     await quoted(existing.id if existing else None, reply_to)
-    customer = await ensure_customer(
-        account_id,
-        phone,
-        sender.clock.now(),
-        name=profile.name,
-        email=profile.email,
-        source=profile.source,
-        bot_token=profile.bot_token,
-    )
+    fields = dataclasses.asdict(profile)
+    if to.phone is None:
+        # A user known only by a BSUID wrote in, so the customer exists: no create by phone.
+        assert existing is not None
+        return account, await apply_profile(existing, sender.clock.now(), **fields)
+    customer = await ensure_customer(account_id, to.phone, sender.clock.now(), **fields)
     return account, customer
 
 
 async def send_text(
     sender: Sender,
     account_id: uuid.UUID,
-    phone: str,
+    to: Recipient,
     text: str,
     profile: Profile,
     reply_to: str | None = None,
 ) -> Message:
     """send-text-message: a free-form text inside the 24-hour window, optionally a reply."""
-    account, customer = await _prepare(sender, account_id, phone, profile, reply_to)
-    payload = text_payload(phone, text, preview_url="http://" in text or "https://" in text)
+    account, customer = await _prepare(sender, account_id, to, profile, reply_to)
+    payload = text_payload(
+        address_of(customer), text, preview_url="http://" in text or "https://" in text
+    )
     outgoing = Outgoing("text", text, reply_to=reply_to)
     return await send_outbound(
         sender,
@@ -170,7 +171,7 @@ async def send_text(
 async def send_media(
     sender: Sender,
     account_id: uuid.UUID,
-    phone: str,
+    to: Recipient,
     media_type: MediaType,
     *,
     caption: str | None,
@@ -181,10 +182,10 @@ async def send_media(
     reply_to: str | None = None,
 ) -> Message:
     """send-media-message: an uploaded file (`data`) or a public `link`, inside the window."""
-    account, customer = await _prepare(sender, account_id, phone, profile, reply_to)
+    account, customer = await _prepare(sender, account_id, to, profile, reply_to)
     kind = media_type.kind
     payload = media_payload(
-        phone,
+        address_of(customer),
         kind,
         link=link,
         media_id=_UPLOAD_PENDING if link is None else None,

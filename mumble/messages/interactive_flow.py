@@ -7,6 +7,7 @@ import uuid
 from mumble.messages.flows import Sender, send_outbound
 from mumble.messages.interactive import InteractiveRequest, build_interactive
 from mumble.messages.reactions import open_conversation
+from mumble.messages.recipients import Recipient, address_of
 from mumble.messages.replies import quoted
 from mumble.messages.service import Outgoing
 from mumble.models import Message
@@ -18,15 +19,15 @@ INTERACTIVE_FAILED = "Failed to send interactive message."
 async def send_interactive(
     sender: Sender,
     account_id: uuid.UUID,
-    phone: str,
+    to: Recipient,
     request: InteractiveRequest,
     reply_to: str | None = None,
 ) -> Message:
     """Reply buttons, a list or a CTA URL button inside the window; stored with its body text."""
     interactive = build_interactive(request)
-    account, customer = await open_conversation(sender, account_id, phone)
+    account, customer = await open_conversation(sender, account_id, to)
     await quoted(customer.id, reply_to)
-    payload = replying(interactive_payload(phone, interactive), reply_to)
+    payload = replying(interactive_payload(address_of(customer), interactive), reply_to)
     outgoing = Outgoing("interactive", interactive["body"]["text"], reply_to=reply_to)
     return await send_outbound(
         sender, account, customer, payload, outgoing, failure_message=INTERACTIVE_FAILED

@@ -15,6 +15,7 @@ from mumble.channels.lookup import channel_of
 from mumble.customers.window import require_open_window
 from mumble.errors import BadRequest, Refusal
 from mumble.messages.flows import Sender, send_outbound
+from mumble.messages.recipients import Recipient, address_of
 from mumble.messages.replies import TARGET_NOT_FOUND
 from mumble.messages.service import MESSAGE_NOT_FOUND, Outgoing
 from mumble.models import Account, Customer, Message
@@ -31,32 +32,32 @@ NOT_INBOUND = Refusal(BadRequest, "Only a message the customer sent can be marke
 
 
 async def open_conversation(
-    sender: Sender, account_id: uuid.UUID, phone: str
+    sender: Sender, account_id: uuid.UUID, to: Recipient
 ) -> tuple[Account, Customer]:
     """The account (with a channel) and the customer whose 24-hour window is open, else 400."""
     account = await Account.get(id=account_id)
     channel_of(account)
-    customer = await Customer.get_or_none(account_id=account_id, phone=phone)
+    customer = await to.find(account_id)
     require_open_window(customer.last_inbound_at if customer else None, sender.clock.now())
     assert customer is not None  # the window is open, so the customer wrote in
     return account, customer
 
 
 async def send_reaction(
-    sender: Sender, account_id: uuid.UUID, phone: str, wamid: str, emoji: str
+    sender: Sender, account_id: uuid.UUID, to: Recipient, wamid: str, emoji: str
 ) -> Message:
     """send-reaction: `emoji` on the conversation's message `wamid` ("" removes the reaction).
 
     developers.facebook.com/documentation/business-messaging/whatsapp/messages/reaction-messages
     """
-    account, customer = await open_conversation(sender, account_id, phone)
+    account, customer = await open_conversation(sender, account_id, to)
     target = await Message.get_or_none(customer_id=customer.id, wamid=wamid)
     if target is None:
         raise TARGET_NOT_FOUND()
     if target.type == "reaction":
         raise ON_A_REACTION()
     outgoing = Outgoing("reaction", emoji or None, reply_to=wamid)
-    payload = reaction_payload(phone, wamid, emoji)
+    payload = reaction_payload(address_of(customer), wamid, emoji)
     return await send_outbound(
         sender, account, customer, payload, outgoing, failure_message=REACTION_FAILED
     )

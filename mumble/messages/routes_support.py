@@ -13,6 +13,7 @@ from mumble.messages import interactive as it
 from mumble.messages import reactions
 from mumble.messages.flows import Sender
 from mumble.messages.interactive_flow import INTERACTIVE_FAILED, send_interactive
+from mumble.messages.params import either, recipient_of
 from mumble.messages.replies import REPLY_NOT_FOUND, REPLY_TO, TARGET_NOT_FOUND
 from mumble.messages.schemas import GET_MESSAGE_LINK, SENT
 from mumble.messages.service import MESSAGE_NOT_FOUND
@@ -25,7 +26,7 @@ TAG = "Messaging"
 EMOJI_MAX = 32
 EMOJI_REQUIRED = "emoji is required (an empty emoji removes the reaction)"
 
-REACTION_PHONE = phone()
+REACTION_PHONE, REACTION_USER_ID = either(phone())
 TARGET = required_text(
     "message_wa_id",
     "Message WhatsApp Id is required",
@@ -56,7 +57,7 @@ SEND_REACTION = Endpoint(
     "React to a message of the conversation with an emoji (or remove the reaction).",
     TAG,
     SENT,
-    params=(REACTION_PHONE, TARGET, EMOJI),
+    params=(REACTION_PHONE, REACTION_USER_ID, TARGET, EMOJI),
     errors=(
         WINDOW_CLOSED,
         TARGET_NOT_FOUND,
@@ -75,9 +76,9 @@ SEND_REACTION = Endpoint(
 
 
 async def send_reaction(call: Call) -> dict[str, Any]:
-    number = call.arg(REACTION_PHONE)
+    to = recipient_of(call, REACTION_PHONE)
     message = await reactions.send_reaction(
-        Sender.of(call.services), call.account_id, number, call.arg(TARGET), call.arg(EMOJI)
+        Sender.of(call.services), call.account_id, to, call.arg(TARGET), call.arg(EMOJI)
     )
     return {"success": True, "id": message.id, "message_wa_id": message.wamid}
 
@@ -142,7 +143,7 @@ _SECTION = obj(
     },
     ("rows",),
 )
-INTERACTIVE_PHONE = phone()
+INTERACTIVE_PHONE, INTERACTIVE_USER_ID = either(phone())
 KIND = value("type", string("What the customer gets.", enum=list(it.KINDS)), required=True)
 BODY = value("body", string("The message text.", maxLength=it.BODY_MAX), required=True)
 HEADER = value("header", string("A text header.", maxLength=it.HEADER_MAX))
@@ -183,6 +184,7 @@ SEND_INTERACTIVE = Endpoint(
     SENT,
     params=(
         INTERACTIVE_PHONE,
+        INTERACTIVE_USER_ID,
         KIND,
         BODY,
         HEADER,
@@ -213,7 +215,7 @@ SEND_INTERACTIVE = Endpoint(
 
 
 async def send_interactive_message(call: Call) -> dict[str, Any]:
-    number = call.arg(INTERACTIVE_PHONE)
+    to = recipient_of(call, INTERACTIVE_PHONE)
     request = it.InteractiveRequest(
         kind=call.arg(KIND),
         body=call.arg(BODY),
@@ -226,7 +228,7 @@ async def send_interactive_message(call: Call) -> dict[str, Any]:
         url=call.arg(URL),
     )
     message = await send_interactive(
-        Sender.of(call.services), call.account_id, number, request, call.arg(REPLY_TO)
+        Sender.of(call.services), call.account_id, to, request, call.arg(REPLY_TO)
     )
     return {"success": True, "id": message.id, "message_wa_id": message.wamid}
 

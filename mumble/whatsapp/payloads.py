@@ -22,11 +22,24 @@ def recipient(to: str) -> str:
     return digits if digits.startswith("+") else "+" + digits
 
 
+def is_user_id(to: str) -> bool:
+    """Whether `to` is a business-scoped user id ("US.13491208655302741918"), not a phone.
+
+    BSUIDs are a country code, a dot and letters or digits; a phone number never holds a
+    letter. developers.facebook.com/documentation/business-messaging/whatsapp/
+    business-scoped-user-ids
+    """
+    country, dot, rest = to.partition(".")
+    return bool(dot) and len(country) == 2 and country.isalpha() and rest.isalnum()
+
+
 def _base(to: str, kind: str) -> dict[str, Any]:
+    """The common send fields; a BSUID is addressed by `recipient`, a phone by `to`."""
+    address = {"recipient": to} if is_user_id(to) else {"to": recipient(to)}
     return {
         "messaging_product": "whatsapp",
         "recipient_type": "individual",
-        "to": recipient(to),
+        **address,
         "type": kind,
     }
 

@@ -85,6 +85,12 @@ SCENARIOS: dict[str, tuple[Setup, tuple[Ask, ...]]] = {
             Ask("GET", "/mumbleapi/get-customer", 200, params={"customer_phone": PHONE}),
             Ask("GET", "/mumbleapi/get-customer", 404, params={"customer_phone": "15550001111"}),
             Ask("GET", "/mumbleapi/get-customer", 400),
+            Ask(
+                "GET",
+                "/mumbleapi/get-customer",
+                404,
+                params={"customer_user_id": "US.13491208655302741918"},
+            ),
             Ask("GET", "/mumbleapi/get-all-customers", 200, params={"page": 1}),
             Ask(
                 "POST",
