@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import posixpath
 import uuid
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import aiohttp
@@ -22,9 +22,11 @@ import templates_meta
 from mumble import urlguard
 from mumble.channels.errors import meta_refusal
 from mumble.channels.lookup import channel_of, waba_of
+from mumble.customers.changes import CUSTOMER_NOT_FOUND
 from mumble.customers.service import ensure_customer
 from mumble.errors import BadRequest, Refusal
 from mumble.messages.flows import Profile, Sender, send_outbound
+from mumble.messages.recipients import Recipient, address_of, apply_profile
 from mumble.messages.service import Outgoing
 from mumble.models import Account, Message, Template
 from mumble.templates import rules
@@ -51,7 +53,21 @@ BUTTON_COUNT = Refusal(BadRequest, "Template expects {expected} button variable(
 MEDIA_LINK_REQUIRED = Refusal(
     BadRequest, "Media link is required for a template with a {format} header"
 )
-SEND_REFUSALS = (NOT_SENDABLE, VARIABLE_COUNT, BUTTON_COUNT, MEDIA_LINK_REQUIRED, MEDIA_INVALID)
+# Meta does not send authentication templates to a business-scoped user id (developers.
+# facebook.com/documentation/business-messaging/whatsapp/business-scoped-user-ids).
+AUTH_NEEDS_PHONE = Refusal(
+    BadRequest,
+    "Authentication templates can only be sent to a phone number, not a customer_user_id",
+)
+SEND_REFUSALS = (
+    NOT_SENDABLE,
+    VARIABLE_COUNT,
+    BUTTON_COUNT,
+    MEDIA_LINK_REQUIRED,
+    MEDIA_INVALID,
+    AUTH_NEEDS_PHONE,
+    CUSTOMER_NOT_FOUND,
+)
 
 
 @dataclass(frozen=True)
@@ -148,12 +164,14 @@ async def create_template(
 class TemplateSend:
     """A template send as the request gave it."""
 
-    phone: str
+    phone: str | None
     template_id: str
     variables: list[str]
     button_values: list[str]
     media_link: str | None
     profile: Profile
+    # Names a customer known by a BSUID instead of `phone` (who must have written in before).
+    user_id: str | None = None
 
 
 def _check_sendable(
@@ -185,18 +203,24 @@ async def send_template(sender: Sender, account_id: uuid.UUID, send: TemplateSen
     account = await Account.get(id=account_id)
     channel_of(account)
     profile = send.profile
-    customer = await ensure_customer(
-        account_id,
-        send.phone,
-        sender.clock.now(),
-        name=profile.name,
-        email=profile.email,
-        source=profile.source,
-        bot_token=profile.bot_token,
-    )
+    if send.phone is None:
+        if str(template.category).upper() == "AUTHENTICATION":
+            raise AUTH_NEEDS_PHONE()
+        known = await Recipient(user_id=send.user_id).get(account_id)
+        customer = await apply_profile(known, sender.clock.now(), **asdict(profile))
+    else:
+        customer = await ensure_customer(
+            account_id,
+            send.phone,
+            sender.clock.now(),
+            name=profile.name,
+            email=profile.email,
+            source=profile.source,
+            bot_token=profile.bot_token,
+        )
     dynamic = rules.variable_buttons(template.buttons or [])
     payload = template_payload(
-        send.phone,
+        address_of(customer),
         template.name,
         template.language,
         header=header,

@@ -11,7 +11,7 @@ from mumble.channels.lookup import NO_CHANNEL, NO_WABA
 from mumble.endpoint import Call, Endpoint, api_route
 from mumble.errors import BadRequest
 from mumble.messages.flows import Sender
-from mumble.messages.params import PROFILE, SEND_ERRORS, profile_of
+from mumble.messages.params import PROFILE, SEND_ERRORS, either, profile_of, recipient_of
 from mumble.openapi.schema import array, obj, string, success
 from mumble.params import Param, phone, required_text, text, value
 from mumble.templates import flows, rules, service
@@ -136,7 +136,7 @@ def _texts(name: str) -> Param[list[str] | None]:
     return Param(name, schema, read)
 
 
-PHONE = phone()
+PHONE, USER_ID = either(phone())
 TEMPLATE_ID = required_text(
     "template_id",
     "Template ID is required.",
@@ -157,7 +157,7 @@ MEDIA_LINK = text(
     max_length=MEDIA_LINK_MAX,
     description="The header's media for IMAGE/VIDEO/DOCUMENT headers.",
 )
-_SEND_FIELDS = (PHONE, TEMPLATE_ID, BUTTON_VALUES, MEDIA_LINK, *PROFILE)
+_SEND_FIELDS = (PHONE, USER_ID, TEMPLATE_ID, BUTTON_VALUES, MEDIA_LINK, *PROFILE)
 _SEND_REFUSALS = (
     service.TEMPLATE_NOT_FOUND,
     *flows.SEND_REFUSALS,
@@ -167,14 +167,15 @@ _SEND_REFUSALS = (
 
 
 async def _send(call: Call, variables: Param[list[str] | None], required: bool) -> dict[str, Any]:
-    number = call.arg(PHONE)
+    to = recipient_of(call, PHONE)
     template_id = call.arg(TEMPLATE_ID)
     values = call.arg(variables)
     if required and values is None:
         raise BadRequest(VARIABLES_REQUIRED)
     button_values = call.arg(BUTTON_VALUES)
     send = flows.TemplateSend(
-        phone=number,
+        phone=to.phone,
+        user_id=to.user_id,
         template_id=template_id,
         variables=values or [],
         button_values=button_values or [],

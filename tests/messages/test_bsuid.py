@@ -8,10 +8,11 @@ from typing import Any
 import httpx
 import pytest
 
-from mumble.models import Customer
+from mumble.models import Customer, Template
 from tests.api import get, post
 from tests.conftest import MakeTenant, SandboxHandle, Tenant
 from tests.messages.support import PHONE, customer_writes, sent_to_meta, stored_messages
+from tests.templates.support import approved_template
 
 USER = "US.13491208655302741918"
 
@@ -175,3 +176,69 @@ async def test_phone_and_bsuid_of_one_person_stay_one_customer_and_the_phone_is_
     sent = await sent_to_meta(sandbox, tenant)
     assert sent[0]["payload"]["to"] == "+" + PHONE
     assert "recipient" not in sent[0]["payload"]
+
+
+async def test_a_template_reaches_a_bsuid_user_by_recipient(
+    client: httpx.AsyncClient, sandbox: SandboxHandle, tenant: Tenant
+) -> None:
+    template = await approved_template(
+        client,
+        sandbox,
+        tenant,
+        name="order_update",
+        body="Order {{1}} is here",
+        body_examples=["#1"],
+    )
+    await _user_writes(sandbox, tenant)
+    sent_ok = await post(
+        client,
+        tenant,
+        "send-template-text-variable",
+        customer_user_id=USER,
+        template_id=template["id"],
+        variable=["#7"],
+    )
+    unknown = await post(
+        client,
+        tenant,
+        "send-template-text-variable",
+        customer_user_id="US.99",
+        template_id=template["id"],
+        variable=["#8"],
+    )
+    assert sent_ok.status_code == 200, sent_ok.text
+    assert (unknown.status_code, unknown.json()["message"]) == (404, "Customer not found")
+    sent = await sent_to_meta(sandbox, tenant)
+    assert len(sent) == 1
+    assert sent[0]["payload"]["recipient"] == USER
+    assert "to" not in sent[0]["payload"]
+    assert sent[0]["payload"]["template"]["name"] == "order_update"
+
+
+async def test_an_authentication_template_is_not_sent_to_a_bsuid(
+    client: httpx.AsyncClient, sandbox: SandboxHandle, tenant: Tenant
+) -> None:
+    template = await approved_template(
+        client,
+        sandbox,
+        tenant,
+        name="order_update",
+        body="Order {{1}} is here",
+        body_examples=["#1"],
+    )
+    # Meta refuses BSUIDs for authentication templates whatever their shape.
+    await Template.filter(id=template["id"]).update(category="AUTHENTICATION")
+    await _user_writes(sandbox, tenant)
+    response = await post(
+        client,
+        tenant,
+        "send-template-text-variable",
+        customer_user_id=USER,
+        template_id=template["id"],
+        variable=["123456"],
+    )
+    assert response.status_code == 400
+    assert response.json()["message"] == (
+        "Authentication templates can only be sent to a phone number, not a customer_user_id"
+    )
+    assert await sent_to_meta(sandbox, tenant) == []
