@@ -21,6 +21,7 @@ import mumble.customers.routes_import as customers_import_routes
 import mumble.inbound.routes as inbound_routes
 import mumble.labels.routes as labels_routes
 import mumble.messages.routes as messages_routes
+import mumble.messages.routes_support as messages_support_routes
 import mumble.observability.routes as observability_routes
 import mumble.openapi.routes as openapi_routes
 import mumble.scheduled.routes as scheduled_routes
@@ -65,6 +66,7 @@ def api_routes() -> list[BaseRoute]:
         *team_routes.routes,
         *bots_routes.routes,
         *messages_routes.routes,
+        *messages_support_routes.routes,
         *conversations_routes.routes,
         *templates_routes.routes,
         *templates_manage_routes.routes,

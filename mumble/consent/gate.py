@@ -15,7 +15,10 @@ OPTED_OUT = Refusal(BadRequest, "Customer has opted out of marketing messages")
 MARKETING = "MARKETING"
 
 
-async def require_marketing_consent(account_id: uuid.UUID, phone: str, category: str) -> None:
-    """400 when a MARKETING template is addressed to a customer who opted out."""
-    if category.upper() == MARKETING and await is_opted_out(account_id, phone):
+async def require_marketing_consent(
+    account_id: uuid.UUID, phone: str | None, category: str, user_id: str | None = None
+) -> None:
+    """400 when a MARKETING template is addressed to a customer (by phone, or else by BSUID)
+    who opted out."""
+    if category.upper() == MARKETING and await is_opted_out(account_id, phone, user_id):
         raise OPTED_OUT()

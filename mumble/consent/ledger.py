@@ -92,8 +92,10 @@ async def record_for_phone(
         return await record(customer, marketing, source, now)
 
 
-async def is_opted_out(account_id: uuid.UUID, phone: str) -> bool:
-    """Whether the account's customer with this phone has withdrawn marketing consent."""
-    return await Customer.exists(
-        account_id=account_id, phone=phone, marketing_consent=Consent.OPTED_OUT
-    )
+async def is_opted_out(
+    account_id: uuid.UUID, phone: str | None, user_id: str | None = None
+) -> bool:
+    """Whether the account's customer with this phone (or else this BSUID) has withdrawn
+    marketing consent."""
+    who = {"phone": phone} if phone is not None else {"bsuid": user_id}
+    return await Customer.exists(account_id=account_id, marketing_consent=Consent.OPTED_OUT, **who)

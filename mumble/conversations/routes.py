@@ -9,6 +9,7 @@ from mumble.clock import rfc3339
 from mumble.conversations import service
 from mumble.customers.changes import CUSTOMER_NOT_FOUND
 from mumble.endpoint import Call, Endpoint, api_route
+from mumble.messages.params import USER_ID, recipient_of
 from mumble.messages.schemas import MESSAGES
 from mumble.models.customers import BSUID_MAX
 from mumble.openapi.schema import boolean, integer, nullable, string, success
@@ -39,17 +40,22 @@ GET_CONVERSATION = Endpoint(
         },
         ("messages", "total", "pages", "current_page"),
     ),
-    params=(PHONE, BSUID, PAGE),
+    params=(PHONE, USER_ID, BSUID, PAGE),
     errors=(CUSTOMER_NOT_FOUND,),
     action="read conversations",
-    description="Give `customer_phone`, or `customer_bsuid` for a user without one.",
+    description="Give `customer_phone`, or `customer_user_id` (also accepted as "
+    "`customer_bsuid`) for a user without one.",
 )
 
 
 async def get_conversation(call: Call) -> dict[str, Any]:
-    # A user who wrote in with a WhatsApp username has no phone: `customer_bsuid` names them.
+    # A user who wrote in with a WhatsApp username has no phone: `customer_user_id` (or its
+    # older name `customer_bsuid`) names them.
     bsuid = call.arg(BSUID)
-    number = None if bsuid and not call.params.get("customer_phone") else call.arg(PHONE)
+    number = None
+    if not bsuid or call.params.get("customer_phone"):
+        to = recipient_of(call, PHONE)
+        number, bsuid = to.phone, to.user_id
     result = await service.conversation_page(
         call.account_id, number, call.arg(PAGE), base_url=call.media_base_url, bsuid=bsuid
     )

@@ -11,11 +11,14 @@ from mumble.customers.input import parse_customer_input
 from mumble.customers.schemas import BODY_FIELDS, CUSTOM_VALUE, CUSTOMER, WARNINGS, with_warnings
 from mumble.customers.views import customer_view
 from mumble.endpoint import Call, Endpoint, api_route
+from mumble.messages.params import either, recipient_of
 from mumble.openapi.schema import array, integer, link, message_only, string, success
 from mumble.params import page, phone, raw_id, required_text, value
 
 TAG = "Customers"
 PHONE = phone()
+# get-customer names the customer by phone or by business-scoped user id.
+GET_BY = either(PHONE)
 PAGE = page()
 STATUS = value("status", string(enum=list(fields.CONVERSATION_STATUSES)), required=True)
 AGENT_ID = raw_id("agent_id", "Agent ID is required.", description="From get-agents.")
@@ -119,14 +122,19 @@ GET = Endpoint(
     "Get a single customer record including custom fields.",
     TAG,
     success({"customer": CUSTOMER}, ("customer",)),
-    params=(PHONE,),
+    params=GET_BY,
     errors=(CUSTOMER_NOT_FOUND,),
     action="read customers",
+    description="Give `customer_phone`, or `customer_user_id` for a user known by a BSUID.",
 )
 
 
 async def get_customer(call: Call) -> dict[str, Any]:
-    customer = await service.find_customer(call.account_id, call.arg(PHONE))
+    to = recipient_of(call, GET_BY[0])
+    if to.phone is not None:
+        customer = await service.find_customer(call.account_id, to.phone)
+    else:
+        customer = await to.get(call.account_id)
     return {"success": True, "customer": await customer_view(customer)}
 
 

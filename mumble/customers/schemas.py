@@ -31,6 +31,12 @@ CUSTOMER = obj(
         "id": string(format="uuid"),
         "name": nullable(string()),
         "phone": nullable(string(examples=["972501234567"])),
+        "user_id": nullable(
+            string(
+                "The business-scoped user id (BSUID) WhatsApp gave this person, once known.",
+                examples=["US.13491208655302741918"],
+            )
+        ),
         "email": nullable(string()),
         "country": nullable(string("ISO 3166 region of the phone number.")),
         "conversation_status": string(enum=list(fields.CONVERSATION_STATUSES)),

@@ -17,6 +17,7 @@ from mumble.phones import country_of
 VIEW_COLUMNS = (
     "id",
     "phone",
+    "bsuid",
     "name",
     "email",
     "source",
@@ -110,6 +111,7 @@ async def customer_views(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "id": str(row["id"]),
             "name": row["name"],
             "phone": row["phone"],
+            "user_id": row["bsuid"],
             "email": row["email"],
             "country": row["country"] or (country_of(row["phone"]) if row["phone"] else None),
             "conversation_status": row["conversation_status"],

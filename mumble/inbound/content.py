@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from mumble.models.messages import WAMID_MAX
+
 MEDIA_TYPES = ("image", "video", "audio", "document", "sticker")
 KNOWN_TYPES = frozenset(
     {
@@ -38,6 +40,10 @@ class Content:
     filename: str | None = None
     error_code: int | None = None
     error_message: str | None = None
+    # The wamid answered: a reply's `context.id`, or the message a reaction is on.
+    reply_to: str | None = None
+    # The id of the button or list row chosen (a template quick reply: its payload).
+    choice_id: str | None = None
 
 
 def _obj(message: dict[str, Any], key: str) -> dict[str, Any]:
@@ -76,6 +82,18 @@ def _interactive_text(inter: dict[str, Any]) -> str | None:
     return _str(reply.get("title")) or _str(reply.get("body")) or _str(reply.get("name"))
 
 
+def _choice_id(kind: str, body: dict[str, Any]) -> str | None:
+    """The chosen button's or row's id (`interactive`), or a quick reply's payload (`button`)."""
+    if kind == "button":
+        return _str(body.get("payload"))
+    if kind != "interactive":
+        return None
+    reply_kind = body.get("type")
+    if reply_kind not in ("button_reply", "list_reply"):
+        return None
+    return _str(_obj(body, reply_kind).get("id"))
+
+
 def _first_error(message: dict[str, Any]) -> tuple[int | None, str | None]:
     errors = message.get("errors")
     if not isinstance(errors, list) or not errors or not isinstance(errors[0], dict):
@@ -87,12 +105,26 @@ def _first_error(message: dict[str, Any]) -> tuple[int | None, str | None]:
     return (code if isinstance(code, int) else None), text
 
 
+def _reply_to(message: dict[str, Any], kind: str, body: dict[str, Any]) -> str | None:
+    """What the message answers: a reaction's target, else the quoted message (`context.id`).
+
+    A forwarded message's `context` carries no `id`, so it answers nothing; an id longer than
+    a wamid column holds names no message of ours.
+    """
+    if kind == "reaction":
+        wamid = _str(body.get("message_id"))
+    else:
+        wamid = _str(_obj(message, "context").get("id"))
+    return wamid if wamid is not None and len(wamid) <= WAMID_MAX else None
+
+
 def parse_content(message: dict[str, Any]) -> Content:
     """Our view of an inbound message object; unknown types are kept as `unsupported`."""
     kind = message.get("type")
     kind = kind if isinstance(kind, str) and kind in KNOWN_TYPES else "unsupported"
     body = _obj(message, kind)
     code, error = _first_error(message)
+    reply_to = _reply_to(message, kind, body)
     if kind in MEDIA_TYPES:
         return Content(
             kind,
@@ -100,6 +132,7 @@ def parse_content(message: dict[str, Any]) -> Content:
             media_id=_str(body.get("id")),
             mime_type=_str(body.get("mime_type")),
             filename=_str(body.get("filename")),
+            reply_to=reply_to,
         )
     readers: dict[str, Callable[[], str | None]] = {
         "text": lambda: _str(body.get("body")),
@@ -113,7 +146,14 @@ def parse_content(message: dict[str, Any]) -> Content:
         "unsupported": lambda: None,
     }
     text = readers[kind]()
-    return Content(kind, text, error_code=code, error_message=error)
+    return Content(
+        kind,
+        text,
+        error_code=code,
+        error_message=error,
+        reply_to=reply_to,
+        choice_id=_choice_id(kind, body),
+    )
 
 
 def meta_time(raw: Any, now: dt.datetime) -> dt.datetime:

@@ -196,6 +196,8 @@ async def _store_inbound(
                     status=MessageStatus.RECEIVED,
                     error_code=content.error_code,
                     error_message=content.error_message,
+                    reply_to=content.reply_to,
+                    choice_id=content.choice_id,
                     payload=payload,
                     occurred_at=occurred,
                 )

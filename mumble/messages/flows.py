@@ -11,6 +11,7 @@ first, before anything is written, so a refused send leaves no trace.
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +23,8 @@ from mumble.customers.service import ensure_customer
 from mumble.customers.window import require_open_window
 from mumble.errors import MumbleError
 from mumble.messages.media_types import MediaType
+from mumble.messages.recipients import Recipient, address_of, apply_profile
+from mumble.messages.replies import quoted
 from mumble.messages.service import (
     OutboundMedia,
     Outgoing,
@@ -34,7 +37,7 @@ from mumble.models.states import MessageStatus
 from mumble.services import Services
 from mumble.whatsapp.client import GraphClient
 from mumble.whatsapp.errors import WhatsAppError
-from mumble.whatsapp.payloads import media_payload, text_payload
+from mumble.whatsapp.payloads import media_payload, replying, text_payload
 
 TEXT_FAILED = "Failed to send text message."
 MEDIA_FAILED = "Failed to send media message."
@@ -120,40 +123,56 @@ async def send_outbound(
 
 
 async def _prepare(
-    sender: Sender, account_id: uuid.UUID, phone: str, profile: Profile
+    sender: Sender,
+    account_id: uuid.UUID,
+    to: Recipient,
+    profile: Profile,
+    reply_to: str | None = None,
 ) -> tuple[Account, Customer]:
-    """The account (with a channel) and the customer, refused unless the window is open."""
+    """The account (with a channel) and the customer, refused unless the window is open and
+    `reply_to` (when given) is a message of the customer's conversation."""
     account = await Account.get(id=account_id)
     channel_of(account)
-    existing = await Customer.get_or_none(account_id=account_id, phone=phone)
+    existing = await to.find(account_id)
     require_open_window(existing.last_inbound_at if existing else None, sender.clock.now())
-    customer = await ensure_customer(
-        account_id,
-        phone,
-        sender.clock.now(),
-        name=profile.name,
-        email=profile.email,
-        source=profile.source,
-        bot_token=profile.bot_token,
-    )
+    await quoted(existing.id if existing else None, reply_to)
+    fields = dataclasses.asdict(profile)
+    if to.phone is None:
+        # A user known only by a BSUID wrote in, so the customer exists: no create by phone.
+        assert existing is not None
+        return account, await apply_profile(existing, sender.clock.now(), **fields)
+    customer = await ensure_customer(account_id, to.phone, sender.clock.now(), **fields)
     return account, customer
 
 
 async def send_text(
-    sender: Sender, account_id: uuid.UUID, phone: str, text: str, profile: Profile
+    sender: Sender,
+    account_id: uuid.UUID,
+    to: Recipient,
+    text: str,
+    profile: Profile,
+    reply_to: str | None = None,
 ) -> Message:
-    """send-text-message: a free-form text inside the 24-hour window."""
-    account, customer = await _prepare(sender, account_id, phone, profile)
-    payload = text_payload(phone, text, preview_url="http://" in text or "https://" in text)
+    """send-text-message: a free-form text inside the 24-hour window, optionally a reply."""
+    account, customer = await _prepare(sender, account_id, to, profile, reply_to)
+    payload = text_payload(
+        address_of(customer), text, preview_url="http://" in text or "https://" in text
+    )
+    outgoing = Outgoing("text", text, reply_to=reply_to)
     return await send_outbound(
-        sender, account, customer, payload, Outgoing("text", text), failure_message=TEXT_FAILED
+        sender,
+        account,
+        customer,
+        replying(payload, reply_to),
+        outgoing,
+        failure_message=TEXT_FAILED,
     )
 
 
 async def send_media(
     sender: Sender,
     account_id: uuid.UUID,
-    phone: str,
+    to: Recipient,
     media_type: MediaType,
     *,
     caption: str | None,
@@ -161,12 +180,13 @@ async def send_media(
     link: str | None = None,
     data: bytes | None = None,
     profile: Profile,
+    reply_to: str | None = None,
 ) -> Message:
     """send-media-message: an uploaded file (`data`) or a public `link`, inside the window."""
-    account, customer = await _prepare(sender, account_id, phone, profile)
+    account, customer = await _prepare(sender, account_id, to, profile, reply_to)
     kind = media_type.kind
     payload = media_payload(
-        phone,
+        address_of(customer),
         kind,
         link=link,
         media_id=_UPLOAD_PENDING if link is None else None,
@@ -176,7 +196,12 @@ async def send_media(
     media = OutboundMedia(media_type.mime_type, filename=filename, link=link, data=data)
     # WhatsApp shows captions on images, videos and documents only.
     text = caption if kind in ("image", "video", "document") else None
-    outgoing = Outgoing(kind, text, media=media)
+    outgoing = Outgoing(kind, text, media=media, reply_to=reply_to)
     return await send_outbound(
-        sender, account, customer, payload, outgoing, failure_message=MEDIA_FAILED
+        sender,
+        account,
+        customer,
+        replying(payload, reply_to),
+        outgoing,
+        failure_message=MEDIA_FAILED,
     )

@@ -1,14 +1,67 @@
-"""What every send shares: the customer fields it may carry, and the refusals it may answer."""
+"""What every send shares: whom it names, the customer fields it may carry, and the refusals
+it may answer."""
 
 from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
 
 from mumble.channels.errors import META_REFUSALS
 from mumble.channels.lookup import NO_CHANNEL
 from mumble.customers.fields import EMAIL_MAX
 from mumble.customers.service import ADD_FAILED, BOT_NOT_FOUND, EDIT_FAILED
 from mumble.endpoint import Call
+from mumble.errors import BadRequest
 from mumble.messages.flows import Profile
-from mumble.params import text
+from mumble.messages.recipients import Recipient
+from mumble.models.customers import BSUID_MAX
+from mumble.openapi.schema import string
+from mumble.params import Param, optional_str, text
+from mumble.whatsapp.payloads import is_user_id
+
+BOTH_NAMED = "Give customer_phone or customer_user_id, not both"
+BAD_USER_ID = "customer_user_id must be a business-scoped user id such as US.13491208655302741918"
+
+
+def _read_user_id(params: Mapping[str, Any]) -> str | None:
+    value = optional_str(params, "customer_user_id", max_length=BSUID_MAX, allow_empty=False)
+    if value is None or not value.strip():
+        return None
+    if not is_user_id(value.strip()):
+        raise BadRequest(BAD_USER_ID)
+    return value.strip()
+
+
+USER_ID = Param(
+    "customer_user_id",
+    string(
+        "The customer's business-scoped user id (BSUID), for a user known without a phone "
+        "number; give it instead of customer_phone.",
+        maxLength=BSUID_MAX,
+        examples=["US.13491208655302741918"],
+    ),
+    _read_user_id,
+    messages=(BOTH_NAMED, BAD_USER_ID),
+)
+
+
+def either(phone: Param[str]) -> tuple[Param[str], Param[str | None]]:
+    """The phone parameter, no longer required on its own, and customer_user_id beside it."""
+    return dataclasses.replace(phone, required=False), USER_ID
+
+
+def recipient_of(call: Call, phone: Param[str]) -> Recipient:
+    """Whom the request names: customer_user_id, or else the phone (whose own message, the
+    contract's, answers when neither is given); both at once is a 400."""
+    user_id = call.arg(USER_ID)
+    raw_phone = call.params.get(phone.name)
+    if user_id is not None:
+        if raw_phone is not None and str(raw_phone).strip():
+            raise BadRequest(BOTH_NAMED)
+        return Recipient(user_id=user_id)
+    return Recipient(phone=call.arg(phone))
+
 
 NAME = text("name", description="The customer's name (applied when the customer is created).")
 EMAIL = text("email", max_length=EMAIL_MAX, description="The customer's email address.")

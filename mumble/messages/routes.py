@@ -12,7 +12,8 @@ from mumble.endpoint import Call, Endpoint, Upload, api_route
 from mumble.errors import BadRequest, Refusal
 from mumble.messages import flows, media_types, service
 from mumble.messages.media_headers import download_headers, served_type
-from mumble.messages.params import PROFILE, SEND_ERRORS, profile_of
+from mumble.messages.params import PROFILE, SEND_ERRORS, either, profile_of, recipient_of
+from mumble.messages.replies import REPLY_NOT_FOUND, REPLY_TO
 from mumble.messages.schemas import GET_MEDIA_LINK, GET_MESSAGE_LINK, MESSAGE, SENT
 from mumble.messages.upload import read_file
 from mumble.openapi.schema import success
@@ -30,7 +31,7 @@ BAD_MEDIA_URL = Refusal(BadRequest, "media_url must be an http(s) URL")
 # A free-form send is refused outside the window before anything else happens.
 _SEND_ERRORS = (WINDOW_CLOSED, *SEND_ERRORS)
 
-TEXT_PHONE = phone(missing=MISSING_TEXT_PARAMS)
+TEXT_PHONE, TEXT_USER_ID = either(phone(missing=MISSING_TEXT_PARAMS))
 TEXT = required_text("text", MISSING_TEXT_PARAMS, max_length=TEXT_MAX)
 
 SEND_TEXT = Endpoint(
@@ -40,10 +41,11 @@ SEND_TEXT = Endpoint(
     "Send a free-form text message.",
     TAG,
     SENT,
-    params=(TEXT_PHONE, TEXT, *PROFILE),
-    errors=(*_SEND_ERRORS, *failure_refusals(flows.TEXT_FAILED)),
+    params=(TEXT_PHONE, TEXT_USER_ID, TEXT, REPLY_TO, *PROFILE),
+    errors=(*_SEND_ERRORS, REPLY_NOT_FOUND, *failure_refusals(flows.TEXT_FAILED)),
     action="send text messages",
-    description="Requires an open 24-hour conversation window (see is-active-conv).",
+    description="Requires an open 24-hour conversation window (see is-active-conv). With "
+    "`reply_to` (a wamid of this customer's conversation) the message quotes that one.",
     messaging=True,
     idempotent=True,
     links={"GetMessage": GET_MESSAGE_LINK},
@@ -51,14 +53,19 @@ SEND_TEXT = Endpoint(
 
 
 async def send_text_message(call: Call) -> dict[str, Any]:
-    number = call.arg(TEXT_PHONE)
+    to = recipient_of(call, TEXT_PHONE)
     message = await flows.send_text(
-        flows.Sender.of(call.services), call.account_id, number, call.arg(TEXT), profile_of(call)
+        flows.Sender.of(call.services),
+        call.account_id,
+        to,
+        call.arg(TEXT),
+        profile_of(call),
+        reply_to=call.arg(REPLY_TO),
     )
     return {"success": True, "id": message.id, "message_wa_id": message.wamid}
 
 
-MEDIA_PHONE = phone(missing="Missing required parameter: customer_phone")
+MEDIA_PHONE, MEDIA_USER_ID = either(phone(missing="Missing required parameter: customer_phone"))
 MEDIA_URL = text(
     "media_url", max_length=MEDIA_URL_MAX, description="A public http(s) URL of the file."
 )
@@ -78,18 +85,20 @@ SEND_MEDIA = Endpoint(
     "Send a media message (image, video, audio, document).",
     TAG,
     SENT,
-    params=(MEDIA_PHONE, MEDIA_URL, CAPTION, FILENAME, *PROFILE),
+    params=(MEDIA_PHONE, MEDIA_USER_ID, MEDIA_URL, CAPTION, FILENAME, REPLY_TO, *PROFILE),
     errors=(
         MISSING_MEDIA,
         BAD_MEDIA_URL,
         *media_types.REFUSALS,
         *_SEND_ERRORS,
+        REPLY_NOT_FOUND,
         *failure_refusals(flows.MEDIA_FAILED),
         *failure_refusals(flows.UPLOAD_FAILED),
     ),
     action="send media messages",
     description="Either a file uploaded as multipart/form-data (field `file`) or a public "
-    f"`media_url`. Requires an open 24-hour window. Supported: {media_types.ACCEPTED}. "
+    f"`media_url`. Requires an open 24-hour window; `reply_to` quotes a message of the "
+    f"conversation. Supported: {media_types.ACCEPTED}. "
     "The reference also lists .mov and .wav: WhatsApp accepts neither QuickTime nor WAV, so they "
     "are refused (400) before anything is sent; convert them to .mp4 or .ogg/.opus first.",
     messaging=True,
@@ -103,7 +112,7 @@ async def send_media_message(call: Call) -> dict[str, Any]:
     media_url = call.arg(MEDIA_URL)
     if call.upload is None and media_url is None:
         raise MISSING_MEDIA()
-    number = call.arg(MEDIA_PHONE)
+    to = recipient_of(call, MEDIA_PHONE)
     caption = call.arg(CAPTION)
     filename = media_types.checked_filename(call.arg(FILENAME))
     sender = flows.Sender.of(call.services)
@@ -112,12 +121,13 @@ async def send_media_message(call: Call) -> dict[str, Any]:
         message = await flows.send_media(
             sender,
             call.account_id,
-            number,
+            to,
             file.media_type,
             caption=caption,
             filename=filename or file.filename,
             data=file.data,
             profile=profile_of(call),
+            reply_to=call.arg(REPLY_TO),
         )
     else:
         assert media_url is not None
@@ -127,12 +137,13 @@ async def send_media_message(call: Call) -> dict[str, Any]:
         message = await flows.send_media(
             sender,
             call.account_id,
-            number,
+            to,
             media_type,
             caption=caption,
             filename=filename,
             link=media_url,
             profile=profile_of(call),
+            reply_to=call.arg(REPLY_TO),
         )
     return {"success": True, "id": message.id, "message_wa_id": message.wamid}
 

@@ -62,6 +62,19 @@ MESSAGE = obj(
         "read_at": _moment("The customer read (or played) it."),
         "failed_at": _moment("It failed."),
         "template_id": nullable(string()),
+        "choice": nullable(
+            obj(
+                {"id": string(), "title": nullable(string())},
+                ("id", "title"),
+                "The customer's choice: the id and title of the reply button or list row "
+                "(a template quick reply: its payload and text).",
+            )
+        ),
+        "reply_to": nullable(
+            string(
+                "The wamid this message answers: the message a reply quotes or a reaction is on."
+            )
+        ),
     },
     ("id", "text", "timestamp", "status"),
 )

@@ -47,6 +47,8 @@ class Outgoing:
     template_id: uuid.UUID | None = None
     rendered_body: str | None = None
     media: OutboundMedia | None = None
+    # The wamid answered: the quoted message of a reply, or the message reacted to.
+    reply_to: str | None = None
 
 
 async def record_accepted(
@@ -64,6 +66,7 @@ async def record_accepted(
             status=MessageStatus.ACCEPTED,
             template_id=outgoing.template_id,
             rendered_body=outgoing.rendered_body,
+            reply_to=outgoing.reply_to,
             media_mime=media.mime_type if media else None,
             media_filename=media.filename if media else None,
             media_link=media.link if media else None,

@@ -75,6 +75,12 @@ def message_view(
         "read_at": rfc3339(message.read_at),
         "failed_at": rfc3339(message.failed_at),
         "template_id": str(message.template_id) if message.template_id else None,
+        "reply_to": message.reply_to,
+        "choice": (
+            {"id": message.choice_id, "title": message.text}
+            if message.choice_id is not None
+            else None
+        ),
     }
 
 

@@ -252,6 +252,8 @@ class Migration(migrations.Migration):
                 ('status', fields.CharEnumField(description='ACCEPTED: accepted\nSENT: sent\nDELIVERED: delivered\nREAD: read\nFAILED: failed\nRECEIVED: received', enum_type=MessageStatus, max_length=16)),
                 ('error_code', fields.IntField(null=True)),
                 ('error_message', fields.TextField(null=True, unique=False)),
+                ('reply_to', fields.CharField(null=True, max_length=255)),
+                ('choice_id', fields.TextField(null=True, unique=False)),
                 ('template_id', fields.UUIDField(null=True)),
                 ('rendered_body', fields.TextField(null=True, unique=False)),
                 ('payload', fields.JSONField(default=dict, encoder=JSON_DUMPS, decoder=loads)),

@@ -12,6 +12,8 @@ from mumble.models.customers import Customer
 from mumble.models.states import Direction, MediaState, MessageStatus
 
 MESSAGE_STATUSES = tuple(status.value for status in MessageStatus)
+# How long a wamid we store may be.
+WAMID_MAX = 255
 
 
 class Message(Model):
@@ -43,6 +45,12 @@ class Message(Model):
     status = fields.CharEnumField(MessageStatus, max_length=16)
     error_code = fields.IntField(null=True)
     error_message = fields.TextField(null=True)
+    # The wamid this message answers: a reply's quoted message (Meta's `context`), or the
+    # message a reaction is on.
+    reply_to = fields.CharField(max_length=WAMID_MAX, null=True)
+    # What the customer chose: the id of a reply button or list row, or a template quick
+    # reply's payload (the title is `text`).
+    choice_id = fields.TextField(null=True)
     template_id = fields.UUIDField(null=True)
     rendered_body = fields.TextField(null=True)
     # The raw inbound message object (location, contacts, replies) as Meta sent it.
@@ -139,6 +147,7 @@ class DeletedInbound(Model):
 
 __all__ = [
     "MESSAGE_STATUSES",
+    "WAMID_MAX",
     "DeletedInbound",
     "IdempotencyRecord",
     "MediaBlob",

@@ -13,6 +13,7 @@ from starlette.responses import JSONResponse, Response
 
 import mumble.sandbox.templates as tpl
 import templates_meta
+from mumble.sandbox.checks import message_problem
 from mumble.sandbox.core import SandboxCore
 from mumble.sandbox.http import error, json_body, sandbox_of
 from mumble.sandbox.state import SentMessage, User, new_wamid
@@ -84,6 +85,9 @@ async def _send(
     expected = list if kind in _LIST_TYPES else dict
     if not isinstance(body.get(kind), expected):
         return _missing(f"{kind} object is required")
+    problem = message_problem(kind, body)
+    if problem is not None:
+        return error(problem[0], details=problem[1])
     now = sb.clock.now()
     category = "service"
     if kind == "template":

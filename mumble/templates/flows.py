@@ -24,9 +24,11 @@ from mumble import urlguard
 from mumble.channels.errors import meta_refusal
 from mumble.channels.lookup import channel_of, waba_of
 from mumble.consent import gate, sources
+from mumble.customers.changes import CUSTOMER_NOT_FOUND
 from mumble.customers.service import ensure_customer
 from mumble.errors import BadRequest, MumbleError, Refusal
 from mumble.messages.flows import Profile, Sender, send_outbound
+from mumble.messages.recipients import Recipient, address_of, apply_profile
 from mumble.messages.service import Outgoing
 from mumble.models import Account, Message, ScheduledMessage, Template
 from mumble.scheduled import rules as schedule_rules
@@ -77,6 +79,12 @@ HEADER_VALUE_UNUSED = Refusal(
     BadRequest, "Template has no header variable: leave header_variable out"
 )
 FILENAME_UNUSED = Refusal(BadRequest, "media_filename is only used with a DOCUMENT header")
+# Meta does not send authentication templates to a business-scoped user id (developers.
+# facebook.com/documentation/business-messaging/whatsapp/business-scoped-user-ids).
+AUTH_NEEDS_PHONE = Refusal(
+    BadRequest,
+    "Authentication templates can only be sent to a phone number, not a customer_user_id",
+)
 SEND_REFUSALS = (
     NOT_SENDABLE,
     HEADER_VALUE_REQUIRED,
@@ -92,6 +100,8 @@ SEND_REFUSALS = (
     MEDIA_LINK_REQUIRED,
     MEDIA_INVALID,
     gate.OPTED_OUT,
+    AUTH_NEEDS_PHONE,
+    CUSTOMER_NOT_FOUND,
 )
 
 
@@ -189,7 +199,7 @@ async def create_template(
 class TemplateSend:
     """A template send as the request gave it."""
 
-    phone: str
+    phone: str | None
     template_id: str
     variables: variables.Values
     button_values: list[str]
@@ -197,6 +207,8 @@ class TemplateSend:
     profile: Profile
     header_value: str | None = None
     media_filename: str | None = None
+    # Names a customer known by a BSUID instead of `phone` (who must have written in before).
+    user_id: str | None = None
 
 
 def _check_values(template: Template, values: variables.Values) -> None:
@@ -273,19 +285,25 @@ async def send_template(sender: Sender, account_id: uuid.UUID, send: TemplateSen
     """Send an approved template; returns the stored message."""
     template = await find_template(account_id, send.template_id)
     header = _check_sendable(template, send)
-    await gate.require_marketing_consent(account_id, send.phone, template.category)
+    await gate.require_marketing_consent(account_id, send.phone, template.category, send.user_id)
     account = await Account.get(id=account_id)
     channel_of(account)
     profile = send.profile
-    customer = await ensure_customer(
-        account_id,
-        send.phone,
-        sender.clock.now(),
-        name=profile.name,
-        email=profile.email,
-        source=profile.source,
-        bot_token=profile.bot_token,
-    )
+    if send.phone is None:
+        if str(template.category).upper() == "AUTHENTICATION":
+            raise AUTH_NEEDS_PHONE()
+        known = await Recipient(user_id=send.user_id).get(account_id)
+        customer = await apply_profile(known, sender.clock.now(), **asdict(profile))
+    else:
+        customer = await ensure_customer(
+            account_id,
+            send.phone,
+            sender.clock.now(),
+            name=profile.name,
+            email=profile.email,
+            source=profile.source,
+            bot_token=profile.bot_token,
+        )
     dynamic = rules.variable_buttons(template.buttons or [])
     button_values = send.button_values
     if template.category == auth.AUTHENTICATION:
@@ -297,7 +315,7 @@ async def send_template(sender: Sender, account_id: uuid.UUID, send: TemplateSen
         # In the template's order of first use, as Meta lists them.
         values = {name: values[name] for name in variables.names(template.body)}
     payload = template_payload(
-        send.phone,
+        address_of(customer),
         template.name,
         template.language,
         header=header,
@@ -324,9 +342,11 @@ async def schedule_template(
 ) -> ScheduledMessage:
     """Check the send as `send_template` would, then store it for `send_at`."""
     send_at = schedule_rules.check_send_at(send_at, now=now)
+    if send.phone is None:
+        raise schedule_rules.SEND_AT_NEEDS_PHONE()
     template = await find_template(account_id, send.template_id)
     _check_sendable(template, send)
-    await gate.require_marketing_consent(account_id, send.phone, template.category)
+    await gate.require_marketing_consent(account_id, send.phone, template.category, send.user_id)
     request = asdict(send)
     return await scheduled.create(account_id, send.phone, str(template.id), request, send_at, now)
 

@@ -10,7 +10,7 @@ from mumble.channels.lookup import NO_CHANNEL, NO_WABA
 from mumble.endpoint import Call, Endpoint, api_route
 from mumble.errors import BadRequest
 from mumble.messages.flows import Sender
-from mumble.messages.params import PROFILE, SEND_ERRORS, profile_of
+from mumble.messages.params import PROFILE, SEND_ERRORS, either, profile_of, recipient_of
 from mumble.openapi.schema import array, obj, string, success
 from mumble.params import Param, phone, text, timestamp
 from mumble.scheduled import rules as schedule_rules
@@ -144,7 +144,7 @@ def _variables(name: str) -> Param[variables.Values | None]:
     return Param(name, schema, read)
 
 
-PHONE = phone()
+PHONE, USER_ID = either(phone())
 VARIABLES = _variables("variable")
 REQUIRED_VARIABLES = Param(
     VARIABLES.name,
@@ -176,6 +176,7 @@ SEND_AT = timestamp(
 )
 _SEND_FIELDS = (
     PHONE,
+    USER_ID,
     TEMPLATE_ID,
     BUTTON_VALUES,
     MEDIA_LINK,
@@ -196,14 +197,15 @@ _SEND_REFUSALS = (
 async def _send(
     call: Call, values_param: Param[variables.Values | None], required: bool
 ) -> dict[str, Any]:
-    number = call.arg(PHONE)
+    to = recipient_of(call, PHONE)
     template_id = call.arg(TEMPLATE_ID)
     values = call.arg(values_param)
     if required and values is None:
         raise BadRequest(VARIABLES_REQUIRED)
     button_values = call.arg(BUTTON_VALUES)
     send = flows.TemplateSend(
-        phone=number,
+        phone=to.phone,
+        user_id=to.user_id,
         template_id=template_id,
         variables=values or [],
         button_values=button_values or [],

@@ -115,6 +115,17 @@ class GraphClient:
         except (KeyError, IndexError, TypeError):
             raise TransportError("WhatsApp answered a send without a message id") from None
 
+    async def mark_read(self, channel: Channel, payload: dict[str, Any]) -> None:
+        """POST /{phone-number-id}/messages with a read receipt (`status: read`)."""
+        call = _Call(
+            "POST",
+            self._url(channel.phone_number_id, "messages"),
+            channel.access_token,
+            json=payload,
+            timeout=self.timeout,
+        )
+        await self._request(call)
+
     async def upload_media(
         self, channel: Channel, data: bytes, mime_type: str, filename: str
     ) -> str:

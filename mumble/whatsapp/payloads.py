@@ -22,11 +22,24 @@ def recipient(to: str) -> str:
     return digits if digits.startswith("+") else "+" + digits
 
 
+def is_user_id(to: str) -> bool:
+    """Whether `to` is a business-scoped user id ("US.13491208655302741918"), not a phone.
+
+    BSUIDs are a country code, a dot and letters or digits; a phone number never holds a
+    letter. developers.facebook.com/documentation/business-messaging/whatsapp/
+    business-scoped-user-ids
+    """
+    country, dot, rest = to.partition(".")
+    return bool(dot) and len(country) == 2 and country.isalpha() and rest.isalnum()
+
+
 def _base(to: str, kind: str) -> dict[str, Any]:
+    """The common send fields; a BSUID is addressed by `recipient`, a phone by `to`."""
+    address = {"recipient": to} if is_user_id(to) else {"to": recipient(to)}
     return {
         "messaging_product": "whatsapp",
         "recipient_type": "individual",
-        "to": recipient(to),
+        **address,
         "type": kind,
     }
 
@@ -56,6 +69,39 @@ def media_payload(
     if filename and kind == "document":
         media["filename"] = filename
     return _base(to, kind) | {kind: media}
+
+
+def replying(payload: dict[str, Any], wamid: str | None) -> dict[str, Any]:
+    """The send quoting the message `wamid` (Meta's `context.message_id`); as is when None.
+
+    developers.facebook.com/documentation/business-messaging/whatsapp/messages/contextual-replies
+    """
+    return payload if wamid is None else payload | {"context": {"message_id": wamid}}
+
+
+def reaction_payload(to: str, wamid: str, emoji: str) -> dict[str, Any]:
+    """A reaction on the message `wamid`; an empty `emoji` removes the reaction.
+
+    developers.facebook.com/documentation/business-messaging/whatsapp/messages/reaction-messages
+    """
+    return _base(to, "reaction") | {"reaction": {"message_id": wamid, "emoji": emoji}}
+
+
+def interactive_payload(to: str, interactive: dict[str, Any]) -> dict[str, Any]:
+    """An interactive message (reply buttons, list, CTA URL) around its `interactive` object."""
+    return _base(to, "interactive") | {"interactive": interactive}
+
+
+def read_receipt(wamid: str, *, typing: bool = False) -> dict[str, Any]:
+    """Marks the inbound `wamid` (and earlier ones) read, optionally showing "typing...".
+
+    developers.facebook.com/documentation/business-messaging/whatsapp/messages/
+    mark-message-as-read and .../typing-indicators
+    """
+    body: dict[str, Any] = {"messaging_product": "whatsapp", "status": "read", "message_id": wamid}
+    if typing:
+        body["typing_indicator"] = {"type": "text"}
+    return body
 
 
 def _header_component(header: dict[str, Any]) -> dict[str, Any]:

@@ -59,3 +59,42 @@ def test_meta_time_is_never_in_our_future_and_tolerates_garbage() -> None:
     assert meta_time(str(past + 3600), NOW) == NOW
     assert meta_time("soon", NOW) == NOW
     assert meta_time(None, NOW) == NOW
+
+
+def test_what_a_message_answers_is_its_context_or_its_reactions_target() -> None:
+    reply = parse_content(
+        {"type": "image", "image": {"id": "1"}, "context": {"from": "155", "id": "wamid.Q"}}
+    )
+    reaction = parse_content({"type": "reaction", "reaction": {"message_id": "wamid.R"}})
+    forwarded = parse_content(
+        {"type": "text", "text": {"body": "fwd"}, "context": {"forwarded": True}}
+    )
+    oversized = parse_content({"type": "text", "text": {"body": "x"}, "context": {"id": "w" * 256}})
+    assert (reply.reply_to, reaction.reply_to) == ("wamid.Q", "wamid.R")
+    assert (forwarded.reply_to, oversized.reply_to) == (None, None)
+
+
+def test_button_and_list_replies_keep_the_chosen_id_and_title() -> None:
+    button = parse_content(
+        {
+            "type": "interactive",
+            "interactive": {"type": "button_reply", "button_reply": {"id": "yes", "title": "Yes"}},
+        }
+    )
+    row = parse_content(
+        {
+            "type": "interactive",
+            "interactive": {
+                "type": "list_reply",
+                "list_reply": {"id": "red", "title": "Red", "description": "Warm"},
+            },
+        }
+    )
+    quick = parse_content({"type": "button", "button": {"payload": "STOP", "text": "Stop"}})
+    flow = parse_content(
+        {"type": "interactive", "interactive": {"type": "nfm_reply", "nfm_reply": {"name": "f"}}}
+    )
+    assert (button.choice_id, button.text) == ("yes", "Yes")
+    assert (row.choice_id, row.text) == ("red", "Red")
+    assert (quick.choice_id, quick.text) == ("STOP", "Stop")
+    assert flow.choice_id is None

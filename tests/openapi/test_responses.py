@@ -55,6 +55,11 @@ async def _meta_refuses_next_send(world: World) -> dict[str, str]:
     return {}
 
 
+async def _customer_wrote_a_message(world: World) -> dict[str, str]:
+    written = await customer_writes(world.sandbox, world.tenant)
+    return {"inbound": str(written["id"])}
+
+
 async def _approved_template(world: World) -> dict[str, str]:
     template = await approved_template(
         world.client,
@@ -102,6 +107,12 @@ SCENARIOS: dict[str, tuple[Setup, tuple[Ask, ...]]] = {
             Ask("GET", "/mumbleapi/get-customer", 200, params={"customer_phone": PHONE}),
             Ask("GET", "/mumbleapi/get-customer", 404, params={"customer_phone": "15550001111"}),
             Ask("GET", "/mumbleapi/get-customer", 400),
+            Ask(
+                "GET",
+                "/mumbleapi/get-customer",
+                404,
+                params={"customer_user_id": "US.13491208655302741918"},
+            ),
             Ask("GET", "/mumbleapi/get-all-customers", 200, params={"page": 1}),
             Ask(
                 "POST",
@@ -280,6 +291,60 @@ SCENARIOS: dict[str, tuple[Setup, tuple[Ask, ...]]] = {
                 keep={"failed_id": "id"},
             ),
             Ask("GET", "/mumbleapi/get-message", 200, params={"id": "{failed_id}"}),
+        ),
+    ),
+    # Five messaging calls: the messaging limit is 5 per second.
+    "support": (
+        _customer_wrote_a_message,
+        (
+            Ask(
+                "POST",
+                "/mumbleapi/send-text-message",
+                200,
+                json={"customer_phone": PHONE, "text": "Hi", "reply_to": "{inbound}"},
+            ),
+            Ask(
+                "POST",
+                "/mumbleapi/send-reaction",
+                200,
+                json={"customer_phone": PHONE, "message_wa_id": "{inbound}", "emoji": "\u2705"},
+                headers={"Idempotency-Key": "r1"},
+            ),
+            Ask(
+                "POST",
+                "/mumbleapi/send-reaction",
+                404,
+                json={"customer_phone": PHONE, "message_wa_id": "wamid.none", "emoji": ""},
+            ),
+            Ask(
+                "POST",
+                "/mumbleapi/mark-as-read",
+                200,
+                json={"message_wa_id": "{inbound}", "typing_indicator": True},
+            ),
+            Ask("POST", "/mumbleapi/mark-as-read", 404, json={"message_wa_id": "wamid.none"}),
+        ),
+    ),
+    "interactive": (
+        _customer_wrote_in,
+        (
+            Ask(
+                "POST",
+                "/mumbleapi/send-interactive-message",
+                200,
+                json={
+                    "customer_phone": PHONE,
+                    "type": "button",
+                    "body": "Pick one",
+                    "buttons": [{"id": "yes", "title": "Yes"}],
+                },
+            ),
+            Ask(
+                "POST",
+                "/mumbleapi/send-interactive-message",
+                400,
+                json={"customer_phone": PHONE, "type": "list", "body": "Pick one"},
+            ),
         ),
     ),
     "templates": (
