@@ -2,14 +2,21 @@
 
 Same key + same request within 24 hours -> the first response (status and body), nothing done
 again. Same key + a different request -> 409. Concurrent duplicates: the unique (account, key)
-row decides the winner, the others wait for its stored response. Transient failures (429, 5xx)
-are not stored, so a retry after them really runs again. Error bodies are stored as the error
-renderer writes them, so a replay is byte for byte what the first client got.
+row decides the winner, the others wait for its stored response.
+
+What is replayed is what was done. A success is stored; a refusal is stored only when the
+operation had recorded its work first (`recorded()`: a send stored as a message, then refused by
+Meta), so the retry cannot do it twice. A refusal before that (a closed window, a bad field)
+sent nothing and changed nothing a retry would repeat: its key is released, and a retry once
+the state has changed really runs (Stripe's rule for errors that did not reach processing).
+Transient failures (429, 5xx) are never stored. Error bodies are stored as the error renderer
+writes them, so a replay is byte for byte what the first client got.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import datetime as dt
 import hashlib
 import uuid
@@ -36,6 +43,17 @@ IN_PROGRESS = Refusal(Conflict, "A request with this Idempotency-Key is still in
 BAD_KEY = Refusal(BadRequest, f"{HEADER} must be 1 to {MAX_KEY_LENGTH} characters")
 REFUSALS = (REUSED, IN_PROGRESS, BAD_KEY)
 Operation = Callable[[], Awaitable[dict[str, Any]]]
+# Set by `run_once` for the operation it runs: a one-item list that `recorded()` fills.
+_RECORDED: contextvars.ContextVar[list[bool] | None] = contextvars.ContextVar(
+    "idempotency_recorded", default=None
+)
+
+
+def recorded() -> None:
+    """Say that the running operation has stored its work: a refusal from now on is replayed."""
+    holder = _RECORDED.get()
+    if holder is not None and not holder:
+        holder.append(True)
 
 
 def key_of(headers: Headers) -> str | None:
@@ -116,10 +134,12 @@ async def run_once(
             if finished.fingerprint != print_:
                 raise REUSED()
             return _replay(finished)
+    holder: list[bool] = []
+    token = _RECORDED.set(holder)
     try:
         result = await operation()
     except MumbleError as exc:
-        if exc.status == 429 or exc.status >= 500:
+        if exc.status == 429 or exc.status >= 500 or not holder:
             await _release(account_id, key)
         else:
             await _store(account_id, key, exc.status, exc.body())
@@ -127,6 +147,8 @@ async def run_once(
     except BaseException:
         await _release(account_id, key)
         raise
+    finally:
+        _RECORDED.reset(token)
     await _store(account_id, key, 200, result)
     return result
 
