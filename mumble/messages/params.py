@@ -11,7 +11,11 @@ from mumble.messages.flows import Profile
 from mumble.params import text
 
 NAME = text("name", description="The customer's name (applied when the customer is created).")
-EMAIL = text("email", max_length=EMAIL_MAX, description="The customer's email address.")
+EMAIL = text(
+    "email",
+    max_length=EMAIL_MAX,
+    description="The customer's email address (applied when the customer is created).",
+)
 SOURCE = text("source", description="Where the customer came from.")
 BOT_TOKEN = text("bot_token", description="A bot id, `AI` or `turn_off`.")
 PROFILE = (NAME, EMAIL, SOURCE, BOT_TOKEN)

@@ -46,20 +46,31 @@ async def test_text_is_sent_with_metas_exact_body_and_recorded_as_sent(
     assert await Event.filter(account_id=tenant.account.id, type="message.sent").count() == 1
 
 
-async def test_optional_profile_fields_on_a_send_update_the_customer(
+async def test_a_send_keeps_the_name_and_email_of_an_existing_customer(
     client: httpx.AsyncClient, sandbox: SandboxHandle, tenant: Tenant
 ) -> None:
+    crm = await client.post(
+        "/mumbleapi/add-new-customer",
+        json={"customer_phone": PHONE, "name": "Dana Levi", "email": "dana@example.com"},
+        headers=tenant.headers,
+    )
+    assert crm.status_code == 200, crm.text
     await customer_writes(sandbox, tenant, text="hi", name="WhatsApp Name")
     response = await send_text(
-        client, tenant, "Hello!", name="Dana Levi", email="dana@example.com", source="web"
+        client, tenant, "Hello!", name="Someone Else", email="else@example.com", source="web"
     )
     assert response.status_code == 200, response.text
     customer = await Customer.get(account_id=tenant.account.id, phone=PHONE)
+    # name and email apply when a send creates the customer; source still applies.
     assert (customer.name, customer.email, customer.source) == (
         "Dana Levi",
         "dana@example.com",
         "web",
     )
+    changed = await Event.filter(account_id=tenant.account.id, type="customer.updated")
+    assert all(not {"name", "email"} & set(event.data.get("changed", [])) for event in changed), [
+        event.data for event in changed
+    ]
 
 
 @pytest.mark.parametrize(

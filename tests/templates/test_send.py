@@ -134,6 +134,24 @@ async def test_send_to_an_unknown_phone_creates_the_customer_with_the_given_prof
     )
 
 
+async def test_a_template_send_keeps_the_name_and_email_of_an_existing_customer(
+    client: httpx.AsyncClient, sandbox: SandboxHandle, tenant: Tenant
+) -> None:
+    crm = await client.post(
+        "/mumbleapi/add-new-customer",
+        json={"customer_phone": PHONE, "name": "Dana Levi", "email": "dana@example.com"},
+        headers=tenant.headers,
+    )
+    assert crm.status_code == 200, crm.text
+    template = await approved_template(client, sandbox, tenant, **PLAIN)
+    response = await _send(
+        client, tenant, template_id=template["id"], name="Other", email="other@example.com"
+    )
+    assert response.status_code == 200, response.text
+    customer = await Customer.get(account_id=tenant.account.id, phone=PHONE)
+    assert (customer.name, customer.email) == ("Dana Levi", "dana@example.com")
+
+
 async def test_template_id_may_be_meta_id(
     client: httpx.AsyncClient, sandbox: SandboxHandle, tenant: Tenant
 ) -> None:
