@@ -32,6 +32,7 @@ from mumble.db import open_database
 from mumble.errors import EXCEPTION_HANDLERS
 from mumble.events.worker import embedded_worker
 from mumble.inbound.media import MediaFetcher
+from mumble.messages import sweep
 from mumble.middleware import AccessMiddleware, BodyDeadline
 from mumble.observability import metrics
 from mumble.ratelimit import RateLimiter
@@ -85,11 +86,18 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
             sync_task = template_sync.start(services.graph, app_clock, settings)
             fetcher = MediaFetcher(services.graph, app_clock, services.media_wakeup)
             media_task = tasks.start(fetcher.run(), "mumble-media-fetcher")
+            await sweep.sweep_at_start(settings, app_clock)
+            sweep_task = (
+                tasks.start(sweep.run_sweeper(settings, app_clock), "mumble-send-sweep")
+                if settings.run_worker
+                else None
+            )
             try:
                 async with embedded_worker(settings, http, app_clock):
                     # Starlette hands this state to every request: `request.state.services`.
                     yield {"services": services}
             finally:
+                await tasks.stop(sweep_task)
                 await tasks.stop(media_task)
                 await tasks.stop(sync_task)
                 await limiter.close()

@@ -21,6 +21,7 @@ import datetime as dt
 import hashlib
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -43,17 +44,33 @@ IN_PROGRESS = Refusal(Conflict, "A request with this Idempotency-Key is still in
 BAD_KEY = Refusal(BadRequest, f"{HEADER} must be 1 to {MAX_KEY_LENGTH} characters")
 REFUSALS = (REUSED, IN_PROGRESS, BAD_KEY)
 Operation = Callable[[], Awaitable[dict[str, Any]]]
-# Set by `run_once` for the operation it runs: a one-item list that `recorded()` fills.
-_RECORDED: contextvars.ContextVar[list[bool] | None] = contextvars.ContextVar(
-    "idempotency_recorded", default=None
+
+
+@dataclass
+class _Running:
+    """The key `run_once` is running an operation for, and whether it has recorded its work."""
+
+    account_id: uuid.UUID
+    key: str
+    recorded: bool = False
+
+
+_RUNNING: contextvars.ContextVar[_Running | None] = contextvars.ContextVar(
+    "idempotency_running", default=None
 )
 
 
-def recorded() -> None:
-    """Say that the running operation has stored its work: a refusal from now on is replayed."""
-    holder = _RECORDED.get()
-    if holder is not None and not holder:
-        holder.append(True)
+async def recorded(message_id: int) -> None:
+    """Say that the running operation stored its work as `message_id` (inside the transaction
+    that stores it): a refusal from now on is replayed, and a crash sweep knows the key's
+    message. Without an Idempotency-Key this does nothing."""
+    running = _RUNNING.get()
+    if running is None:
+        return
+    running.recorded = True
+    await IdempotencyRecord.filter(account_id=running.account_id, key=running.key).update(
+        message_id=message_id
+    )
 
 
 def key_of(headers: Headers) -> str | None:
@@ -134,12 +151,12 @@ async def run_once(
             if finished.fingerprint != print_:
                 raise REUSED()
             return _replay(finished)
-    holder: list[bool] = []
-    token = _RECORDED.set(holder)
+    running = _Running(account_id, key)
+    token = _RUNNING.set(running)
     try:
         result = await operation()
     except MumbleError as exc:
-        if exc.status == 429 or exc.status >= 500 or not holder:
+        if exc.status == 429 or exc.status >= 500 or not running.recorded:
             await _release(account_id, key)
         else:
             await _store(account_id, key, exc.status, exc.body())
@@ -148,7 +165,7 @@ async def run_once(
         await _release(account_id, key)
         raise
     finally:
-        _RECORDED.reset(token)
+        _RUNNING.reset(token)
     await _store(account_id, key, 200, result)
     return result
 

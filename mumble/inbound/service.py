@@ -206,7 +206,15 @@ async def _apply_status(context: _Context, account: Account, status: dict[str, A
         details = (error.get("error_data") or {}).get("details")
         reason = details or error.get("message") or error.get("title")
     now = context.clock.now()
-    update = StatusUpdate(wamid, word, meta_time(status.get("timestamp"), now), code, reason)
+    callback = status.get("biz_opaque_callback_data")
+    update = StatusUpdate(
+        wamid,
+        word,
+        meta_time(status.get("timestamp"), now),
+        code,
+        reason,
+        callback_data=callback[:512] if isinstance(callback, str) else None,
+    )
     await apply_status(account.id, update, now, base_url=context.base_url)
 
 

@@ -21,6 +21,7 @@ from mumble.clock import Clock
 from mumble.customers.service import ensure_customer
 from mumble.customers.window import require_open_window
 from mumble.errors import MumbleError
+from mumble.messages import sweep
 from mumble.messages.media_types import MediaType
 from mumble.messages.service import (
     OutboundMedia,
@@ -79,6 +80,8 @@ async def send_outbound(
     channel = channel_of(account)
     now = sender.clock.now()
     message = await record_accepted(account, customer, outgoing, now)
+    # Meta echoes this in the status webhooks: how a crash sweep finds what became of the send.
+    payload = {**payload, "biz_opaque_callback_data": sweep.callback_data(message.id)}
     media = outgoing.media
     kind = outgoing.kind
 

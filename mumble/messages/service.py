@@ -78,8 +78,8 @@ async def record_accepted(
                 size=len(media.data),
                 data=media.data,
             )
-    # From here the send is on record: an Idempotency-Key replays whatever follows.
-    idempotency.recorded()
+        # From here the send is on record: an Idempotency-Key replays whatever follows.
+        await idempotency.recorded(message.id)
     metrics.count_message(Direction.OUTBOUND, MessageStatus.ACCEPTED)
     return message
 

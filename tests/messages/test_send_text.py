@@ -36,6 +36,8 @@ async def test_text_is_sent_with_metas_exact_body_and_recorded_as_sent(
         "to": "+" + PHONE,
         "type": "text",
         "text": {"body": "Hello!", "preview_url": False},
+        # Echoed in the status webhooks: names the message to the crash sweep.
+        "biz_opaque_callback_data": f"mumble-message:{body['id']}",
     }
     assert sent[0]["authorization"] == f"Bearer {tenant.account.access_token}"
     assert body == {"success": True, "id": body["id"], "message_wa_id": sent[0]["id"]}
