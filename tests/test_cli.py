@@ -250,3 +250,22 @@ async def test_a_usage_error_with_json_is_a_json_error(database_url: str) -> Non
     assert plain.code == 2
     assert plain.stdout == ""
     assert "--account" in plain.stderr
+
+
+async def test_team_and_agent_names_are_unique_per_account(
+    client: httpx.AsyncClient, database_url: str
+) -> None:
+    first = (await _ok(database_url, "account", "create", "First", "--json"))["id"]
+    second = (await _ok(database_url, "account", "create", "Second", "--json"))["id"]
+    for noun in ("team", "agent"):
+        await _ok(database_url, noun, "create", "--account", first, "Sales", "--json")
+        again = await mumble(database_url, noun, "create", "--account", first, "Sales", "--json")
+        assert again.code == 1, again.stderr
+        assert again.json() == {
+            "error": True,
+            "message": f"{noun.capitalize()} name already exists: Sales",
+        }
+        # Another account may use the same name.
+        await _ok(database_url, noun, "create", "--account", second, "Sales", "--json")
+    assert await Team.filter(name="Sales").count() == 2
+    assert await Agent.filter(name="Sales").count() == 2

@@ -20,7 +20,7 @@ from mumble.channels.lookup import channel_of
 from mumble.clock import Clock
 from mumble.customers.service import ensure_customer
 from mumble.customers.window import require_open_window
-from mumble.errors import MumbleError
+from mumble.errors import BadRequest, MumbleError, Refusal
 from mumble.messages import sweep
 from mumble.messages.media_types import MediaType
 from mumble.messages.service import (
@@ -40,6 +40,8 @@ from mumble.whatsapp.payloads import media_payload, text_payload
 TEXT_FAILED = "Failed to send text message."
 MEDIA_FAILED = "Failed to send media message."
 UPLOAD_FAILED = "Failed to upload media file."
+# A send's own refusal for its profile fields (details name the field and what is wrong).
+PROFILE_INVALID = Refusal(BadRequest, "Invalid customer field on the send")
 # Meta's placeholder until the upload answers with the real media id.
 _UPLOAD_PENDING = "pending-upload"
 
@@ -137,6 +139,7 @@ async def _prepare(
         email=profile.email,
         source=profile.source,
         bot_token=profile.bot_token,
+        failure=PROFILE_INVALID,
     )
     return account, customer
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import uuid
 
+from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from mumble.accounts.service import get_account
-from mumble.errors import NotFound
+from mumble.errors import Conflict, NotFound
 from mumble.models import Agent, Team
 from mumble.text import checked_name
 
@@ -43,7 +44,12 @@ async def list_teams(account_id: uuid.UUID) -> list[dict[str, object]]:
 async def create_agent(account_id: str | uuid.UUID, name: str, email: str | None = None) -> Agent:
     """Create an agent (sub-user) of the account; 404 when the account does not exist."""
     account = await get_account(account_id)
-    return await Agent.create(account=account, name=checked_name(name), email=email)
+    name = checked_name(name)
+    try:
+        async with in_transaction():
+            return await Agent.create(account=account, name=name, email=email)
+    except IntegrityError:
+        raise Conflict(f"Agent name already exists: {name}") from None
 
 
 async def create_team(
@@ -61,8 +67,12 @@ async def create_team(
         if agent is None:
             raise NotFound(f"Agent not found: {raw}")
         members.append(agent)
-    async with in_transaction():
-        team = await Team.create(account=account, name=checked_name(name))
-        if members:
-            await team.members.add(*members)
+    name = checked_name(name)
+    try:
+        async with in_transaction():
+            team = await Team.create(account=account, name=name)
+            if members:
+                await team.members.add(*members)
+    except IntegrityError:
+        raise Conflict(f"Team name already exists: {name}") from None
     return team

@@ -24,7 +24,7 @@ from mumble.channels.errors import meta_refusal
 from mumble.channels.lookup import channel_of, waba_of
 from mumble.customers.service import ensure_customer
 from mumble.errors import BadRequest, Refusal
-from mumble.messages.flows import Profile, Sender, send_outbound
+from mumble.messages.flows import PROFILE_INVALID, Profile, Sender, send_outbound
 from mumble.messages.service import Outgoing
 from mumble.models import Account, Message, Template
 from mumble.templates import rules
@@ -40,6 +40,7 @@ from mumble.urlguard import is_http_url
 from mumble.whatsapp.client import GraphClient
 from mumble.whatsapp.errors import WhatsAppError
 from mumble.whatsapp.payloads import template_payload
+from templates_meta.rulebook import indefinite
 
 SEND_FAILED = "Failed to send template message."
 NOT_SENDABLE = Refusal(
@@ -49,7 +50,7 @@ NOT_SENDABLE = Refusal(
 VARIABLE_COUNT = Refusal(BadRequest, "Template expects {expected} variable(s), {given} given")
 BUTTON_COUNT = Refusal(BadRequest, "Template expects {expected} button variable(s), {given} given")
 MEDIA_LINK_REQUIRED = Refusal(
-    BadRequest, "Media link is required for a template with a {format} header"
+    BadRequest, "Media link is required for a template with {header} header"
 )
 SEND_REFUSALS = (NOT_SENDABLE, VARIABLE_COUNT, BUTTON_COUNT, MEDIA_LINK_REQUIRED, MEDIA_INVALID)
 
@@ -92,7 +93,8 @@ async def fetch_header_sample(
     if mime_type not in allowed:
         raise MEDIA_INVALID(
             details=[
-                f"A {request.header_format} header needs {', '.join(allowed)}, "
+                f"{indefinite(request.header_format, capital=True)} header needs "
+                f"{', '.join(allowed)}, "
                 f"the link is {mime_type}"
             ]
         )
@@ -172,7 +174,7 @@ def _check_sendable(
     if kind is None:
         return None
     if not media_link:
-        raise MEDIA_LINK_REQUIRED(format=fmt)
+        raise MEDIA_LINK_REQUIRED(header=indefinite(fmt))
     if not is_http_url(media_link):
         raise MEDIA_INVALID(details=["media_link must be an http(s) URL"])
     return {"type": kind, "link": media_link}
@@ -193,6 +195,7 @@ async def send_template(sender: Sender, account_id: uuid.UUID, send: TemplateSen
         email=profile.email,
         source=profile.source,
         bot_token=profile.bot_token,
+        failure=PROFILE_INVALID,
     )
     dynamic = rules.variable_buttons(template.buttons or [])
     payload = template_payload(

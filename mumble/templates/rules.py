@@ -18,6 +18,7 @@ import orjson
 import templates_meta
 from mumble.errors import BadRequest, Refusal
 from mumble.text import has_nul
+from templates_meta.rulebook import indefinite
 
 _VARIABLE = re.compile(r"\{\{\s*([0-9]+)\s*\}\}")
 # What the reference calls custom: a standard template. The rest are kinds it refuses.
@@ -138,7 +139,9 @@ def reference_problems(request: TemplateRequest) -> list[str]:
         if "{{" in str(request.header.get("text") or ""):
             problems.append("Header variables are not supported")
         if request.media_header and not request.media_url:
-            problems.append(f"A {request.header_format} header needs media_url")
+            problems.append(
+                f"{indefinite(request.header_format, capital=True)} header needs media_url"
+            )
     if request.media_url and not request.media_header:
         problems.append("media_url is only used with an IMAGE, VIDEO or DOCUMENT header")
     for index, button in enumerate(request.buttons, start=1):

@@ -126,6 +126,7 @@ async def update_webhook(
     events: list[str] | None,
     enabled: bool | None,
     description: str | None,
+    now: dt.datetime,
 ) -> WebhookEndpoint:
     """Apply the given changes. Re-enabling clears the failure count and the queued events
     (kept while disabled) are delivered from where delivery stopped."""
@@ -140,7 +141,7 @@ async def update_webhook(
     if enabled is True and not endpoint.enabled:
         changes.update(enabled=True, disabled_reason=None, disabled_at=None, consecutive_failures=0)
     elif enabled is False and endpoint.enabled:
-        changes.update(enabled=False, disabled_reason="Disabled by the account", disabled_at=None)
+        changes.update(enabled=False, disabled_reason="Disabled by the account", disabled_at=now)
     if changes:
         await WebhookEndpoint.filter(id=endpoint.id, account_id=account_id).update(**changes)
         await endpoint.refresh_from_db()

@@ -202,3 +202,15 @@ async def test_the_message_is_on_record_as_accepted_while_meta_is_still_answerin
     await seen.refresh_from_db()
     assert seen.status != "accepted"
     assert seen.wamid == response.json()["message_wa_id"]
+
+
+async def test_a_bad_profile_email_on_a_send_says_what_is_wrong_with_the_send(
+    client: httpx.AsyncClient, sandbox: SandboxHandle, tenant: Tenant
+) -> None:
+    await customer_writes(sandbox, tenant, text="hi")
+    response = await send_text(client, tenant, "Hello!", email="not-an-email")
+    assert response.status_code == 400
+    answer = response.json()
+    assert answer["message"] == "Invalid customer field on the send"
+    assert answer["details"][0].startswith("email: ")
+    assert await sent_to_meta(sandbox, tenant) == []

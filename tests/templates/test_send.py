@@ -152,6 +152,17 @@ async def test_a_template_send_keeps_the_name_and_email_of_an_existing_customer(
     assert (customer.name, customer.email) == ("Dana Levi", "dana@example.com")
 
 
+async def test_a_bad_profile_email_on_a_template_send_says_what_is_wrong_with_the_send(
+    client: httpx.AsyncClient, sandbox: SandboxHandle, tenant: Tenant
+) -> None:
+    template = await approved_template(client, sandbox, tenant, **PLAIN)
+    response = await _send(client, tenant, template_id=template["id"], email="nope")
+    assert response.status_code == 400
+    assert response.json()["message"] == "Invalid customer field on the send"
+    assert response.json()["details"][0].startswith("email: ")
+    assert await Customer.filter(account_id=tenant.account.id).count() == 0
+
+
 async def test_template_id_may_be_meta_id(
     client: httpx.AsyncClient, sandbox: SandboxHandle, tenant: Tenant
 ) -> None:
@@ -276,7 +287,7 @@ async def test_button_variables_for_a_template_without_dynamic_buttons_are_refus
 @pytest.mark.parametrize(
     ("link", "message"),
     [
-        (None, "Media link is required for a template with a IMAGE header"),
+        (None, "Media link is required for a template with an IMAGE header"),
         ("ftp://example.com/b.jpg", "Media link is not valid"),
         ("banner.jpg", "Media link is not valid"),
     ],
