@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
+import datetime as dt
 import os
 import sys
 import uuid
@@ -269,3 +270,12 @@ async def test_team_and_agent_names_are_unique_per_account(
         await _ok(database_url, noun, "create", "--account", second, "Sales", "--json")
     assert await Team.filter(name="Sales").count() == 2
     assert await Agent.filter(name="Sales").count() == 2
+
+
+async def test_cli_json_writes_timestamps_as_rfc3339_with_z(
+    client: httpx.AsyncClient, database_url: str
+) -> None:
+    account = (await _ok(database_url, "account", "create", "Stamps", "--json"))["id"]
+    key = await _ok(database_url, "key", "create", "--account", account, "--json")
+    assert key["created_at"].endswith("Z")
+    assert dt.datetime.fromisoformat(key["created_at"]).utcoffset() == dt.timedelta(0)

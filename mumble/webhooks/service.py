@@ -12,6 +12,7 @@ from typing import Any
 import aiohttp
 from tortoise.transactions import in_transaction
 
+from mumble.clock import rfc3339
 from mumble.errors import BadRequest, NotFound, Refusal
 from mumble.events import signing
 from mumble.events.outbox import EVENT_TYPES
@@ -35,10 +36,6 @@ TOO_MANY_WEBHOOKS = Refusal(
 REFUSALS = (URL_REQUIRED, INVALID_URL, EVENTS_REQUIRED, UNKNOWN_EVENT)
 
 
-def _iso(moment: dt.datetime | None) -> str | None:
-    return None if moment is None else moment.astimezone(dt.UTC).isoformat()
-
-
 def webhook_view(endpoint: WebhookEndpoint) -> dict[str, Any]:
     """A webhook as the API shows it (never its secret)."""
     return {
@@ -48,9 +45,9 @@ def webhook_view(endpoint: WebhookEndpoint) -> dict[str, Any]:
         "description": endpoint.description,
         "enabled": endpoint.enabled,
         "disabled_reason": endpoint.disabled_reason,
-        "disabled_at": _iso(endpoint.disabled_at),
+        "disabled_at": rfc3339(endpoint.disabled_at),
         "consecutive_failures": endpoint.consecutive_failures,
-        "created_at": _iso(endpoint.created_at),
+        "created_at": rfc3339(endpoint.created_at),
     }
 
 
@@ -223,13 +220,13 @@ async def recent_attempts(
                 "event_id": str(event["id"]),
                 "event_type": event["type"],
                 "attempt": row["number"],
-                "attempted_at": _iso(row["attempted_at"]),
+                "attempted_at": rfc3339(row["attempted_at"]),
                 "succeeded": row["succeeded"],
                 "status_code": row["status_code"],
                 "latency_ms": row["latency_ms"],
                 "error": row["error"],
                 "delivery_status": delivery["status"],
-                "next_retry_at": _iso(delivery["next_attempt_at"]) if retrying else None,
+                "next_retry_at": rfc3339(delivery["next_attempt_at"]) if retrying else None,
             }
         )
     return result
