@@ -41,6 +41,7 @@ from mumble.db.listener import Notices, Topic, listening
 from mumble.errors import EXCEPTION_HANDLERS
 from mumble.events.worker import embedded_worker
 from mumble.inbound.media import MediaFetcher
+from mumble.messages import sweep
 from mumble.messages.flows import Sender
 from mumble.middleware import AccessMiddleware, BodyDeadline
 from mumble.observability import metrics
@@ -118,6 +119,12 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
             fetcher = MediaFetcher(services.graph, app_clock, services.media_wakeup)
             media_task = tasks.start(fetcher.run(), "mumble-media-fetcher")
             scheduled_task = tasks.start(scheduled_sends(services).run(), "mumble-scheduled-sends")
+            await sweep.sweep_at_start(settings, app_clock)
+            sweep_task = (
+                tasks.start(sweep.run_sweeper(settings, app_clock), "mumble-send-sweep")
+                if settings.run_worker
+                else None
+            )
             try:
                 async with (
                     listening(settings.database_url, notices),
@@ -127,6 +134,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
                     yield {"services": services}
             finally:
                 await tasks.stop(scheduled_task)
+                await tasks.stop(sweep_task)
                 await tasks.stop(media_task)
                 await tasks.stop(sync_task)
                 await limiter.close()

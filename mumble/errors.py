@@ -22,11 +22,15 @@ from mumble.logs import mark_logged
 log = logging.getLogger("mumble.errors")
 
 
+_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_UTC_Z | orjson.OPT_NAIVE_UTC
+
+
 class JsonResponse(JSONResponse):
     """JSONResponse rendered with orjson (faster, and UUIDs/datetimes serialise natively)."""
 
     def render(self, content: Any) -> bytes:
-        return orjson.dumps(content, option=orjson.OPT_NON_STR_KEYS)
+        # A datetime that reaches the renderer is written as mumble.clock.rfc3339 writes it.
+        return orjson.dumps(content, option=_OPTIONS)
 
 
 class MumbleError(Exception):

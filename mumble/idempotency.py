@@ -2,18 +2,26 @@
 
 Same key + same request within 24 hours -> the first response (status and body), nothing done
 again. Same key + a different request -> 409. Concurrent duplicates: the unique (account, key)
-row decides the winner, the others wait for its stored response. Transient failures (429, 5xx)
-are not stored, so a retry after them really runs again. Error bodies are stored as the error
-renderer writes them, so a replay is byte for byte what the first client got.
+row decides the winner, the others wait for its stored response.
+
+What is replayed is what was done. A success is stored; a refusal is stored only when the
+operation had recorded its work first (`recorded()`: a send stored as a message, then refused by
+Meta), so the retry cannot do it twice. A refusal before that (a closed window, a bad field)
+sent nothing and changed nothing a retry would repeat: its key is released, and a retry once
+the state has changed really runs (Stripe's rule for errors that did not reach processing).
+Transient failures (429, 5xx) are never stored. Error bodies are stored as the error renderer
+writes them, so a replay is byte for byte what the first client got.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import datetime as dt
 import hashlib
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -36,6 +44,33 @@ IN_PROGRESS = Refusal(Conflict, "A request with this Idempotency-Key is still in
 BAD_KEY = Refusal(BadRequest, f"{HEADER} must be 1 to {MAX_KEY_LENGTH} characters")
 REFUSALS = (REUSED, IN_PROGRESS, BAD_KEY)
 Operation = Callable[[], Awaitable[dict[str, Any]]]
+
+
+@dataclass
+class _Running:
+    """The key `run_once` is running an operation for, and whether it has recorded its work."""
+
+    account_id: uuid.UUID
+    key: str
+    recorded: bool = False
+
+
+_RUNNING: contextvars.ContextVar[_Running | None] = contextvars.ContextVar(
+    "idempotency_running", default=None
+)
+
+
+async def recorded(message_id: int) -> None:
+    """Say that the running operation stored its work as `message_id` (inside the transaction
+    that stores it): a refusal from now on is replayed, and a crash sweep knows the key's
+    message. Without an Idempotency-Key this does nothing."""
+    running = _RUNNING.get()
+    if running is None:
+        return
+    running.recorded = True
+    await IdempotencyRecord.filter(account_id=running.account_id, key=running.key).update(
+        message_id=message_id
+    )
 
 
 def key_of(headers: Headers) -> str | None:
@@ -116,10 +151,12 @@ async def run_once(
             if finished.fingerprint != print_:
                 raise REUSED()
             return _replay(finished)
+    running = _Running(account_id, key)
+    token = _RUNNING.set(running)
     try:
         result = await operation()
     except MumbleError as exc:
-        if exc.status == 429 or exc.status >= 500:
+        if exc.status == 429 or exc.status >= 500 or not running.recorded:
             await _release(account_id, key)
         else:
             await _store(account_id, key, exc.status, exc.body())
@@ -127,6 +164,8 @@ async def run_once(
     except BaseException:
         await _release(account_id, key)
         raise
+    finally:
+        _RUNNING.reset(token)
     await _store(account_id, key, 200, result)
     return result
 

@@ -10,7 +10,7 @@ import re
 from typing import Any
 
 from templates_meta.placeholders import Placeholders, placeholders
-from templates_meta.rulebook import Rulebook, load, normalize_language
+from templates_meta.rulebook import Rulebook, indefinite, load, normalize_language
 
 _PHONE = re.compile(r"\+?[0-9]{4,}")
 # Pictographic ranges: emoji, dingbats, symbols (auth templates refuse them).
@@ -133,7 +133,9 @@ def _header(report: _Report, comp: dict[str, Any], category: str, examples: list
         report.add("header_format_unknown", value=comp.get("format"), allowed=", ".join(formats))
         return
     if category in book.categories and category not in formats[fmt]["categories"]:
-        report.add("header_format_category", value=fmt, category=category)
+        report.add(
+            "header_format_category", a_value=indefinite(fmt, capital=True), category=category
+        )
     limits = book.raw["limits"]
     if fmt == "TEXT":
         text = comp.get("text")
@@ -156,7 +158,7 @@ def _header(report: _Report, comp: dict[str, Any], category: str, examples: list
             or not handles
             or not all(isinstance(h, str) and h for h in handles)
         ):
-            report.add("header_handle_missing", value=fmt)
+            report.add("header_handle_missing", a_value=indefinite(fmt, capital=True))
 
 
 def _body(report: _Report, comp: dict[str, Any], category: str, examples: list[str]) -> None:

@@ -213,6 +213,12 @@ class Rulebook:
 
 
 @functools.cache
+def indefinite(word: str, *, capital: bool = False) -> str:
+    """`word` after its indefinite article: "an IMAGE header", "a VIDEO header"."""
+    article = "an" if word[:1].upper() in "AEIOU" else "a"
+    return f"{article.capitalize() if capital else article} {word}"
+
+
 def load() -> Rulebook:
     """The rulebook, read and schema-checked once per process; raises RulebookError if malformed."""
     text = resources.files("templates_meta").joinpath("rules.json").read_text(encoding="utf-8")

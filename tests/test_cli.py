@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import dataclasses
+import datetime as dt
 import os
 import sys
 import uuid
@@ -13,6 +15,7 @@ from typing import Any
 import httpx
 import orjson
 
+from mumble.cli import build_parser
 from mumble.models import Account, Agent, ApiKey, Bot, Team
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -204,3 +207,75 @@ async def test_a_phone_number_id_serves_one_account_only(
     assert (moved.code, moved.json()) == (1, {"error": True, "message": taken})
     numbers = {str(a.id): a.phone_number_id for a in await Account.all()}
     assert numbers == {first["id"]: "555", second["id"]: None}
+
+
+def _leaf_parsers(
+    parser: argparse.ArgumentParser, path: tuple[str, ...] = ()
+) -> list[tuple[tuple[str, ...], argparse.ArgumentParser]]:
+    subparsers = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    if not subparsers:
+        return [(path, parser)]
+    return [
+        leaf
+        for action in subparsers
+        for name, child in action.choices.items()
+        for leaf in _leaf_parsers(child, (*path, name))
+    ]
+
+
+def test_every_admin_command_takes_json() -> None:
+    leaves = _leaf_parsers(build_parser())
+    admin = [(path, p) for path, p in leaves if path[0] not in ("serve", "worker", "sandbox")]
+    assert admin
+    without = [" ".join(path) for path, p in admin if "--json" not in p._option_string_actions]
+    assert without == []
+
+
+async def test_role_permissions_and_migrate_answer_json(database_url: str) -> None:
+    permissions = await _ok(database_url, "role", "permissions", "--json")
+    names = [p["name"] for p in permissions["permissions"]]
+    assert "messages:send" in names
+    assert all(p["action"] for p in permissions["permissions"])
+    assert await _ok(database_url, "migrate", "--json") == {"migrated": True}
+    plain = await mumble(database_url, "migrate")
+    assert (plain.code, plain.stdout) == (0, "migrations applied\n")
+
+
+async def test_a_usage_error_with_json_is_a_json_error(database_url: str) -> None:
+    run = await mumble(database_url, "key", "create", "--json")
+    assert run.code == 2
+    answer = run.json()
+    assert answer["error"] is True
+    assert "--account" in answer["message"]
+    plain = await mumble(database_url, "key", "create")
+    assert plain.code == 2
+    assert plain.stdout == ""
+    assert "--account" in plain.stderr
+
+
+async def test_team_and_agent_names_are_unique_per_account(
+    client: httpx.AsyncClient, database_url: str
+) -> None:
+    first = (await _ok(database_url, "account", "create", "First", "--json"))["id"]
+    second = (await _ok(database_url, "account", "create", "Second", "--json"))["id"]
+    for noun in ("team", "agent"):
+        await _ok(database_url, noun, "create", "--account", first, "Sales", "--json")
+        again = await mumble(database_url, noun, "create", "--account", first, "Sales", "--json")
+        assert again.code == 1, again.stderr
+        assert again.json() == {
+            "error": True,
+            "message": f"{noun.capitalize()} name already exists: Sales",
+        }
+        # Another account may use the same name.
+        await _ok(database_url, noun, "create", "--account", second, "Sales", "--json")
+    assert await Team.filter(name="Sales").count() == 2
+    assert await Agent.filter(name="Sales").count() == 2
+
+
+async def test_cli_json_writes_timestamps_as_rfc3339_with_z(
+    client: httpx.AsyncClient, database_url: str
+) -> None:
+    account = (await _ok(database_url, "account", "create", "Stamps", "--json"))["id"]
+    key = await _ok(database_url, "key", "create", "--account", account, "--json")
+    assert key["created_at"].endswith("Z")
+    assert dt.datetime.fromisoformat(key["created_at"]).utcoffset() == dt.timedelta(0)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextvars
 import logging
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from typing import NoReturn
 
 import orjson
 
@@ -17,10 +19,29 @@ from mumble.errors import MumbleError
 from mumble.settings import Settings
 
 _SERVICES = frozenset({"serve", "worker", "sandbox"})
+# A usage error exits 2, as argparse's do.
+_USAGE_ERROR = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, except that a usage error under --json is answered as a JSON error."""
+
+    def error(self, message: str) -> NoReturn:
+        if _JSON_ASKED.get():
+            text = f"{self.prog}: {message}"
+            sys.stdout.write(orjson.dumps({"error": True, "message": text}).decode() + "\n")
+            sys.stdout.flush()
+            raise SystemExit(_USAGE_ERROR)
+        super().error(message)
+
+
+# Whether the command line asks for --json, known before parsing (which may fail).
+_JSON_ASKED: contextvars.ContextVar[bool] = contextvars.ContextVar("json_asked", default=False)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="mumble", description=__doc__)
+    # Subparsers are built with the parent's class, so every level answers usage errors alike.
+    parser = _Parser(prog="mumble", description=__doc__)
     subparsers = parser.add_subparsers(dest="command", required=True)
     for module in (server, sandbox, accounts, keys, roles, team, worker):
         module.register(subparsers)
@@ -36,7 +57,9 @@ async def _with_database(
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `mumble` console script."""
-    args = build_parser().parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    _JSON_ASKED.set("--json" in arguments)
+    args = build_parser().parse_args(arguments)
     if args.command in _SERVICES:
         # Long-running services log JSON lines for a log pipeline; admin commands stay readable.
         logs.configure(Settings.from_env().log_level)

@@ -12,7 +12,9 @@ import orjson
 def emit(args: argparse.Namespace, data: dict[str, Any], text: str) -> None:
     """Print `data` as JSON when --json was given, else the human-readable `text`."""
     if getattr(args, "json", False):
-        sys.stdout.write(orjson.dumps(data, default=str).decode() + "\n")
+        # Datetimes as mumble.clock.rfc3339 writes them (RFC 3339 UTC with Z).
+        options = orjson.OPT_UTC_Z | orjson.OPT_NAIVE_UTC
+        sys.stdout.write(orjson.dumps(data, default=str, option=options).decode() + "\n")
     else:
         sys.stdout.write(text + "\n")
     sys.stdout.flush()

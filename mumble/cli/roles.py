@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
 
 from mumble.accounts import roles
@@ -50,8 +49,9 @@ async def _list(args: argparse.Namespace) -> None:
 
 
 def _permissions(args: argparse.Namespace) -> None:
-    for name, action in PERMISSIONS.items():
-        sys.stdout.write(f"{name:<20} not authorized to {action}\n")
+    listed = [{"name": name, "action": action} for name, action in PERMISSIONS.items()]
+    text = "\n".join(f"{p['name']:<20} not authorized to {p['action']}" for p in listed)
+    emit(args, {"permissions": listed}, text)
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -82,4 +82,5 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     listing.set_defaults(run=_list)
 
     perms = commands.add_parser("permissions", help="list every permission name")
+    add_json_flag(perms)
     perms.set_defaults(main=_permissions)

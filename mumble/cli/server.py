@@ -18,6 +18,7 @@ import uvicorn
 from mumble.accounts import service
 from mumble.app import create_app
 from mumble.cli.listen import bind, loopback, url_host
+from mumble.cli.output import add_json_flag, emit
 from mumble.cli.protocol import header_deadline_protocol
 from mumble.db import migrate, open_database
 from mumble.sandbox import Sandbox
@@ -161,7 +162,7 @@ def _exit_if_not_started(server: uvicorn.Server) -> None:
 def run_migrate(args: argparse.Namespace) -> None:
     settings = Settings.from_env()
     asyncio.run(migrate(settings.database_url))
-    sys.stdout.write("migrations applied\n")
+    emit(args, {"migrated": True}, "migrations applied")
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -171,4 +172,5 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     serve_cmd.set_defaults(main=serve)
 
     migrate_cmd = subparsers.add_parser("migrate", help="apply pending schema migrations")
+    add_json_flag(migrate_cmd)
     migrate_cmd.set_defaults(main=run_migrate)

@@ -14,6 +14,7 @@ from mumble.clock import SystemClock
 from mumble.db import open_database
 from mumble.db.listener import Notices, Topic, listening
 from mumble.events.worker import DeliveryWorker, release_orphaned_leases, single_worker_lock
+from mumble.messages import sweep
 from mumble.observability import metrics
 from mumble.settings import Settings
 from mumble.wakeup import Wakeup
@@ -42,13 +43,19 @@ async def _work(settings: Settings) -> int:
                 if settings.worker_metrics_port
                 else None
             )
+            clock = SystemClock()
+            await sweep.sweep_at_start(settings, clock)
+            sweeper = asyncio.create_task(sweep.run_sweeper(settings, clock, stop))
             sys.stdout.write("webhook worker running\n")
             sys.stdout.flush()
             try:
                 with contextlib.suppress(asyncio.CancelledError):
-                    worker = DeliveryWorker(session, settings, clock=SystemClock(), wakeup=wakeup)
+                    worker = DeliveryWorker(session, settings, clock=clock, wakeup=wakeup)
                     await worker.run(stop)
             finally:
+                stop.set()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await sweeper
                 if stop_metrics is not None:
                     stop_metrics()
                 metrics.process_stopped()

@@ -34,6 +34,8 @@ from mumble.phones import country_of
 PER_PAGE = 250
 ADD_FAILED = Refusal(BadRequest, "Failed to add customer due to invalid input")
 EDIT_FAILED = Refusal(BadRequest, "Failed to update customer due to invalid input")
+# The profile fields ensure_customer applies only to a customer it creates.
+_ON_CREATE = frozenset({"name", "email"})
 CUSTOMER_EXISTS = Refusal(Conflict, "Customer already exists")
 BOT_NOT_FOUND = Refusal(NotFound, "Bot not found.")
 INVALID_STATUS = Refusal(BadRequest, "Invalid conversation status.")
@@ -256,8 +258,14 @@ async def ensure_customer(
     email: str | None = None,
     source: str | None = None,
     bot_token: str | None = None,
+    failure: Refusal | None = None,
 ) -> Customer:
-    """Find or create by phone, apply the non-None fields, record events. Own transaction."""
+    """Find or create by phone, record events. Own transaction.
+
+    `name` and `email` are the profile of a customer this call creates: an existing customer
+    keeps the ones the CRM holds (they are still validated, so a bad value is refused either
+    way). `source` and `bot_token` apply to both. Bad fields are refused with `failure` (by
+    default add-new-customer's or edit-customer's refusal)."""
     token = bot_token.strip() if isinstance(bot_token, str) and bot_token.strip() else None
     async with in_transaction():
         customer = (
@@ -266,7 +274,7 @@ async def ensure_customer(
             .first()
         )
         if customer is None:
-            profile = validate_profile(ADD_FAILED, name=name, email=email, source=source)
+            profile = validate_profile(failure or ADD_FAILED, name=name, email=email, source=source)
             bot = await resolve_bot(account_id, token) if token else None
             try:
                 # A savepoint: a concurrent create of the same phone must not abort our caller.
@@ -276,7 +284,8 @@ async def ensure_customer(
                     )
             except IntegrityError:
                 customer = await locked_customer(account_id, phone)
-        profile = validate_profile(EDIT_FAILED, name=name, email=email, source=source)
+        profile = validate_profile(failure or EDIT_FAILED, name=name, email=email, source=source)
+        kept = {key: value for key, value in profile.items() if key not in _ON_CREATE}
         bot = await resolve_bot(account_id, token) if token else None
-        await apply_change(customer, profile_values(profile, bot), now)
+        await apply_change(customer, profile_values(kept, bot), now)
         return customer

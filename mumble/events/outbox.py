@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
+from mumble.clock import rfc3339
 from mumble.db.listener import Topic, announce
 from mumble.models.events import Event
 from mumble.models.webhooks import WebhookDelivery, WebhookEndpoint
@@ -58,7 +59,7 @@ def _event(
         account_id=account_id,
         type=event_type,
         customer_id=customer_id,
-        data={"occurred_at": now.isoformat(), **data},
+        data={"occurred_at": rfc3339(now), **data},
         created_at=now,
     )
 

@@ -8,13 +8,10 @@ from typing import Any
 
 import orjson
 
+from mumble.clock import rfc3339
 from mumble.models.events import Event
 
 TEST_EVENT_TYPE = "webhook.test"
-
-
-def _iso(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
 def event_payload(event: Event) -> dict[str, Any]:
@@ -23,7 +20,7 @@ def event_payload(event: Event) -> dict[str, Any]:
         "id": str(event.id),
         "type": event.type,
         "account": str(event.account_id),  # type: ignore[attr-defined]  # FK column
-        "timestamp": _iso(event.created_at),
+        "timestamp": rfc3339(event.created_at),
         "data": event.data,
     }
 
@@ -34,7 +31,7 @@ def test_payload(account_id: uuid.UUID, webhook_id: uuid.UUID, now: dt.datetime)
         "id": str(uuid.uuid4()),
         "type": TEST_EVENT_TYPE,
         "account": str(account_id),
-        "timestamp": _iso(now),
+        "timestamp": rfc3339(now),
         "data": {"webhook_id": str(webhook_id), "message": "This is a test event from Mumble."},
     }
 

@@ -261,12 +261,14 @@ async def _apply_status(context: _Context, account: Account, status: dict[str, A
         texts = (details, error.get("message"), error.get("title"))
         reason = next((t for t in texts if isinstance(t, str) and t), None)
     now = context.clock.now()
+    callback = status.get("biz_opaque_callback_data")
     update = StatusUpdate(
         wamid,
         word,
         meta_time(status.get("timestamp"), now),
         repairs.int32("error_code", code),
         repairs.text("error_message", reason),
+        callback_data=callback[:512] if isinstance(callback, str) else None,
     )
     await apply_status(account.id, update, now, base_url=context.base_url)
     if word == MessageStatus.FAILED:

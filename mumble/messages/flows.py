@@ -21,7 +21,8 @@ from mumble.channels.lookup import channel_of
 from mumble.clock import Clock
 from mumble.customers.service import ensure_customer
 from mumble.customers.window import require_open_window
-from mumble.errors import MumbleError
+from mumble.errors import BadRequest, MumbleError, Refusal
+from mumble.messages import sweep
 from mumble.messages.media_types import MediaType
 from mumble.messages.recipients import Recipient, address_of, apply_profile
 from mumble.messages.replies import quoted
@@ -42,6 +43,8 @@ from mumble.whatsapp.payloads import media_payload, replying, text_payload
 TEXT_FAILED = "Failed to send text message."
 MEDIA_FAILED = "Failed to send media message."
 UPLOAD_FAILED = "Failed to upload media file."
+# A send's own refusal for its profile fields (details name the field and what is wrong).
+PROFILE_INVALID = Refusal(BadRequest, "Invalid customer field on the send")
 # Meta's placeholder until the upload answers with the real media id.
 _UPLOAD_PENDING = "pending-upload"
 
@@ -82,6 +85,8 @@ async def send_outbound(
     channel = channel_of(account)
     now = sender.clock.now()
     message = await record_accepted(account, customer, outgoing, now)
+    # Meta echoes this in the status webhooks: how a crash sweep finds what became of the send.
+    payload = {**payload, "biz_opaque_callback_data": sweep.callback_data(message.id)}
     media = outgoing.media
     kind = outgoing.kind
 
@@ -140,8 +145,12 @@ async def _prepare(
     if to.phone is None:
         # A user known only by a BSUID wrote in, so the customer exists: no create by phone.
         assert existing is not None
-        return account, await apply_profile(existing, sender.clock.now(), **fields)
-    customer = await ensure_customer(account_id, to.phone, sender.clock.now(), **fields)
+        return account, await apply_profile(
+            existing, sender.clock.now(), failure=PROFILE_INVALID, **fields
+        )
+    customer = await ensure_customer(
+        account_id, to.phone, sender.clock.now(), failure=PROFILE_INVALID, **fields
+    )
     return account, customer
 
 

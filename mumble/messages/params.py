@@ -10,10 +10,10 @@ from typing import Any
 from mumble.channels.errors import META_REFUSALS
 from mumble.channels.lookup import NO_CHANNEL
 from mumble.customers.fields import EMAIL_MAX
-from mumble.customers.service import ADD_FAILED, BOT_NOT_FOUND, EDIT_FAILED
+from mumble.customers.service import BOT_NOT_FOUND
 from mumble.endpoint import Call
 from mumble.errors import BadRequest
-from mumble.messages.flows import Profile
+from mumble.messages.flows import PROFILE_INVALID, Profile
 from mumble.messages.recipients import Recipient
 from mumble.models.customers import BSUID_MAX
 from mumble.openapi.schema import string
@@ -64,13 +64,17 @@ def recipient_of(call: Call, phone: Param[str]) -> Recipient:
 
 
 NAME = text("name", description="The customer's name (applied when the customer is created).")
-EMAIL = text("email", max_length=EMAIL_MAX, description="The customer's email address.")
+EMAIL = text(
+    "email",
+    max_length=EMAIL_MAX,
+    description="The customer's email address (applied when the customer is created).",
+)
 SOURCE = text("source", description="Where the customer came from.")
 BOT_TOKEN = text("bot_token", description="A bot id, `AI` or `turn_off`.")
 PROFILE = (NAME, EMAIL, SOURCE, BOT_TOKEN)
 # Beyond its own parameters, a send may be refused for its profile fields, a missing channel,
 # or by Meta.
-SEND_ERRORS = (BOT_NOT_FOUND, ADD_FAILED, EDIT_FAILED, NO_CHANNEL, *META_REFUSALS)
+SEND_ERRORS = (BOT_NOT_FOUND, PROFILE_INVALID, NO_CHANNEL, *META_REFUSALS)
 
 
 def profile_of(call: Call) -> Profile:

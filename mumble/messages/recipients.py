@@ -18,6 +18,7 @@ from tortoise.transactions import in_transaction
 from mumble.customers.changes import CUSTOMER_NOT_FOUND, apply_change
 from mumble.customers.input import validate_profile
 from mumble.customers.service import EDIT_FAILED, profile_values, resolve_bot
+from mumble.errors import Refusal
 from mumble.models import Customer
 
 
@@ -64,10 +65,14 @@ async def apply_profile(
     email: str | None = None,
     source: str | None = None,
     bot_token: str | None = None,
+    failure: Refusal = EDIT_FAILED,
 ) -> Customer:
-    """The send's profile fields applied to a known customer (one transaction, with events)."""
+    """The send's profile fields applied to a known customer (one transaction, with events):
+    as on every send, `name` and `email` are only validated (they apply when a send creates
+    the customer), `source` and `bot_token` apply."""
     token = bot_token.strip() if isinstance(bot_token, str) and bot_token.strip() else None
-    profile = validate_profile(EDIT_FAILED, name=name, email=email, source=source)
+    validate_profile(failure, name=name, email=email, source=source)
+    profile = validate_profile(failure, name=None, email=None, source=source)
     bot = await resolve_bot(customer.account_id, token) if token else None  # type: ignore[attr-defined]
     async with in_transaction():
         await apply_change(customer, profile_values(profile, bot), now)

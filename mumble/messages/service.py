@@ -14,6 +14,7 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
+from mumble import idempotency
 from mumble.errors import NotFound, Refusal
 from mumble.events.outbox import record_event
 from mumble.messages import statuses
@@ -80,6 +81,8 @@ async def record_accepted(
                 size=len(media.data),
                 data=media.data,
             )
+        # From here the send is on record: an Idempotency-Key replays whatever follows.
+        await idempotency.recorded(message.id)
     metrics.count_message(Direction.OUTBOUND, MessageStatus.ACCEPTED)
     return message
 

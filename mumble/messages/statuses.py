@@ -50,6 +50,8 @@ class StatusUpdate:
     occurred_at: dt.datetime
     error_code: int | None = None
     error_message: str | None = None
+    # The send's biz_opaque_callback_data, as Meta echoes it.
+    callback_data: str | None = None
 
 
 def normalise_status(raw: object) -> MessageStatus | None:
@@ -148,6 +150,7 @@ async def apply_status(
                     occurred_at=update.occurred_at,
                     error_code=update.error_code,
                     error_message=update.error_message,
+                    callback_data=update.callback_data,
                 )
         except IntegrityError:
             pass  # the same status for the same wamid is already parked

@@ -101,6 +101,8 @@ class IdempotencyRecord(Model):
     fingerprint = fields.CharField(max_length=64)
     # Null while the first request is still running.
     status_code = fields.IntField(null=True)
+    # The message the request recorded, so a crash sweep can answer for it (messages.sweep).
+    message_id = fields.BigIntField(null=True)
     response: fields.JSONField[dict[str, Any] | None] = fields.JSONField(null=True)
     created_at = fields.DatetimeField()
 
@@ -121,6 +123,9 @@ class PendingStatus(Model):
     occurred_at = fields.DatetimeField()
     error_code = fields.IntField(null=True)
     error_message = fields.TextField(null=True)
+    # The send's biz_opaque_callback_data echoed back: names our message when its process died
+    # before it could record the wamid (messages.sweep).
+    callback_data = fields.CharField(max_length=512, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

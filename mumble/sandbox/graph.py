@@ -37,6 +37,9 @@ async def _guard(request: Request, target: str) -> Response | None:
     if fault is None:
         return None
     if fault.latency:
+        # Meta has the whole request before it answers late: a client that hangs up (or dies)
+        # meanwhile has still sent it, and the late answer still happens.
+        await request.body()
         await asyncio.sleep(fault.latency)
     if fault.early_statuses is not None:
         # Read by _send once the wamid exists: no refusal, the statuses just come first.

@@ -27,7 +27,7 @@ from mumble.consent import gate, sources
 from mumble.customers.changes import CUSTOMER_NOT_FOUND
 from mumble.customers.service import ensure_customer
 from mumble.errors import BadRequest, MumbleError, Refusal
-from mumble.messages.flows import Profile, Sender, send_outbound
+from mumble.messages.flows import PROFILE_INVALID, Profile, Sender, send_outbound
 from mumble.messages.recipients import Recipient, address_of, apply_profile
 from mumble.messages.service import Outgoing
 from mumble.models import Account, Message, ScheduledMessage, Template
@@ -46,6 +46,7 @@ from mumble.urlguard import is_http_url
 from mumble.whatsapp.client import GraphClient
 from mumble.whatsapp.errors import WhatsAppError
 from mumble.whatsapp.payloads import template_payload
+from templates_meta.rulebook import indefinite
 
 SEND_FAILED = "Failed to send template message."
 NOT_SENDABLE = Refusal(
@@ -55,7 +56,7 @@ NOT_SENDABLE = Refusal(
 VARIABLE_COUNT = Refusal(BadRequest, "Template expects {expected} variable(s), {given} given")
 BUTTON_COUNT = Refusal(BadRequest, "Template expects {expected} button variable(s), {given} given")
 MEDIA_LINK_REQUIRED = Refusal(
-    BadRequest, "Media link is required for a template with a {format} header"
+    BadRequest, "Media link is required for a template with {header} header"
 )
 VALUES_BY_NAME = Refusal(
     BadRequest,
@@ -143,7 +144,8 @@ async def fetch_header_sample(
     if mime_type not in allowed:
         raise MEDIA_INVALID(
             details=[
-                f"A {request.header_format} header needs {', '.join(allowed)}, "
+                f"{indefinite(request.header_format, capital=True)} header needs "
+                f"{', '.join(allowed)}, "
                 f"the link is {mime_type}"
             ]
         )
@@ -252,7 +254,7 @@ def _header(template: Template, send: TemplateSend) -> dict[str, Any] | None:
     if kind is None:
         return None
     if not send.media_link:
-        raise MEDIA_LINK_REQUIRED(format=fmt)
+        raise MEDIA_LINK_REQUIRED(header=indefinite(fmt))
     if not is_http_url(send.media_link):
         raise MEDIA_INVALID(details=["media_link must be an http(s) URL"])
     # A GIF header is sent as Meta's `gif` parameter (an MP4 that plays like a GIF).
@@ -293,7 +295,9 @@ async def send_template(sender: Sender, account_id: uuid.UUID, send: TemplateSen
         if str(template.category).upper() == "AUTHENTICATION":
             raise AUTH_NEEDS_PHONE()
         known = await Recipient(user_id=send.user_id).get(account_id)
-        customer = await apply_profile(known, sender.clock.now(), **asdict(profile))
+        customer = await apply_profile(
+            known, sender.clock.now(), failure=PROFILE_INVALID, **asdict(profile)
+        )
     else:
         customer = await ensure_customer(
             account_id,
@@ -303,6 +307,7 @@ async def send_template(sender: Sender, account_id: uuid.UUID, send: TemplateSen
             email=profile.email,
             source=profile.source,
             bot_token=profile.bot_token,
+            failure=PROFILE_INVALID,
         )
     dynamic = rules.variable_buttons(template.buttons or [])
     button_values = send.button_values

@@ -18,6 +18,7 @@ import templates_meta
 from mumble.errors import BadRequest, Refusal
 from mumble.templates import auth, variables
 from mumble.text import has_nul
+from templates_meta.rulebook import indefinite
 
 # What the reference calls custom: a standard template. The rest are kinds it refuses.
 _TEMPLATE_TYPES = {"custom", "standard", ""}
@@ -174,7 +175,7 @@ def reference_problems(request: TemplateRequest) -> list[str]:
     elif request.template_type not in _TEMPLATE_TYPES:
         problems.append(f"template_type '{request.template_type}' is not supported (use custom)")
     if request.media_header and not request.media_url:
-        problems.append(f"A {request.header_format} header needs media_url")
+        problems.append(f"{indefinite(request.header_format, capital=True)} header needs media_url")
     if request.media_url and not request.media_header:
         problems.append("media_url is only used with an IMAGE, VIDEO, GIF or DOCUMENT header")
     for index, button in enumerate(request.buttons, start=1):

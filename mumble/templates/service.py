@@ -12,6 +12,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 import templates_meta
+from mumble.clock import rfc3339
 from mumble.db.columns import fits
 from mumble.errors import BadRequest, Conflict, NotFound, Refusal
 from mumble.models import Template
@@ -50,8 +51,8 @@ def template_view(template: Template) -> dict[str, Any]:
         "button_variables": len(dynamic),
         "variable_buttons": dynamic,
         "origin": template.origin,
-        "created_at": template.created_at.isoformat() if template.created_at else None,
-        "updated_at": template.updated_at.isoformat() if template.updated_at else None,
+        "created_at": rfc3339(template.created_at),
+        "updated_at": rfc3339(template.updated_at),
     }
 
 

@@ -128,6 +128,7 @@ async def edit_webhook(call: Call) -> dict[str, Any]:
         events=events,
         enabled=call.arg(ENABLED),
         description=call.arg(DESCRIPTION),
+        now=call.now(),
     )
     return {
         "success": True,

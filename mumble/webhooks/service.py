@@ -12,6 +12,7 @@ from typing import Any
 import aiohttp
 from tortoise.transactions import in_transaction
 
+from mumble.clock import rfc3339
 from mumble.db.listener import Topic, announce
 from mumble.errors import BadRequest, NotFound, Refusal
 from mumble.events import signing
@@ -36,10 +37,6 @@ TOO_MANY_WEBHOOKS = Refusal(
 REFUSALS = (URL_REQUIRED, INVALID_URL, EVENTS_REQUIRED, UNKNOWN_EVENT)
 
 
-def _iso(moment: dt.datetime | None) -> str | None:
-    return None if moment is None else moment.astimezone(dt.UTC).isoformat()
-
-
 def webhook_view(endpoint: WebhookEndpoint) -> dict[str, Any]:
     """A webhook as the API shows it (never its secret)."""
     return {
@@ -49,9 +46,9 @@ def webhook_view(endpoint: WebhookEndpoint) -> dict[str, Any]:
         "description": endpoint.description,
         "enabled": endpoint.enabled,
         "disabled_reason": endpoint.disabled_reason,
-        "disabled_at": _iso(endpoint.disabled_at),
+        "disabled_at": rfc3339(endpoint.disabled_at),
         "consecutive_failures": endpoint.consecutive_failures,
-        "created_at": _iso(endpoint.created_at),
+        "created_at": rfc3339(endpoint.created_at),
     }
 
 
@@ -127,6 +124,7 @@ async def update_webhook(
     events: list[str] | None,
     enabled: bool | None,
     description: str | None,
+    now: dt.datetime,
 ) -> WebhookEndpoint:
     """Apply the given changes. Re-enabling clears the failure count and the queued events
     (kept while disabled) are delivered from where delivery stopped."""
@@ -141,7 +139,7 @@ async def update_webhook(
     if enabled is True and not endpoint.enabled:
         changes.update(enabled=True, disabled_reason=None, disabled_at=None, consecutive_failures=0)
     elif enabled is False and endpoint.enabled:
-        changes.update(enabled=False, disabled_reason="Disabled by the account", disabled_at=None)
+        changes.update(enabled=False, disabled_reason="Disabled by the account", disabled_at=now)
     if changes:
         await WebhookEndpoint.filter(id=endpoint.id, account_id=account_id).update(**changes)
         if changes.get("enabled"):
@@ -226,13 +224,13 @@ async def recent_attempts(
                 "event_id": str(event["id"]),
                 "event_type": event["type"],
                 "attempt": row["number"],
-                "attempted_at": _iso(row["attempted_at"]),
+                "attempted_at": rfc3339(row["attempted_at"]),
                 "succeeded": row["succeeded"],
                 "status_code": row["status_code"],
                 "latency_ms": row["latency_ms"],
                 "error": row["error"],
                 "delivery_status": delivery["status"],
-                "next_retry_at": _iso(delivery["next_attempt_at"]) if retrying else None,
+                "next_retry_at": rfc3339(delivery["next_attempt_at"]) if retrying else None,
             }
         )
     return result

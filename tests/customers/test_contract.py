@@ -28,7 +28,7 @@ async def test_find_customer_is_scoped_to_the_account(
 NOW = FrozenClock().now()
 
 
-async def test_ensure_customer_creates_then_updates(
+async def test_ensure_customer_creates_then_updates_all_but_the_profile(
     client: httpx.AsyncClient, tenant: Tenant
 ) -> None:
     account_id = tenant.account.id
@@ -39,12 +39,13 @@ async def test_ensure_customer_creates_then_updates(
     assert again.id == created.id
     bot = await create_bot(account_id, "Flow")
     updated = await ensure_customer(
-        account_id, PHONE, NOW, email="A@Example.com", bot_token=str(bot.id), name=""
+        account_id, PHONE, NOW, email="A@Example.com", bot_token=str(bot.id), name="Other"
     )
     assert updated.id == created.id
     view = (await get_customer(client, tenant)).json()["customer"]
-    assert view["name"] == "New"  # empty means "not given", never "clear"
-    assert view["email"] == "A@example.com"
+    # name and email are the profile of a created customer: an existing one keeps its own.
+    assert view["name"] == "New"
+    assert view["email"] is None
     assert view["source"] == "whatsapp"
     assert view["bot"] == {"type": "flow", "id": str(bot.id), "name": "Flow"}
     types = column(

@@ -88,16 +88,51 @@ async def test_a_key_is_forgotten_after_24_hours(
     assert len(await sent_to_meta(sandbox, tenant)) == 2
 
 
-async def test_a_refused_send_is_replayed_as_refused(
+async def test_a_refusal_that_sent_nothing_is_not_stored_so_the_retry_sends_once_the_window_opens(
     client: httpx.AsyncClient, sandbox: SandboxHandle, tenant: Tenant
 ) -> None:
     first = await _send(client, tenant, "closed", "Hello!")
     assert first.status_code == 400
+    assert first.json()["message"].startswith("Conversation is closed")
+    assert await Message.filter(account_id=tenant.account.id).count() == 0
     await customer_writes(sandbox, tenant, text="now open")
     again = await _send(client, tenant, "closed", "Hello!")
+    assert again.status_code == 200, again.text
+    assert "Idempotent-Replayed" not in again.headers
+    replay = await _send(client, tenant, "closed", "Hello!")
+    assert replay.headers["Idempotent-Replayed"] == "true"
+    assert replay.json() == again.json()
+    assert len(await sent_to_meta(sandbox, tenant)) == 1
+
+
+async def test_a_bad_profile_refusal_is_not_stored_so_a_corrected_retry_is_not_a_conflict(
+    client: httpx.AsyncClient, sandbox: SandboxHandle, tenant: Tenant
+) -> None:
+    await customer_writes(sandbox, tenant, text="hi")
+    bad = await client.post(
+        "/mumbleapi/send-text-message",
+        json={"customer_phone": PHONE, "text": "Hello!", "email": "not-an-email"},
+        headers=_headers(tenant, "profile"),
+    )
+    assert bad.status_code == 400
+    assert (await _send(client, tenant, "profile", "Hello!")).status_code == 200
+    assert len(await sent_to_meta(sandbox, tenant)) == 1
+
+
+async def test_a_meta_refusal_of_a_recorded_send_is_replayed_and_not_sent_again(
+    client: httpx.AsyncClient, sandbox: SandboxHandle, tenant: Tenant
+) -> None:
+    await customer_writes(sandbox, tenant, text="hi")
+    await inject_fault(sandbox, target="messages", error_code=131026)
+    first = await _send(client, tenant, "undeliverable", "Hello!")
+    assert first.status_code == 400
+    again = await _send(client, tenant, "undeliverable", "Hello!")
     assert again.status_code == 400
+    assert again.headers["Idempotent-Replayed"] == "true"
     assert again.json() == first.json()
-    assert await sent_to_meta(sandbox, tenant) == []
+    outbound = Message.filter(account_id=tenant.account.id, direction="outbound")
+    assert await outbound.count() == 1
+    assert [m.status for m in await outbound] == ["failed"]
 
 
 async def test_a_transient_meta_failure_is_not_stored_so_the_retry_really_sends(

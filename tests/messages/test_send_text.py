@@ -36,6 +36,8 @@ async def test_text_is_sent_with_metas_exact_body_and_recorded_as_sent(
         "to": "+" + PHONE,
         "type": "text",
         "text": {"body": "Hello!", "preview_url": False},
+        # Echoed in the status webhooks: names the message to the crash sweep.
+        "biz_opaque_callback_data": f"mumble-message:{body['id']}",
     }
     assert sent[0]["authorization"] == f"Bearer {tenant.account.access_token}"
     assert body == {"success": True, "id": body["id"], "message_wa_id": sent[0]["id"]}
@@ -46,20 +48,31 @@ async def test_text_is_sent_with_metas_exact_body_and_recorded_as_sent(
     assert await Event.filter(account_id=tenant.account.id, type="message.sent").count() == 1
 
 
-async def test_optional_profile_fields_on_a_send_update_the_customer(
+async def test_a_send_keeps_the_name_and_email_of_an_existing_customer(
     client: httpx.AsyncClient, sandbox: SandboxHandle, tenant: Tenant
 ) -> None:
+    crm = await client.post(
+        "/mumbleapi/add-new-customer",
+        json={"customer_phone": PHONE, "name": "Dana Levi", "email": "dana@example.com"},
+        headers=tenant.headers,
+    )
+    assert crm.status_code == 200, crm.text
     await customer_writes(sandbox, tenant, text="hi", name="WhatsApp Name")
     response = await send_text(
-        client, tenant, "Hello!", name="Dana Levi", email="dana@example.com", source="web"
+        client, tenant, "Hello!", name="Someone Else", email="else@example.com", source="web"
     )
     assert response.status_code == 200, response.text
     customer = await Customer.get(account_id=tenant.account.id, phone=PHONE)
+    # name and email apply when a send creates the customer; source still applies.
     assert (customer.name, customer.email, customer.source) == (
         "Dana Levi",
         "dana@example.com",
         "web",
     )
+    changed = await Event.filter(account_id=tenant.account.id, type="customer.updated")
+    assert all(not {"name", "email"} & set(event.data.get("changed", [])) for event in changed), [
+        event.data for event in changed
+    ]
 
 
 @pytest.mark.parametrize(
@@ -189,3 +202,15 @@ async def test_the_message_is_on_record_as_accepted_while_meta_is_still_answerin
     await seen.refresh_from_db()
     assert seen.status != "accepted"
     assert seen.wamid == response.json()["message_wa_id"]
+
+
+async def test_a_bad_profile_email_on_a_send_says_what_is_wrong_with_the_send(
+    client: httpx.AsyncClient, sandbox: SandboxHandle, tenant: Tenant
+) -> None:
+    await customer_writes(sandbox, tenant, text="hi")
+    response = await send_text(client, tenant, "Hello!", email="not-an-email")
+    assert response.status_code == 400
+    answer = response.json()
+    assert answer["message"] == "Invalid customer field on the send"
+    assert answer["details"][0].startswith("email: ")
+    assert await sent_to_meta(sandbox, tenant) == []

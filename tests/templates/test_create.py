@@ -223,7 +223,7 @@ BROKEN_REQUESTS: list[tuple[dict[str, Any], str]] = [
             "header": {"format": "IMAGE"},
             "media_url": "https://e.com/a.png",
         },
-        "A IMAGE header is not allowed in AUTHENTICATION templates",
+        "An IMAGE header is not allowed in AUTHENTICATION templates",
     ),
     # What the reference refuses on top of Meta's rules.
     # A header variable needs its example (Meta allows one variable in a TEXT header).
@@ -240,7 +240,7 @@ BROKEN_REQUESTS: list[tuple[dict[str, Any], str]] = [
     ({"buttons": [{"type": "MPM", "text": "Shop"}]}, "Button type 'MPM' is not supported"),
     ({"buttons": [{"type": "CATALOG", "text": "Shop"}]}, "Button type 'CATALOG' is not supported"),
     ({"buttons": [{"type": "COPY_CODE", "example": "SAVE10"}]}, "type COPY_CODE is not supported"),
-    ({"header": {"format": "IMAGE"}}, "A IMAGE header needs media_url"),
+    ({"header": {"format": "IMAGE"}}, "An IMAGE header needs media_url"),
     ({"media_url": "https://example.com/a.png"}, "media_url is only used with an IMAGE"),
     ({"buttons": "not a list"}, "buttons must be a list of objects"),
     ({"body_examples": {"a": 1}}, "body_examples must be a list of texts"),

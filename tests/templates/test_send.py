@@ -134,6 +134,35 @@ async def test_send_to_an_unknown_phone_creates_the_customer_with_the_given_prof
     )
 
 
+async def test_a_template_send_keeps_the_name_and_email_of_an_existing_customer(
+    client: httpx.AsyncClient, sandbox: SandboxHandle, tenant: Tenant
+) -> None:
+    crm = await client.post(
+        "/mumbleapi/add-new-customer",
+        json={"customer_phone": PHONE, "name": "Dana Levi", "email": "dana@example.com"},
+        headers=tenant.headers,
+    )
+    assert crm.status_code == 200, crm.text
+    template = await approved_template(client, sandbox, tenant, **PLAIN)
+    response = await _send(
+        client, tenant, template_id=template["id"], name="Other", email="other@example.com"
+    )
+    assert response.status_code == 200, response.text
+    customer = await Customer.get(account_id=tenant.account.id, phone=PHONE)
+    assert (customer.name, customer.email) == ("Dana Levi", "dana@example.com")
+
+
+async def test_a_bad_profile_email_on_a_template_send_says_what_is_wrong_with_the_send(
+    client: httpx.AsyncClient, sandbox: SandboxHandle, tenant: Tenant
+) -> None:
+    template = await approved_template(client, sandbox, tenant, **PLAIN)
+    response = await _send(client, tenant, template_id=template["id"], email="nope")
+    assert response.status_code == 400
+    assert response.json()["message"] == "Invalid customer field on the send"
+    assert response.json()["details"][0].startswith("email: ")
+    assert await Customer.filter(account_id=tenant.account.id).count() == 0
+
+
 async def test_template_id_may_be_meta_id(
     client: httpx.AsyncClient, sandbox: SandboxHandle, tenant: Tenant
 ) -> None:
@@ -258,7 +287,7 @@ async def test_button_variables_for_a_template_without_dynamic_buttons_are_refus
 @pytest.mark.parametrize(
     ("link", "message"),
     [
-        (None, "Media link is required for a template with a IMAGE header"),
+        (None, "Media link is required for a template with an IMAGE header"),
         ("ftp://example.com/b.jpg", "Media link is not valid"),
         ("banner.jpg", "Media link is not valid"),
     ],

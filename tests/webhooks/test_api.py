@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 from typing import Any
 
 import httpx
@@ -11,6 +12,7 @@ import pytest
 from mumble.events.outbox import EVENT_TYPES
 from mumble.models import WebhookDelivery, WebhookEndpoint
 from tests.access import key_with_permissions
+from tests.clock import FrozenClock
 from tests.conftest import Tenant
 from tests.webhooks.conftest import add_webhook
 
@@ -112,7 +114,7 @@ async def test_unknown_event_type_lists_the_known_ones(
 
 
 async def test_edit_webhook_changes_url_events_and_enabled(
-    client: httpx.AsyncClient, tenant: Tenant
+    client: httpx.AsyncClient, tenant: Tenant, clock: FrozenClock
 ) -> None:
     created = await add_webhook(client, tenant.headers, HOOK, ["customer.created"])
     response = await client.post(
@@ -134,6 +136,9 @@ async def test_edit_webhook_changes_url_events_and_enabled(
         False,
     )
     assert webhook["disabled_reason"] == "Disabled by the account"
+    # When it was disabled, as for a webhook disabled after its failures.
+    assert webhook["disabled_at"] is not None
+    assert dt.datetime.fromisoformat(webhook["disabled_at"]) == clock.now()
 
     again = await client.post(
         "/mumbleapi/edit-webhook",
@@ -142,6 +147,7 @@ async def test_edit_webhook_changes_url_events_and_enabled(
     )
     assert again.json()["webhook"]["enabled"] is True
     assert again.json()["webhook"]["disabled_reason"] is None
+    assert again.json()["webhook"]["disabled_at"] is None
     # The secret never changes on edit.
     assert (await WebhookEndpoint.get(id=created["id"])).secret == created["secret"]
 

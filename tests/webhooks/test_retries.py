@@ -7,6 +7,7 @@ import socket
 
 import httpx
 
+from mumble.clock import rfc3339
 from mumble.events.queue import MAX_ATTEMPTS, RETRY_DELAYS
 from mumble.events.worker import DeliveryWorker
 from mumble.models import WebhookDelivery, WebhookEndpoint
@@ -130,7 +131,7 @@ async def test_a_retry_that_succeeds_delivers_and_reports_the_next_retry_before(
     (row,) = listed.json()["deliveries"]
     assert (row["status_code"], row["delivery_status"]) == (503, "failed")
     assert delivery.next_attempt_at is not None
-    assert row["next_retry_at"] == delivery.next_attempt_at.isoformat()
+    assert row["next_retry_at"] == rfc3339(delivery.next_attempt_at)
 
     receiver.status = 200
     clock.advance(seconds=7)
