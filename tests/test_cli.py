@@ -264,7 +264,7 @@ async def test_team_and_agent_names_are_unique_per_account(
         assert again.code == 1, again.stderr
         assert again.json() == {
             "error": True,
-            "message": f"{noun.capitalize()} name already exists: Sales",
+            "message": f"{noun.capitalize()} already exists",
         }
         # Another account may use the same name.
         await _ok(database_url, noun, "create", "--account", second, "Sales", "--json")

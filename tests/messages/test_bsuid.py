@@ -47,6 +47,7 @@ async def test_a_bsuid_only_customer_is_shown_and_answered_by_recipient(
         "type": "text",
         "text": {"body": "Hello!", "preview_url": False},
         "context": {"message_id": inbound["id"]},
+        "biz_opaque_callback_data": f"mumble-message:{response.json()['id']}",
     }
     conversation = await get(client, tenant, "get-conversation", customer_user_id=USER)
     assert [m["text"] for m in conversation.json()["messages"]] == [

@@ -163,6 +163,7 @@ async def test_reply_buttons_reach_the_sandbox_exactly_and_are_stored(
             },
         },
         "context": {"message_id": inbound["id"]},
+        "biz_opaque_callback_data": f"mumble-message:{response.json()['id']}",
     }
     answer = response.json()
     assert answer["message_wa_id"] == sent[0]["id"]

@@ -48,6 +48,7 @@ async def test_a_reaction_is_sent_like_meta_expects_and_stored_with_its_target(
         "to": "+" + PHONE,
         "type": "reaction",
         "reaction": {"message_id": inbound["id"], "emoji": THUMBS_UP},
+        "biz_opaque_callback_data": f"mumble-message:{response.json()['id']}",
     }
     answer = response.json()
     assert answer == {"success": True, "id": answer["id"], "message_wa_id": sent[0]["id"]}

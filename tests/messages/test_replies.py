@@ -34,6 +34,7 @@ async def test_a_text_reply_quotes_the_message_as_metas_context_and_is_shown(
         "type": "text",
         "text": {"body": "On its way", "preview_url": False},
         "context": {"message_id": inbound["id"]},
+        "biz_opaque_callback_data": f"mumble-message:{response.json()['id']}",
     }
     shown = await _conversation(client, tenant)
     assert [m["reply_to"] for m in shown] == [None, inbound["id"]]

@@ -13,88 +13,17 @@ from typing import Any
 import httpx
 import pytest
 
-from mumble.accounts import service as accounts
-from mumble.bots import service as bots
-from mumble.team import service as team
 from tests.conftest import TEST_VERIFY_TOKEN, SandboxHandle, Tenant
-from tests.messages.support import PHONE, customer_writes, inject_fault
+from tests.messages.support import PHONE
+from tests.openapi import setups as given
 from tests.openapi.asks import Ask, Setup, World, filled
+from tests.openapi.scenarios_sending import MESSAGING_SCENARIOS
+from tests.openapi.setups import CUSTOMER, LABEL
 from tests.openapi.support import check
-from tests.templates.support import approved_template
 
-UPLOAD = {"file": ("note.txt", b"hello there", "text/plain")}
-MEDIA = "/mumbleapi/media/{message_id}"
-
-
-async def _nothing(world: World) -> dict[str, str]:
-    return {}
-
-
-async def _team(world: World) -> dict[str, str]:
-    agent = await team.create_agent(world.tenant.account.id, "Dana")
-    await team.create_team(world.tenant.account.id, "Support", [str(agent.id)])
-    await bots.create_bot(world.tenant.account.id, "Flow")
-    return {}
-
-
-async def _managed(world: World) -> dict[str, str]:
-    agent = await team.create_agent(world.tenant.account.id, "Dana")
-    support = await team.create_team(world.tenant.account.id, "Support", [str(agent.id)])
-    bot = await bots.create_bot(world.tenant.account.id, "Flow")
-    return {"agent": str(agent.id), "team": str(support.id), "bot": str(bot.id)}
-
-
-async def _customer_wrote_in(world: World) -> dict[str, str]:
-    await customer_writes(world.sandbox, world.tenant)
-    return {}
-
-
-async def _meta_refuses_next_send(world: World) -> dict[str, str]:
-    await customer_writes(world.sandbox, world.tenant)
-    await inject_fault(world.sandbox, target="messages", error_code=131026, count=1)
-    return {}
-
-
-async def _customer_wrote_a_message(world: World) -> dict[str, str]:
-    written = await customer_writes(world.sandbox, world.tenant)
-    return {"inbound": str(written["id"])}
-
-
-async def _approved_template(world: World) -> dict[str, str]:
-    template = await approved_template(
-        world.client,
-        world.sandbox,
-        world.tenant,
-        name="order_update",
-        body="Order {{1}} is here",
-        body_examples=["#1"],
-    )
-    return {"template_id": template["id"]}
-
-
-async def _receiver(world: World) -> dict[str, str]:
-    return {"hook_url": world.server + "/healthz"}
-
-
-async def _slow_key(world: World) -> dict[str, str]:
-    _, slow = await accounts.create_key(world.tenant.account.id, rate_limit="1/minute")
-    return {"slow": slow, "wrong": "wrong"}
-
-
-LABEL = {"label_name": "VIP"}
-CUSTOMER = {"customer_phone": PHONE, "name": "John", "utm_source": "google", "tier": "gold"}
-TEMPLATE = {"name": "welcome", "language": "en_US", "category": "MARKETING", "body": "Hi"}
-SEND_VARIABLE = "/mumbleapi/send-template-text-variable"
-CANCEL = "/mumbleapi/cancel-scheduled-message"
-LATER = {
-    "customer_phone": PHONE,
-    "template_id": "{template_id}",
-    "variable": ["#7"],
-    "send_at": "2026-06-30T09:00:00Z",
-}
 SCENARIOS: dict[str, tuple[Setup, tuple[Ask, ...]]] = {
     "customers": (
-        _nothing,
+        given.nothing,
         (
             Ask("POST", "/mumbleapi/add-new-customer", 200, json=CUSTOMER),
             Ask("POST", "/mumbleapi/add-new-customer", 409, json=CUSTOMER),
@@ -148,7 +77,7 @@ SCENARIOS: dict[str, tuple[Setup, tuple[Ask, ...]]] = {
         ),
     ),
     "custom fields": (
-        _nothing,
+        given.nothing,
         (
             Ask("POST", "/mumbleapi/add-new-customer", 200, json=CUSTOMER),
             Ask("GET", "/mumbleapi/get-custom-fields", 200),
@@ -158,7 +87,7 @@ SCENARIOS: dict[str, tuple[Setup, tuple[Ask, ...]]] = {
         ),
     ),
     "consent": (
-        _nothing,
+        given.nothing,
         (
             Ask("POST", "/mumbleapi/add-new-customer", 200, json=CUSTOMER),
             Ask("GET", "/mumbleapi/get-consent", 200, params={"customer_phone": PHONE}),
@@ -181,7 +110,7 @@ SCENARIOS: dict[str, tuple[Setup, tuple[Ask, ...]]] = {
         ),
     ),
     "labels": (
-        _nothing,
+        given.nothing,
         (
             Ask("POST", "/mumbleapi/add-new-label", 200, json=LABEL),
             Ask("POST", "/mumbleapi/add-new-label", 409, json=LABEL),
@@ -196,7 +125,7 @@ SCENARIOS: dict[str, tuple[Setup, tuple[Ask, ...]]] = {
         ),
     ),
     "team and bots": (
-        _team,
+        given.a_team,
         (
             Ask("GET", "/mumbleapi/get-agents", 200),
             Ask("GET", "/mumbleapi/get-teams", 200),
@@ -210,7 +139,7 @@ SCENARIOS: dict[str, tuple[Setup, tuple[Ask, ...]]] = {
         ),
     ),
     "managing the team": (
-        _managed,
+        given.managed,
         (
             Ask("POST", "/mumbleapi/add-agent", 200, json={"name": "Eli"}),
             Ask("POST", "/mumbleapi/add-agent", 409, json={"name": "Dana"}),
@@ -235,172 +164,9 @@ SCENARIOS: dict[str, tuple[Setup, tuple[Ask, ...]]] = {
             Ask("DELETE", "/mumbleapi/delete-bot", 400),
         ),
     ),
-    "messaging": (
-        _customer_wrote_in,
-        (
-            Ask(
-                "POST",
-                "/mumbleapi/send-text-message",
-                200,
-                json={"customer_phone": PHONE, "text": "Hello"},
-                headers={"Idempotency-Key": "k1"},
-                keep={"wamid": "message_wa_id"},
-            ),
-            Ask(
-                "POST",
-                "/mumbleapi/send-text-message",
-                200,
-                json={"customer_phone": PHONE, "text": "Hello"},
-                headers={"Idempotency-Key": "k1"},
-                answers_with={"Idempotent-Replayed": lambda value: value == "true"},
-            ),
-            Ask(
-                "POST",
-                "/mumbleapi/send-text-message",
-                409,
-                json={"customer_phone": PHONE, "text": "Other"},
-                headers={"Idempotency-Key": "k1"},
-            ),
-            Ask("GET", "/mumbleapi/get-message", 200, params={"message_wa_id": "{wamid}"}),
-            Ask("GET", "/mumbleapi/get-conversation", 200, params={"customer_phone": PHONE}),
-            Ask("GET", "/mumbleapi/is-active-conv", 200, params={"customer_phone": PHONE}),
-            Ask(
-                "POST",
-                "/mumbleapi/send-media-message",
-                200,
-                data={"customer_phone": PHONE},
-                files=UPLOAD,
-                keep={"media_id": "id"},
-            ),
-            Ask("GET", "/mumbleapi/media/{media_id}", 200, documented_as=MEDIA),
-            Ask("GET", "/mumbleapi/get-message", 200, params={"id": "{media_id}"}),
-            Ask("GET", "/mumbleapi/get-message", 404, params={"id": "999999"}),
-            Ask("GET", "/mumbleapi/get-message", 400, params={"id": "x"}),
-            Ask("GET", "/mumbleapi/media/999999", 404, documented_as=MEDIA),
-            Ask("POST", "/mumbleapi/send-media-message", 400, json={"customer_phone": PHONE}),
-        ),
-    ),
-    "a send refused by Meta": (
-        _meta_refuses_next_send,
-        (
-            Ask(
-                "POST",
-                "/mumbleapi/send-text-message",
-                400,
-                json={"customer_phone": PHONE, "text": "Hello"},
-                keep={"failed_id": "id"},
-            ),
-            Ask("GET", "/mumbleapi/get-message", 200, params={"id": "{failed_id}"}),
-        ),
-    ),
-    # Five messaging calls: the messaging limit is 5 per second.
-    "support": (
-        _customer_wrote_a_message,
-        (
-            Ask(
-                "POST",
-                "/mumbleapi/send-text-message",
-                200,
-                json={"customer_phone": PHONE, "text": "Hi", "reply_to": "{inbound}"},
-            ),
-            Ask(
-                "POST",
-                "/mumbleapi/send-reaction",
-                200,
-                json={"customer_phone": PHONE, "message_wa_id": "{inbound}", "emoji": "\u2705"},
-                headers={"Idempotency-Key": "r1"},
-            ),
-            Ask(
-                "POST",
-                "/mumbleapi/send-reaction",
-                404,
-                json={"customer_phone": PHONE, "message_wa_id": "wamid.none", "emoji": ""},
-            ),
-            Ask(
-                "POST",
-                "/mumbleapi/mark-as-read",
-                200,
-                json={"message_wa_id": "{inbound}", "typing_indicator": True},
-            ),
-            Ask("POST", "/mumbleapi/mark-as-read", 404, json={"message_wa_id": "wamid.none"}),
-        ),
-    ),
-    "interactive": (
-        _customer_wrote_in,
-        (
-            Ask(
-                "POST",
-                "/mumbleapi/send-interactive-message",
-                200,
-                json={
-                    "customer_phone": PHONE,
-                    "type": "button",
-                    "body": "Pick one",
-                    "buttons": [{"id": "yes", "title": "Yes"}],
-                },
-            ),
-            Ask(
-                "POST",
-                "/mumbleapi/send-interactive-message",
-                400,
-                json={"customer_phone": PHONE, "type": "list", "body": "Pick one"},
-            ),
-        ),
-    ),
-    "templates": (
-        _approved_template,
-        (
-            Ask("GET", "/mumbleapi/get-templates", 200),
-            Ask("POST", "/mumbleapi/create-template", 200, json=TEMPLATE),
-            Ask("POST", "/mumbleapi/create-template", 409, json=TEMPLATE),
-            Ask(
-                "POST",
-                "/mumbleapi/send-template-text-variable",
-                200,
-                json={"customer_phone": PHONE, "template_id": "{template_id}", "variable": ["#7"]},
-            ),
-            Ask(
-                "POST",
-                "/mumbleapi/send-template",
-                400,
-                json={"customer_phone": PHONE, "template_id": "{template_id}"},
-            ),
-            Ask(
-                "POST",
-                "/mumbleapi/edit-template",
-                400,
-                json={"template_id": "{template_id}", "category": "MARKETING", "body": "Hi there."},
-            ),
-            Ask(
-                "POST",
-                "/mumbleapi/edit-template",
-                200,
-                json={
-                    "template_id": "{template_id}",
-                    "body": "Order {{1}} left",
-                    "body_examples": ["#1"],
-                },
-            ),
-            Ask("POST", "/mumbleapi/edit-template", 404, json={"template_id": "nope", "body": "x"}),
-            Ask("DELETE", "/mumbleapi/delete-template", 200, json={"template_id": "{template_id}"}),
-            Ask("DELETE", "/mumbleapi/delete-template", 404, json={"template_id": "{template_id}"}),
-            Ask("DELETE", "/mumbleapi/delete-template", 400, json={}),
-        ),
-    ),
-    "scheduled": (
-        _approved_template,
-        (
-            Ask("POST", SEND_VARIABLE, 200, json=LATER, keep={"scheduled_id": "id"}),
-            Ask("POST", SEND_VARIABLE, 400, json={**LATER, "send_at": "2020-01-01T00:00:00Z"}),
-            Ask("GET", "/mumbleapi/get-scheduled-messages", 200, params={"page": 1}),
-            Ask("GET", "/mumbleapi/get-scheduled-messages", 400, params={"status": "x"}),
-            Ask("POST", CANCEL, 200, json={"id": "{scheduled_id}"}),
-            Ask("POST", CANCEL, 409, json={"id": "{scheduled_id}"}),
-            Ask("POST", CANCEL, 404, json={"id": "nope"}),
-        ),
-    ),
+    **MESSAGING_SCENARIOS,
     "webhooks": (
-        _receiver,
+        given.receiver,
         (
             Ask(
                 "POST",
@@ -427,7 +193,7 @@ SCENARIOS: dict[str, tuple[Setup, tuple[Ask, ...]]] = {
         ),
     ),
     "the guard": (
-        _slow_key,
+        given.slow_key,
         (
             Ask("GET", "/mumbleapi/get-labels", 401, key=None),
             Ask("GET", "/mumbleapi/get-labels", 401, key="wrong"),
@@ -456,7 +222,7 @@ SCENARIOS: dict[str, tuple[Setup, tuple[Ask, ...]]] = {
         ),
     ),
     "unauthenticated routes": (
-        _nothing,
+        given.nothing,
         (
             Ask(
                 "GET",
