@@ -21,7 +21,8 @@ from mumble.channels.errors import meta_refusal
 from mumble.channels.lookup import channel_of, waba_of
 from mumble.errors import BadRequest, Conflict, Refusal
 from mumble.events.outbox import record_event
-from mumble.models import Account, Template
+from mumble.models import Account, ScheduledMessage, Template
+from mumble.models.states import ScheduledStatus
 from mumble.templates import auth, rules, variables
 from mumble.templates.flows import Creator, fetch_header_sample
 from mumble.templates.service import check_request, find_template, template_view
@@ -42,13 +43,15 @@ NOT_AT_META = Refusal(BadRequest, "Template has not reached WhatsApp yet and can
 _GONE_SUBCODE = 2593002
 
 
-def template_in_use(template: Template) -> bool:
-    """Whether a scheduled send or a running campaign uses the template (409 on delete/edit).
-
-    Mumble has neither yet, so nothing is in use; campaigns and scheduled sends will answer this
-    when they exist.
-    """
-    return False
+async def template_in_use(template: Template) -> bool:
+    """Whether a send still to be made uses the template (409 on delete/edit): a scheduled send
+    not yet sent, failed or cancelled (campaigns, once they exist, answer here too)."""
+    waiting = (ScheduledStatus.SCHEDULED, ScheduledStatus.SENDING)
+    return await ScheduledMessage.exists(
+        account_id=template.account_id,  # type: ignore[attr-defined]
+        template_id=str(template.id),
+        status__in=waiting,
+    )
 
 
 async def delete_template(
@@ -58,7 +61,7 @@ async def delete_template(
     template = await find_template(account_id, raw_id)
     query = Template.filter(account_id=account_id)
     doomed = await query.filter(name=template.name) if all_languages else [template]
-    if any(template_in_use(t) for t in doomed):
+    if any([await template_in_use(t) for t in doomed]):
         raise IN_USE(action="deleted")
     channel = channel_of(await Account.get(id=account_id))
     if any(t.meta_id for t in doomed):
@@ -94,7 +97,7 @@ async def edit_template(
         raise NOT_EDITABLE(status=template.status)
     if not template.meta_id:
         raise NOT_AT_META()
-    if template_in_use(template):
+    if await template_in_use(template):
         raise IN_USE(action="edited")
     request, problems = rules.read_request(_edit_params(template, params))
     components = check_request(request, problems)

@@ -8,9 +8,9 @@ from typing import Any
 
 import httpx
 
-from mumble.models import Message, ScheduledMessage
+from mumble.models import Message, ScheduledMessage, Template
 from tests.access import key_with_permissions
-from tests.api import body, get, ok, post
+from tests.api import body, call, get, ok, post
 from tests.clock import FrozenClock
 from tests.conftest import SandboxHandle, Tenant
 from tests.messages.support import PHONE, sent_to_meta
@@ -167,3 +167,31 @@ async def test_another_account_neither_sees_nor_cancels_and_read_only_cannot_can
     assert response.status_code == 400
     stored = await ScheduledMessage.get(id=scheduled["id"])
     assert stored.status == "scheduled"
+
+
+async def test_a_template_a_scheduled_send_waits_on_is_neither_deleted_nor_edited(
+    client: httpx.AsyncClient, sandbox: SandboxHandle, tenant: Tenant
+) -> None:
+    template_id = await _template(client, sandbox, tenant)
+    scheduled = ok(await _schedule(client, tenant, template_id))
+
+    for method, endpoint, extra in (
+        ("DELETE", "delete-template", {}),
+        ("POST", "edit-template", {"body": "See you at {{1}} tomorrow"}),
+    ):
+        action = "deleted" if method == "DELETE" else "edited"
+        params = {"template_id": template_id, **extra}
+        refused = await call(client, tenant, method, endpoint, params)
+        assert refused.status_code == 409, refused.text
+        assert refused.json() == {
+            "error": True,
+            "message": "Template is in use by a scheduled send or a running campaign and "
+            f"cannot be {action}",
+        }
+    assert await Template.exists(id=template_id)
+
+    # Once the send is cancelled nothing waits on the template: it may go.
+    ok(await post(client, tenant, "cancel-scheduled-message", id=scheduled["id"]))
+    deleted = await call(client, tenant, "DELETE", "delete-template", {"template_id": template_id})
+    assert deleted.status_code == 200, deleted.text
+    assert not await Template.exists(id=template_id)
