@@ -12,6 +12,7 @@ BENCHMARKS = (
     "bench.deep_pages",
     "bench.memory",
     "bench.inbound_to_webhook",
+    "bench.import_customers",
 )
 
 

@@ -50,6 +50,11 @@ EXPECTED = {
         "latency_p99_ratio_vs_inbound_post_p99",
         "delivered",
     ),
+    "bench.import_customers": (
+        "import_customers_per_s",
+        "one_by_one_customers_per_s",
+        "import_ratio_vs_one_by_one",
+    ),
 }
 
 
