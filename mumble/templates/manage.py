@@ -23,9 +23,14 @@ from mumble.errors import BadRequest, Conflict, Refusal
 from mumble.events.outbox import record_event
 from mumble.models import Account, ScheduledMessage, Template
 from mumble.models.states import ScheduledStatus
-from mumble.templates import auth, rules, variables
+from mumble.templates import rules, variables
 from mumble.templates.flows import Creator, fetch_header_sample
-from mumble.templates.service import check_request, find_template, template_view
+from mumble.templates.service import (
+    check_request,
+    find_template,
+    stored_content,
+    template_view,
+)
 from mumble.whatsapp.client import GraphClient
 from mumble.whatsapp.errors import WhatsAppError
 
@@ -128,18 +133,7 @@ async def _store_edit(
     components: list[dict[str, Any]],
     now: dt.datetime,
 ) -> Template:
-    body: str = request.body
-    footer: str | None = request.footer
-    if request.authentication:
-        body = auth.preset_body(request.security_recommendation)
-        footer = auth.preset_footer(request.code_expiration_minutes)
-    header = None
-    if request.header:
-        header = {"format": request.header_format}
-        if request.header.get("text"):
-            header["text"] = str(request.header["text"])
-        if request.media_url:
-            header["media_url"] = request.media_url
+    body, footer, header = stored_content(request)
     async with in_transaction():
         current = await Template.select_for_update().get(id=template.id)
         current.category = request.category

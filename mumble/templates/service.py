@@ -94,9 +94,12 @@ def check_request(request: rules.TemplateRequest, problems: list[str]) -> list[d
     return components
 
 
-async def reserve(account_id: uuid.UUID, request: rules.TemplateRequest) -> Template:
-    """Store the template PENDING before Meta hears of it (unique name+language: 409)."""
-    header = None
+def stored_content(
+    request: rules.TemplateRequest,
+) -> tuple[str, str | None, dict[str, Any] | None]:
+    """The body, footer and header a template stores for this request (an authentication
+    template's are Meta's preset texts)."""
+    header: dict[str, Any] | None = None
     if request.header:
         header = {"format": request.header_format}
         if request.header.get("text"):
@@ -107,6 +110,12 @@ async def reserve(account_id: uuid.UUID, request: rules.TemplateRequest) -> Temp
     if request.authentication:
         body = auth.preset_body(request.security_recommendation)
         footer = auth.preset_footer(request.code_expiration_minutes)
+    return body, footer, header
+
+
+async def reserve(account_id: uuid.UUID, request: rules.TemplateRequest) -> Template:
+    """Store the template PENDING before Meta hears of it (unique name+language: 409)."""
+    body, footer, header = stored_content(request)
     try:
         async with in_transaction():
             return await Template.create(
