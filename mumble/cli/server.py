@@ -23,6 +23,7 @@ from mumble.db import migrate, open_database
 from mumble.sandbox import Sandbox
 from mumble.sandbox.state import ChannelInfo
 from mumble.settings import Settings
+from mumble.templates.service import meta_id_of
 
 log = logging.getLogger("mumble")
 
@@ -67,6 +68,8 @@ def _with_sandbox(settings: Settings) -> tuple[Settings, Sandbox | None]:
         webhook_url=f"http://{api}:{settings.port}/webhooks/whatsapp",
         app_secret=settings.whatsapp_app_secret,
     )
+    # Its control API then also takes create-template's `data.id` (our id) for a template.
+    sandbox.template_alias = meta_id_of
     demo = DEMO_CHANNEL
     sandbox.state.channels[str(demo.phone_number_id)] = ChannelInfo(
         str(demo.phone_number_id), str(demo.waba_id), str(demo.display_phone)
