@@ -24,6 +24,7 @@ from mumble.db import migrate, open_database
 from mumble.sandbox import Sandbox
 from mumble.sandbox.state import ChannelInfo
 from mumble.settings import Settings
+from mumble.templates.service import meta_id_of
 
 log = logging.getLogger("mumble")
 
@@ -46,15 +47,42 @@ async def _create_demo_account_if_empty(settings: Settings) -> None:
         channel = DEMO_CHANNEL if settings.uses_sandbox else None
         account = await service.create_account("Demo", channel)
         _, plaintext = await service.create_key(account.id, label="demo")
-    base = f"http://{url_host(loopback(settings.host))}:{settings.port}"
-    sys.stdout.write(
-        "\nCreated a demo account and API key (shown only once):\n"
-        f"  account: {account.id}\n  key:     {plaintext}\n\nTry:\n"
-        f"  curl -s -X POST {base}/mumbleapi/add-new-customer \\\n"
-        f"    -H 'Mumble-Api-Key: {plaintext}' -H 'Content-Type: application/json' \\\n"
-        '    -d \'{"customer_phone": "972501234567", "name": "John Doe"}\'\n\n'
-    )
+    sys.stdout.write(_banner(settings, str(account.id), plaintext, channel))
     sys.stdout.flush()
+
+
+def _banner(
+    settings: Settings, account_id: str, key: str, channel: service.ChannelSettings | None
+) -> str:
+    """The demo account, its key once, and the shell variables the README's walk-through uses.
+
+    The first call it suggests changes nothing, so the walk-through's own first steps (adding
+    that customer) still succeed after it."""
+    api = f"http://{url_host(loopback(settings.host))}:{settings.port}/mumbleapi"
+    lines = [
+        "",
+        "Created a demo account and API key (shown only once):",
+        f"  account: {account_id}",
+        f"  key:     {key}",
+    ]
+    variables = [f"KEY={key}", f"API={api}"]
+    if channel is not None:
+        lines.append(
+            f"  channel: phone number id {channel.phone_number_id} on the sandbox "
+            "(the phone_number_id of /_sandbox/inbound)"
+        )
+        variables.append(f"SB={settings.graph_api_url}/_sandbox")
+    variables += ['H="Mumble-Api-Key: $KEY"', 'J="Content-Type: application/json"']
+    lines += [
+        "",
+        "The README's walk-through starts from these shell variables:",
+        *(f"  {line}" for line in variables),
+        "Try:",
+        '  curl -s "$API/get-all-customers?page=1" -H "$H"',
+        "",
+        "",
+    ]
+    return "\n".join(lines)
 
 
 def _with_sandbox(settings: Settings) -> tuple[Settings, Sandbox | None]:
@@ -68,6 +96,8 @@ def _with_sandbox(settings: Settings) -> tuple[Settings, Sandbox | None]:
         webhook_url=f"http://{api}:{settings.port}/webhooks/whatsapp",
         app_secret=settings.whatsapp_app_secret,
     )
+    # Its control API then also takes create-template's `data.id` (our id) for a template.
+    sandbox.template_alias = meta_id_of
     demo = DEMO_CHANNEL
     sandbox.state.channels[str(demo.phone_number_id)] = ChannelInfo(
         str(demo.phone_number_id), str(demo.waba_id), str(demo.display_phone)

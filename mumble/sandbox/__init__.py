@@ -25,6 +25,8 @@ Control API (plain JSON), under /_sandbox/:
   POST channels {phone_number_id, waba_id, display_phone_number?}
   POST statuses {id, status, error_code?, error_title?, error_details?}
   POST templates (seed, default APPROVED), templates/{id}/status {status, reason?, info?}
+       ({id}: the sandbox's id, or one the embedding app maps: `mumble serve` takes
+       create-template's data.id too)
   POST templates/{id}/review (approve, or reject by templates_meta's rules)
   POST faults {target?, count?, probability?, latency?, error_code?, error_subcode?,
                error_message?, http_status?, retry_after?, webhook?: drop|duplicate|reorder,

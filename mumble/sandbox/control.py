@@ -223,8 +223,12 @@ async def statuses(request: Request, sb: SandboxCore) -> dict[str, Any]:
     return {"delivery": results}
 
 
-def _template(sb: SandboxCore, template_id: str) -> Template:
+async def _template(sb: SandboxCore, template_id: str) -> Template:
+    """By the sandbox's (Meta's) id, or by an id the embedding app maps to it."""
     template = sb.state.templates.get(template_id)
+    if template is None and sb.template_alias is not None:
+        meta_id = await sb.template_alias(template_id)
+        template = sb.state.templates.get(meta_id) if meta_id else None
     if template is None:
         raise _Bad(f"no template {template_id}")
     return template
@@ -253,7 +257,7 @@ async def templates(request: Request, sb: SandboxCore) -> dict[str, Any]:
 
 async def template_status(request: Request, sb: SandboxCore) -> dict[str, Any]:
     """Set APPROVED, REJECTED (with `reason`), PAUSED, DISABLED, ... and emit the webhook."""
-    template = _template(sb, request.path_params["template_id"])
+    template = await _template(sb, request.path_params["template_id"])
     body = await _body(request)
     _required(body, "status")
     status = str(body["status"]).upper()
@@ -265,7 +269,7 @@ async def template_status(request: Request, sb: SandboxCore) -> dict[str, Any]:
 
 async def template_review(request: Request, sb: SandboxCore) -> dict[str, Any]:
     """Review now by the rulebook: APPROVED, or REJECTED with the broken rules."""
-    template = _template(sb, request.path_params["template_id"])
+    template = await _template(sb, request.path_params["template_id"])
     result = await sb.review(template)
     return template.view() | {"problems": template.problems, "delivery": result}
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,6 +58,9 @@ class SandboxCore:
         self.clock: Clock = clock or SystemClock()
         self.config = config or SandboxConfig()
         self.sender = WebhookSender(self.state, url=webhook_url, app_secret=app_secret)
+        # The control API names a template by the sandbox's (Meta's) id; an app embedding the
+        # sandbox may also map its own ids to it (`mumble serve`: create-template's `data.id`).
+        self.template_alias: Callable[[str], Awaitable[str | None]] | None = None
 
     def now_ts(self) -> int:
         return int(self.clock.now().timestamp())

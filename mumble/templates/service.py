@@ -76,6 +76,19 @@ async def find_template(account_id: uuid.UUID, raw_id: str) -> Template:
     return found
 
 
+async def meta_id_of(template_id: str) -> str | None:
+    """Meta's id of the template with our UUID `template_id` (any account); None if unknown.
+
+    `mumble serve` lets its embedded sandbox's control API take our id this way, so
+    create-template's `data.id` is enough to approve a template there."""
+    try:
+        key = uuid.UUID(template_id)
+    except ValueError:
+        return None
+    ids = await Template.filter(id=key).limit(1).values_list("meta_id", flat=True)
+    return str(ids[0]) if ids and ids[0] else None
+
+
 def check_request(request: rules.TemplateRequest, problems: list[str]) -> list[dict[str, Any]]:
     """Meta's components for the request; 400 "Invalid template configuration" naming each rule."""
     details = [*problems, *rules.reference_problems(request)]
