@@ -23,6 +23,9 @@ MESSAGING_PATHS = {
     "/send-media-message",
     "/send-template",
     "/send-template-text-variable",
+    "/send-reaction",
+    "/mark-as-read",
+    "/send-interactive-message",
 }
 
 
