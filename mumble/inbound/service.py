@@ -222,6 +222,7 @@ def _fit(content: Content, repairs: Repairs) -> Content:
         filename=repairs.column(Message, "media_filename", content.filename),
         error_code=repairs.int32("error_code", content.error_code),
         error_message=repairs.text("error_message", content.error_message),
+        choice_id=repairs.text("choice_id", content.choice_id),
     )
 
 

@@ -62,6 +62,16 @@ ODD: dict[str, dict[str, Any]] = {
     "media_id": document("wamid.ODD", id="9" * LONG),
     "user_id": text_message("wamid.ODD", "odd user", from_user_id="US." + "7" * LONG),
     "nul_text": text_message("wamid.ODD", "before\x00after"),
+    "nul_choice": {
+        "from": PHONE,
+        "id": "wamid.ODD",
+        "timestamp": "1782734400",
+        "type": "interactive",
+        "interactive": {
+            "type": "button_reply",
+            "button_reply": {"id": "yes\x00no", "title": "Yes"},
+        },
+    },
     "error_code": {
         "from": PHONE,
         "id": "wamid.ODD",
@@ -117,6 +127,8 @@ async def test_one_odd_message_does_not_fail_the_rest_of_the_batch(
     if case == "nul_text":
         assert odd.text == f"before{REPLACEMENT}after"
         assert odd.payload["text"]["body"] == f"before{REPLACEMENT}after"
+    if case == "nul_choice":
+        assert odd.choice_id == f"yes{REPLACEMENT}no"
     if case == "error_code":
         assert odd.error_code is None
         assert odd.error_message == "Message type unknown"
