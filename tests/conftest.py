@@ -103,6 +103,10 @@ def settings(database_url: str, sandbox: SandboxHandle) -> Settings:
         whatsapp_app_id=TEST_APP_ID,
         allow_private_urls=True,
         rate_limit_storage=os.environ.get("MUMBLE_TEST_RATE_LIMIT_STORAGE", "memory://"),
+        # The suite's event loop also runs the sandbox and the database driver, and on a loaded
+        # CI machine it stalls past the 250 ms default now and then; a stall looks like a frozen
+        # Redis to the client's socket timeout. The stall tests set their own short timeout.
+        rate_limit_timeout_ms=2000,
         # Every test app counts in its own keys, so tests stay isolated in a shared Redis.
         rate_limit_key_prefix=f"mumble-test-{uuid.uuid4().hex}",
     )
