@@ -17,7 +17,7 @@ from tortoise.expressions import Subquery
 from tortoise.transactions import in_transaction
 
 from mumble.customers.changes import CUSTOMER_NOT_FOUND, apply_change, locked_customer
-from mumble.customers.custom_fields import register_custom_fields
+from mumble.customers.custom_fields import lock_custom_fields, register_custom_fields
 from mumble.customers.fields import CONVERSATION_STATUS_SET
 from mumble.customers.input import CustomerInput, validate_profile
 from mumble.customers.tombstones import bury
@@ -181,12 +181,14 @@ async def edit_customer(
 ) -> tuple[list[str], list[str]]:
     """edit-customer: fields not sent stay; returns the custom field names processed, and the
     warnings about new custom field names that look like a known field's."""
+    named = [key for key, value in data.custom_fields.items() if value is not None]
     async with in_transaction():
+        if named:
+            # Before the customer, in delete-custom-field's order (see custom_fields).
+            await lock_custom_fields(account_id)
         customer = await locked_customer(account_id, data.phone)
         bot = await resolve_bot(account_id, data.bot_token) if data.bot_token else None
-        new_names = await register_custom_fields(
-            account_id, [key for key, value in data.custom_fields.items() if value is not None]
-        )
+        new_names = await register_custom_fields(account_id, named)
         await apply_change(customer, edit_values(customer, data, bot), now)
     return list(data.custom_fields), near_miss_warnings(new_names)
 
