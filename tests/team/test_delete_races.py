@@ -28,6 +28,8 @@ KINDS: dict[str, tuple[type[Agent] | type[Team] | type[Bot], str, str, str, str]
     "agent": (Agent, "assign-customer-to-agent", "agent_id", "delete-agent", "Agent not found"),
     "team": (Team, "assign-customer-to-team", "team_id", "delete-team", "Team not found"),
     "bot": (Bot, "assign-bot", "bot_token", "delete-bot", "Bot not found."),
+    # edit-customer's bot_token assigns the bot as assign-bot does.
+    "bot_by_edit": (Bot, "edit-customer", "bot_token", "delete-bot", "Bot not found."),
 }
 
 
@@ -37,6 +39,7 @@ async def test_delete_racing_an_assignment_never_fails_or_leaves_a_dangling_refe
 ) -> None:
     model, assign_path, param, delete_path, missing = KINDS[kind]
     await add_customer(client, tenant)
+    kind = kind.removesuffix("_by_edit")
     column = f"{kind}_id"
     for round_ in range(ROUNDS):
         row = await model.create(account_id=tenant.account.id, name=f"{kind} {round_}")
