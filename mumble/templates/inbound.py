@@ -41,7 +41,7 @@ class Fitter(Protocol):
     def dropped(self, field: str) -> None: ...
 
 
-def _fitted(fit: Fitter, field: str, value: object, *, upper: bool = False) -> str | None:
+def fitted(fit: Fitter, field: str, value: object, *, upper: bool = False) -> str | None:
     """`value` as the text column `Template.field` holds it; None when absent or not a word.
 
     Meta sends strings (a number is taken as its digits); a list, object or boolean is dropped.
@@ -109,10 +109,10 @@ def _apply_status(template: Template, value: dict[str, Any], now: dt.datetime, f
     other_info = value.get("other_info")
     info: dict[str, Any] = other_info if isinstance(other_info, dict) else {}
     title = info.get("title")
-    word = _fitted(fit, "status", value.get("event"))
+    word = fitted(fit, "status", value.get("event"))
     if word is None:
         return False
-    event = _fitted(
+    event = fitted(
         fit, "status", book.status_for_event(word, title if isinstance(title, str) else None)
     )
     if not event:
@@ -125,13 +125,13 @@ def _apply_status(template: Template, value: dict[str, Any], now: dt.datetime, f
     changed = template.status != event
     template.status = event
     if event == "REJECTED":
-        template.rejection_reason = _fitted(fit, "rejection_reason", value.get("reason"))
+        template.rejection_reason = fitted(fit, "rejection_reason", value.get("reason"))
     elif event in ("APPROVED", "PENDING"):
         template.rejection_reason = None
     note = _note(value)
     # TextField(null=True) is typed as str.
     template.status_note = None if note is None else fit.text("status_note", note)  # type: ignore[assignment]
-    category = _fitted(fit, "category", value.get("message_template_category"), upper=True)
+    category = fitted(fit, "category", value.get("message_template_category"), upper=True)
     if category:
         template.category = category
     template.status_changed_at = now
@@ -139,9 +139,9 @@ def _apply_status(template: Template, value: dict[str, Any], now: dt.datetime, f
 
 
 def _apply_category(template: Template, value: dict[str, Any], fit: Fitter) -> None:
-    new = _fitted(fit, "category", value.get("new_category"), upper=True)
-    previous = _fitted(fit, "previous_category", value.get("previous_category"), upper=True)
-    correct = _fitted(fit, "correct_category", value.get("correct_category"), upper=True)
+    new = fitted(fit, "category", value.get("new_category"), upper=True)
+    previous = fitted(fit, "previous_category", value.get("previous_category"), upper=True)
+    correct = fitted(fit, "correct_category", value.get("correct_category"), upper=True)
     if value.get("previous_category"):
         # Completed change.
         template.previous_category = previous
@@ -195,7 +195,7 @@ async def apply_template_update(
         if field == STATUS_FIELD:
             changed = _apply_status(template, value, now, fit)
         elif field == QUALITY_FIELD:
-            score = _fitted(fit, "quality_score", value.get("new_quality_score"), upper=True)
+            score = fitted(fit, "quality_score", value.get("new_quality_score"), upper=True)
             if score:
                 template.quality_score = score
         else:
