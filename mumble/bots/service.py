@@ -65,6 +65,13 @@ async def assign_bot(account_id: uuid.UUID, phone: str, token: str, now: dt.date
     customer = await find_customer(account_id, phone)
     mode, bot_id = await resolve_bot(account_id, token)
     async with in_transaction():
+        # The bot first, in the order delete-bot locks them: a concurrent delete either waits
+        # for this assignment and then takes the customer off, or commits first and this is a
+        # 404 as for an unknown bot (never a foreign-key violation).
+        if bot_id is not None and not await Bot.filter(
+            id=bot_id, account_id=account_id
+        ).select_for_update(no_key=True).first():
+            raise BOT_NOT_FOUND()
         # Lock and re-read so concurrent assignments serialise and a deleted row is not revived.
         current = (
             await Customer.filter(id=customer.id, account_id=account_id)

@@ -31,18 +31,26 @@ async def _assign(
 ) -> None:
     """Point the customer's agent or team at a row of the same account (404 otherwise).
 
-    Records customer.assigned only when the assignment changes.
+    Records customer.assigned only when the assignment changes. The row is locked before the
+    customer, in the order delete-agent / delete-team take them, so a concurrent delete either
+    waits for this assignment and then takes the customer off, or commits first and this
+    answers `missing` as for an unknown id (never a foreign-key violation). FOR NO KEY UPDATE
+    conflicts with the delete's FOR UPDATE; it also makes assignments to one row take turns.
     """
     customer = await find_customer(account_id, phone)
     target_id = uuid_or_none(raw_id)
-    row = None
-    if target_id is not None:
-        row = await model.get_or_none(id=target_id, account_id=account_id)
-    if row is None:
+    if target_id is None:
         raise missing()
     kind = "agent" if model is Agent else "team"
-    assigned = {"id": str(row.id), "name": row.name}
     async with in_transaction():
+        row = (
+            await model.filter(id=target_id, account_id=account_id)
+            .select_for_update(no_key=True)
+            .first()
+        )
+        if row is None:
+            raise missing()
+        assigned = {"id": str(row.id), "name": row.name}
         customer = await locked_customer(account_id, customer.phone or phone)
         await apply_change(
             customer,

@@ -2,7 +2,10 @@
 
 A name is defined (a `CustomFieldDefinition`) when a customer first gets a value for it, and
 holds one of the 15 slots until delete-custom-field removes it with every customer's value.
-Definers and the deleter serialise on the account row.
+Every writer of a custom field value and the deleter serialise on the account row, taken before
+any customer row (the deleter's order), so a write either lands before the delete (which then
+removes the value) or after it (and defines the name again): never a value for a deleted name,
+never a deadlock.
 """
 
 from __future__ import annotations
@@ -43,17 +46,26 @@ async def register_custom_fields(account_id: uuid.UUID, names: Iterable[str]) ->
     return new
 
 
+async def lock_custom_fields(account_id: uuid.UUID) -> None:
+    """Hold the account's custom field names still until the caller's transaction ends.
+
+    Writers of a custom field value take it before locking any customer. NO KEY UPDATE still
+    lets other rows reference the account meanwhile.
+    """
+    await Account.filter(id=account_id).select_for_update(no_key=True).first()
+
+
 async def register_batch(
     account_id: uuid.UUID, wanted: Sequence[set[str]]
 ) -> tuple[list[bool], list[str]]:
     """Define the names each item of `wanted` needs, in order, while slots remain; inside a
     transaction. Returns whether each item fits, and the names defined (sorted)."""
     needed = set().union(*wanted)
-    if not needed or needed <= await defined_names(account_id):
+    if not needed:
         return [True] * len(wanted), []
-    # Serialise definers of one account on the account row, so two writers cannot both see 14
-    # and both add one. NO KEY UPDATE still lets other rows reference the account meanwhile.
-    await Account.filter(id=account_id).select_for_update(no_key=True).first()
+    # Also when every name is known: two writers must not both see 14 and both add one, and a
+    # delete-custom-field must not remove a known name between this check and the write.
+    await lock_custom_fields(account_id)
     defined = await defined_names(account_id)
     known = set(defined)
     accepted = []
@@ -141,8 +153,8 @@ async def delete_custom_field(account_id: uuid.UUID, name: str, now: dt.datetime
     customer holding one, each with customer.updated and a new `updated_at`; 404 when the
     account has no such field. Returns how many customers changed. One transaction."""
     async with in_transaction():
-        # The same lock as the definers', so no writer registers the name meanwhile.
-        await Account.filter(id=account_id).select_for_update(no_key=True).first()
+        # The same lock as the writers', so none sets the name meanwhile.
+        await lock_custom_fields(account_id)
         deleted = await CustomFieldDefinition.filter(account_id=account_id, name=name).delete()
         if not deleted:
             raise FIELD_NOT_FOUND()

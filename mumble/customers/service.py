@@ -17,7 +17,7 @@ from tortoise.expressions import Subquery
 from tortoise.transactions import in_transaction
 
 from mumble.customers.changes import CUSTOMER_NOT_FOUND, apply_change, locked_customer
-from mumble.customers.custom_fields import register_custom_fields
+from mumble.customers.custom_fields import lock_custom_fields, register_custom_fields
 from mumble.customers.fields import CONVERSATION_STATUS_SET
 from mumble.customers.input import CustomerInput, validate_profile
 from mumble.customers.tombstones import bury
@@ -70,15 +70,23 @@ async def find_customer(account_id: uuid.UUID, phone: str) -> Customer:
     return customer
 
 
-async def resolve_bot(account_id: uuid.UUID, token: str) -> BotChoice:
-    """A bot_token as (bot_mode, bot id): a bot id of the account, "AI" or "turn_off"; else 404."""
+async def resolve_bot(account_id: uuid.UUID, token: str, *, lock: bool = False) -> BotChoice:
+    """A bot_token as (bot_mode, bot id): a bot id of the account, "AI" or "turn_off"; else 404.
+
+    With `lock`, the bot row stays locked (FOR NO KEY UPDATE) until the caller's transaction
+    ends, so a concurrent delete-bot waits; take it before any customer row, in delete-bot's order.
+    """
     word = token.strip()
     if word.lower() == "ai":
         return BotMode.AI, None
     if word.lower() == "turn_off":
         return BotMode.OFF, None
     bot_id = uuid_or_none(word)
-    if bot_id is None or not await Bot.exists(id=bot_id, account_id=account_id):
+    if bot_id is None:
+        raise BOT_NOT_FOUND()
+    query = Bot.filter(id=bot_id, account_id=account_id)
+    found = await query.select_for_update(no_key=True).first() if lock else await query.exists()
+    if not found:
         raise BOT_NOT_FOUND()
     return BotMode.FLOW, bot_id
 
@@ -181,12 +189,20 @@ async def edit_customer(
 ) -> tuple[list[str], list[str]]:
     """edit-customer: fields not sent stay; returns the custom field names processed, and the
     warnings about new custom field names that look like a known field's."""
+    named = [key for key, value in data.custom_fields.items() if value is not None]
     async with in_transaction():
+        if named:
+            # Before the customer, in delete-custom-field's order (see custom_fields).
+            await lock_custom_fields(account_id)
+        bot = None
+        if data.bot_token:
+            # The bot before the customer, in delete-bot's order; an unknown customer still
+            # answers first.
+            if not await Customer.exists(account_id=account_id, phone=data.phone):
+                raise CUSTOMER_NOT_FOUND()
+            bot = await resolve_bot(account_id, data.bot_token, lock=True)
         customer = await locked_customer(account_id, data.phone)
-        bot = await resolve_bot(account_id, data.bot_token) if data.bot_token else None
-        new_names = await register_custom_fields(
-            account_id, [key for key, value in data.custom_fields.items() if value is not None]
-        )
+        new_names = await register_custom_fields(account_id, named)
         await apply_change(customer, edit_values(customer, data, bot), now)
     return list(data.custom_fields), near_miss_warnings(new_names)
 

@@ -3,10 +3,11 @@
 A webhook item is Meta's record of what a customer did. Refusing one loses the customer's message,
 and failing it makes Meta redeliver the whole batch, failing again each time. So a value that a
 column cannot hold is repaired instead. Text is clipped to the column, and NUL (which PostgreSQL
-text and JSONB cannot hold) becomes U+FFFD. A number outside the column's range is dropped (the raw
-item keeps it). A raw item nested deeper than the JSON encoder allows is cut at MAX_DEPTH. Each
-repair is counted in `mumble_inbound_repairs` by repair and field. It is logged by field name and
-ids only, never by value, because the values are customer content.
+text and JSONB cannot hold) becomes U+FFFD. A number outside the column's range, or a value of a
+type its column cannot hold, is dropped (the raw item keeps it). A raw item nested deeper than
+the JSON encoder allows is cut at MAX_DEPTH. Each repair is counted in `mumble_inbound_repairs`
+by repair and field. It is logged by field name and ids only, never by value, because the values
+are customer content.
 """
 
 from __future__ import annotations
@@ -99,6 +100,10 @@ class Repairs:
             self.text(field, str(key)): self._json(item, field, depth + 1)
             for key, item in value.items()
         }
+
+    def dropped(self, field: str) -> None:
+        """Record a value left out because it is not of a type its column holds."""
+        self.done.append(("wrong_type", field))
 
     def skipped(self, field: str) -> None:
         """Record an item dropped because `field` can name no row of ours."""

@@ -297,6 +297,6 @@ async def _template_update(
             repairs.skipped(label)
             repairs.report("template update", None)
             return
-    repairs.report("template update", None)
     for account in await Account.filter(waba_id=waba_id).only("id"):
-        await apply_template_update(account.id, field, value, now)
+        await apply_template_update(account.id, field, value, now, repairs)
+    repairs.report("template update", None)

@@ -2,7 +2,10 @@
 
 A missed status webhook must never leave a template stuck: the sync reads every page of the
 WABA's templates, applies status, category, quality and rejection reason, imports templates
-created outside Mumble, and marks ours that Meta no longer lists as DELETED. Tests call
+created outside Mumble, and marks ours that Meta no longer lists as DELETED. Each value taken
+from Meta's listing is fitted to its column as the template webhooks' are (clipped, NUL
+replaced, a wrong type left out), and a template whose id, name or language no row can hold is
+skipped, so one odd item never fails the account's sync nor the accounts after it. Tests call
 `sync_account` / `sync_all` directly; the app lifespan runs `sync_all` every
 `Settings.template_sync_seconds` (0 turns it off).
 """
@@ -26,7 +29,9 @@ from mumble.events.outbox import record_event
 from mumble.models import Account, Template
 from mumble.settings import Settings
 from mumble.templates import rules, variables
+from mumble.templates.inbound import fitted
 from mumble.templates.service import template_view
+from mumble.text import NUL
 from mumble.whatsapp.client import Channel, GraphClient
 from mumble.whatsapp.errors import WhatsAppError
 
@@ -45,9 +50,47 @@ class SyncResult:
     deleted: int = 0
 
 
-def _quality(raw: Any) -> str | None:
+class _Fit:
+    """The templates.inbound.Fitter of one listed template: repairs are logged by field only."""
+
+    def __init__(self) -> None:
+        self.done: set[str] = set()
+
+    def text(self, field: str, value: str, max_length: int | None = None) -> str:
+        if NUL in value:
+            value = value.replace(NUL, "\ufffd")
+            self.done.add(field)
+        if max_length is not None and len(value) > max_length:
+            value = value[:max_length]
+            self.done.add(field)
+        return value
+
+    def dropped(self, field: str) -> None:
+        self.done.add(field)
+
+
+def _quality(fit: _Fit, raw: Any) -> str | None:
     score = raw.get("score") if isinstance(raw, dict) else raw
-    return str(score).upper() if isinstance(score, str) and score else None
+    return fitted(fit, "quality_score", score, upper=True) if isinstance(score, str) else None
+
+
+def _reason(fit: _Fit, remote: dict[str, Any]) -> str | None:
+    reason = remote.get("rejected_reason")
+    return None if reason == "NONE" else fitted(fit, "rejection_reason", reason)
+
+
+def _storable(remote: dict[str, Any]) -> bool:
+    """Whether a row can hold the listed template's id, name and language as Meta has them."""
+    keys = (
+        ("meta_id", str(remote["id"])),
+        ("name", str(remote["name"])),
+        ("language", templates_meta.normalize_language(str(remote.get("language") or ""))),
+    )
+    for field, value in keys:
+        limit = getattr(Template._meta.fields_map[field], "max_length", None)
+        if NUL in value or (limit is not None and len(value) > limit):
+            return False
+    return True
 
 
 async def _fetch_all(graph: GraphClient, channel: Channel) -> list[dict[str, Any]]:
@@ -61,23 +104,23 @@ async def _fetch_all(graph: GraphClient, channel: Channel) -> list[dict[str, Any
     raise RuntimeError("template listing did not end")
 
 
-def _apply(template: Template, remote: dict[str, Any], now: dt.datetime) -> bool:
+def _apply(template: Template, remote: dict[str, Any], now: dt.datetime, fit: _Fit) -> bool:
     """Bring one stored template in line with Meta; returns whether the status changed."""
-    status = str(remote.get("status") or template.status).upper()
+    status = fitted(fit, "status", remote.get("status"), upper=True) or template.status
     changed = status != template.status
     if changed:
         template.status = status
         template.status_changed_at = now
-    category = remote.get("category")
-    if isinstance(category, str) and category:
-        template.category = category.upper()
-    reason = remote.get("rejected_reason")
+    category = fitted(fit, "category", remote.get("category"), upper=True)
+    if category:
+        template.category = category
+    reason = _reason(fit, remote)
     if status == "REJECTED":
-        if isinstance(reason, str) and reason and reason != "NONE":
+        if reason:
             template.rejection_reason = reason
     elif status in ("APPROVED", "PENDING"):
         template.rejection_reason = None
-    quality = _quality(remote.get("quality_score"))
+    quality = _quality(fit, remote.get("quality_score"))
     if quality:
         template.quality_score = quality
     if isinstance(remote.get("components"), list) and remote["components"]:
@@ -113,7 +156,9 @@ def _take_content(template: Template, remote: dict[str, Any]) -> None:
     template.header = header
 
 
-async def _import(account_id: uuid.UUID, remote: dict[str, Any], now: dt.datetime) -> Template:
+async def _import(
+    account_id: uuid.UUID, remote: dict[str, Any], now: dt.datetime, fit: _Fit
+) -> Template:
     parts = rules.from_components(remote.get("components") or [])
     fmt = _format(remote)
     return await Template.create(
@@ -121,12 +166,10 @@ async def _import(account_id: uuid.UUID, remote: dict[str, Any], now: dt.datetim
         meta_id=str(remote["id"]),
         name=str(remote["name"]),
         language=templates_meta.normalize_language(str(remote.get("language") or "")),
-        category=str(remote.get("category") or "").upper(),
-        status=str(remote.get("status") or "PENDING").upper(),
-        rejection_reason=(
-            remote.get("rejected_reason") if remote.get("rejected_reason") != "NONE" else None
-        ),
-        quality_score=_quality(remote.get("quality_score")),
+        category=fitted(fit, "category", remote.get("category"), upper=True) or "",
+        status=fitted(fit, "status", remote.get("status"), upper=True) or "PENDING",
+        rejection_reason=_reason(fit, remote),
+        quality_score=_quality(fit, remote.get("quality_score")),
         body=parts["body"],
         header=parts["header"],
         footer=parts["footer"],
@@ -140,6 +183,24 @@ async def _import(account_id: uuid.UUID, remote: dict[str, Any], now: dt.datetim
 
 
 async def _reconcile(account_id: uuid.UUID, remote: dict[str, Any], now: dt.datetime) -> str:
+    if not _storable(remote):
+        log.warning("template sync of account %s: a template no row can name skipped", account_id)
+        return "skipped"
+    fit = _Fit()
+    outcome = await _reconciled(account_id, remote, now, fit)
+    if fit.done:
+        log.warning(
+            "template sync of account %s: template %s repaired: %s",
+            account_id,
+            remote["id"],
+            ", ".join(sorted(fit.done)),
+        )
+    return outcome
+
+
+async def _reconciled(
+    account_id: uuid.UUID, remote: dict[str, Any], now: dt.datetime, fit: _Fit
+) -> str:
     language = templates_meta.normalize_language(str(remote.get("language") or ""))
     async with in_transaction():
         query = Template.filter(account_id=account_id).select_for_update()
@@ -149,9 +210,9 @@ async def _reconcile(account_id: uuid.UUID, remote: dict[str, Any], now: dt.date
                 name=str(remote["name"]), language=language, meta_id__isnull=True
             ).first()
         if template is None:
-            await _import(account_id, remote, now)
+            await _import(account_id, remote, now, fit)
             return "imported"
-        changed = _apply(template, remote, now)
+        changed = _apply(template, remote, now, fit)
         await template.save()
         if changed:
             await record_event(
