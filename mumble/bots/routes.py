@@ -8,12 +8,14 @@ from mumble.bots import service
 from mumble.customers.changes import CUSTOMER_NOT_FOUND
 from mumble.customers.service import BOT_NOT_FOUND
 from mumble.endpoint import Call, Endpoint, api_route
+from mumble.messages.params import either, recipient_of
 from mumble.openapi.schema import array, integer, message_only, obj, string, success
 from mumble.params import phone, raw_id, required_text
 from mumble.text import NAME_MAX
 
 TAG = "Bots"
-PHONE = phone()
+# The customer is named by phone or by business-scoped user id.
+PHONE, USER_ID = either(phone())
 BOT_TOKEN = required_text(
     "bot_token",
     "Bot token is required.",
@@ -45,14 +47,14 @@ ASSIGN_BOT = Endpoint(
     "Assign a chatbot to a customer.",
     TAG,
     message_only("Bot assigned successfully"),
-    params=(PHONE, BOT_TOKEN),
+    params=(PHONE, USER_ID, BOT_TOKEN),
     errors=(CUSTOMER_NOT_FOUND, BOT_NOT_FOUND),
 )
 
 
 async def assign_bot(call: Call) -> dict[str, Any]:
-    number = call.arg(PHONE)
-    await service.assign_bot(call.account_id, number, call.arg(BOT_TOKEN), call.now())
+    to = recipient_of(call, PHONE)
+    await service.assign_bot(call.account_id, to, call.arg(BOT_TOKEN), call.now())
     return {"success": True, "message": "Bot assigned successfully"}
 
 

@@ -16,7 +16,8 @@ from tortoise.transactions import in_transaction
 from mumble.accounts.service import get_account
 from mumble.customers.assignment import release
 from mumble.customers.changes import CUSTOMER_NOT_FOUND, apply_change
-from mumble.customers.service import BOT_NOT_FOUND, find_customer, resolve_bot, uuid_or_none
+from mumble.customers.recipient import Recipient
+from mumble.customers.service import BOT_NOT_FOUND, resolve_bot, uuid_or_none
 from mumble.errors import Conflict, Refusal
 from mumble.models import Bot, Customer
 from mumble.text import checked_name
@@ -56,21 +57,26 @@ async def list_bots(account_id: uuid.UUID) -> list[dict[str, str]]:
     return [{"id": str(row["id"]), "name": row["name"]} for row in rows]
 
 
-async def assign_bot(account_id: uuid.UUID, phone: str, token: str, now: dt.datetime) -> Customer:
+async def assign_bot(
+    account_id: uuid.UUID, who: Recipient, token: str, now: dt.datetime
+) -> Customer:
     """Point the customer at a flow bot, the AI assistant, or turn bots off.
 
     The token is read by `customers.service.resolve_bot` (the same rule as add-new-customer's
     bot_token). Records customer.assigned only when the assignment changes.
     """
-    customer = await find_customer(account_id, phone)
+    customer = await who.get(account_id)
     mode, bot_id = await resolve_bot(account_id, token)
     async with in_transaction():
         # The bot first, in the order delete-bot locks them: a concurrent delete either waits
         # for this assignment and then takes the customer off, or commits first and this is a
         # 404 as for an unknown bot (never a foreign-key violation).
-        if bot_id is not None and not await Bot.filter(
-            id=bot_id, account_id=account_id
-        ).select_for_update(no_key=True).first():
+        if (
+            bot_id is not None
+            and not await Bot.filter(id=bot_id, account_id=account_id)
+            .select_for_update(no_key=True)
+            .first()
+        ):
             raise BOT_NOT_FOUND()
         # Lock and re-read so concurrent assignments serialise and a deleted row is not revived.
         current = (

@@ -14,7 +14,8 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from mumble.customers.changes import apply_change, locked_customer
+from mumble.customers.changes import apply_change
+from mumble.customers.recipient import Recipient
 from mumble.customers.views import consent_view
 from mumble.errors import BadRequest, Refusal
 from mumble.models import Consent, Customer
@@ -66,12 +67,12 @@ async def record(customer: Customer, marketing: Consent, source: str, now: dt.da
 
 
 async def set_consent(
-    account_id: uuid.UUID, phone: str, marketing: Consent, source: str, now: dt.datetime
+    account_id: uuid.UUID, who: Recipient, marketing: Consent, source: str, now: dt.datetime
 ) -> tuple[bool, dict[str, Any]]:
     """Set the account's customer's consent; 404 when there is no such customer. Returns
     whether it changed and the consent as stored afterwards."""
     async with in_transaction():
-        customer = await locked_customer(account_id, phone)
+        customer = await who.locked(account_id)
         changed = await record(customer, marketing, source, now)
     return changed, view_of(customer)
 

@@ -7,14 +7,15 @@ from typing import Any
 from mumble.consent import ledger
 from mumble.customers.changes import CUSTOMER_NOT_FOUND
 from mumble.customers.schemas import CONSENT
-from mumble.customers.service import find_customer
 from mumble.endpoint import Call, Endpoint, api_route
+from mumble.messages.params import either, recipient_of
 from mumble.models import Consent
-from mumble.openapi.schema import boolean, string, success
+from mumble.openapi.schema import boolean, nullable, string, success
 from mumble.params import phone, required_text, text
 
 TAG = "Consent"
-PHONE = phone()
+# The customer is named by phone or by business-scoped user id.
+PHONE, USER_ID = either(phone())
 MARKETING_REQUIRED = "'marketing' is required (opted_in, opted_out or unknown)."
 MARKETING = required_text(
     "marketing",
@@ -35,8 +36,15 @@ GET_CONSENT = Endpoint(
     "consent:read",
     "Get a customer's marketing consent.",
     TAG,
-    success({"customer_phone": string(), "consent": CONSENT}, ("customer_phone", "consent")),
-    params=(PHONE,),
+    success(
+        {
+            "customer_phone": nullable(string("Null for a customer known only by a BSUID.")),
+            "customer_user_id": nullable(string("The customer's BSUID, when known.")),
+            "consent": CONSENT,
+        },
+        ("customer_phone", "consent"),
+    ),
+    params=(PHONE, USER_ID),
     errors=(CUSTOMER_NOT_FOUND,),
     description="`unknown` until the customer opts in or out (by the API, a STOP/START keyword, "
     "WhatsApp's own marketing preference, or Meta refusing a marketing send with 131050).",
@@ -44,8 +52,13 @@ GET_CONSENT = Endpoint(
 
 
 async def get_consent(call: Call) -> dict[str, Any]:
-    customer = await find_customer(call.account_id, call.arg(PHONE))
-    return {"success": True, "customer_phone": customer.phone, "consent": ledger.view_of(customer)}
+    customer = await recipient_of(call, PHONE).get(call.account_id)
+    return {
+        "success": True,
+        "customer_phone": customer.phone,
+        "customer_user_id": customer.bsuid,
+        "consent": ledger.view_of(customer),
+    }
 
 
 SET_CONSENT = Endpoint(
@@ -62,7 +75,7 @@ SET_CONSENT = Endpoint(
         },
         ("message", "changed", "consent"),
     ),
-    params=(PHONE, MARKETING, SOURCE),
+    params=(PHONE, USER_ID, MARKETING, SOURCE),
     errors=(CUSTOMER_NOT_FOUND, ledger.INVALID_STATE),
     description="A change records `customer.consent_changed` and moves the customer's "
     "`updated_at`; setting the state it already has changes nothing. `opted_out` stops "
@@ -75,7 +88,7 @@ async def set_consent(call: Call) -> dict[str, Any]:
     marketing = ledger.parse_state(call.arg(MARKETING))
     source = call.arg(SOURCE) or ledger.API_SOURCE
     changed, consent = await ledger.set_consent(
-        call.account_id, call.arg(PHONE), marketing, source, call.now()
+        call.account_id, recipient_of(call, PHONE), marketing, source, call.now()
     )
     return {"success": True, "message": "Consent updated", "changed": changed, "consent": consent}
 

@@ -8,6 +8,7 @@ from typing import Any
 from mumble.clock import rfc3339
 from mumble.conversations import service
 from mumble.customers.changes import CUSTOMER_NOT_FOUND
+from mumble.customers.recipient import Recipient
 from mumble.endpoint import Call, Endpoint, api_route
 from mumble.messages.params import USER_ID, recipient_of
 from mumble.messages.schemas import MESSAGES
@@ -16,7 +17,7 @@ from mumble.openapi.schema import boolean, integer, nullable, string, success
 from mumble.params import page, phone, text
 
 TAG = "Conversations"
-# Not required when `customer_bsuid` names the customer instead.
+# Not required when `customer_user_id` (or `customer_bsuid`) names the customer instead.
 PHONE = dataclasses.replace(phone(), required=False)
 PAGE = page()
 BSUID = text(
@@ -52,12 +53,12 @@ async def get_conversation(call: Call) -> dict[str, Any]:
     # A user who wrote in with a WhatsApp username has no phone: `customer_user_id` (or its
     # older name `customer_bsuid`) names them.
     bsuid = call.arg(BSUID)
-    number = None
-    if not bsuid or call.params.get("customer_phone"):
+    if bsuid and not call.params.get("customer_phone"):
+        to = Recipient(user_id=bsuid)
+    else:
         to = recipient_of(call, PHONE)
-        number, bsuid = to.phone, to.user_id
     result = await service.conversation_page(
-        call.account_id, number, call.arg(PAGE), base_url=call.media_base_url, bsuid=bsuid
+        call.account_id, to, call.arg(PAGE), base_url=call.media_base_url
     )
     return {"success": True, **result}
 
@@ -80,14 +81,16 @@ IS_ACTIVE = Endpoint(
         },
         ("is_active", "expires_at"),
     ),
-    params=(PHONE,),
+    params=(PHONE, USER_ID),
     errors=(CUSTOMER_NOT_FOUND,),
     action="read conversations",
+    description="Give `customer_phone`, or `customer_user_id` for a user known by a BSUID.",
 )
 
 
 async def is_active_conv(call: Call) -> dict[str, Any]:
-    active, closes = await service.window_state(call.account_id, call.arg(PHONE), call.now())
+    to = recipient_of(call, PHONE)
+    active, closes = await service.window_state(call.account_id, to, call.now())
     return {"success": True, "is_active": active, "expires_at": rfc3339(closes)}
 
 

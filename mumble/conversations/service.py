@@ -9,41 +9,21 @@ from typing import Any
 
 from tortoise.expressions import Subquery
 
-from mumble.customers.changes import CUSTOMER_NOT_FOUND
-from mumble.customers.service import find_customer
+from mumble.customers.recipient import Recipient
 from mumble.customers.window import is_window_open, window_closes_at
 from mumble.messages.views import message_view
-from mumble.models import Account, Customer, Message
+from mumble.models import Account, Message
 from mumble.paging import page_window
 
 PER_PAGE = 50
 
 
-async def find_by_bsuid(account_id: uuid.UUID, bsuid: str) -> Customer:
-    """A customer known by its business-scoped user id (users who write with no phone number)."""
-    customer = await Customer.get_or_none(account_id=account_id, bsuid=bsuid)
-    if customer is None:
-        raise CUSTOMER_NOT_FOUND()
-    return customer
-
-
 async def conversation_page(
-    account_id: uuid.UUID,
-    phone: str | None,
-    page: int,
-    *,
-    base_url: str,
-    bsuid: str | None = None,
+    account_id: uuid.UUID, who: Recipient, page: int, *, base_url: str
 ) -> dict[str, Any]:
-    """get-conversation: page 1 holds the newest messages, each page in chronological order.
-
-    The customer is named by phone, or by BSUID (`bsuid`, when `phone` is None).
-    """
-    if phone is None:
-        assert bsuid is not None
-        customer = await find_by_bsuid(account_id, bsuid)
-    else:
-        customer = await find_customer(account_id, phone)
+    """get-conversation of the customer `who` names: page 1 holds the newest messages, each
+    page in chronological order."""
+    customer = await who.get(account_id)
     account = await Account.get(id=account_id)
     query = Message.filter(account_id=account_id, customer_id=customer.id)
     total = await query.count()
@@ -72,11 +52,11 @@ async def conversation_page(
 
 
 async def window_state(
-    account_id: uuid.UUID, phone: str, now: dt.datetime
+    account_id: uuid.UUID, who: Recipient, now: dt.datetime
 ) -> tuple[bool, dt.datetime | None]:
     """is-active-conv: whether the customer's 24-hour window is open at `now`, and when it
     closes (None when it is closed)."""
-    customer = await find_customer(account_id, phone)
+    customer = await who.get(account_id)
     if not is_window_open(customer.last_inbound_at, now):
         return False, None
     return True, window_closes_at(customer.last_inbound_at)

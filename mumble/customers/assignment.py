@@ -9,8 +9,9 @@ from typing import Any
 from tortoise.transactions import in_transaction
 
 from mumble.customers.bulk import Change, apply_changes
-from mumble.customers.changes import apply_change, locked_customer
-from mumble.customers.service import find_customer, uuid_or_none
+from mumble.customers.changes import apply_change
+from mumble.customers.recipient import Recipient
+from mumble.customers.service import uuid_or_none
 from mumble.errors import BadRequest, NotFound, Refusal
 from mumble.models import Agent, Bot, Customer, Team
 
@@ -23,7 +24,7 @@ BAD_FROM = Refusal(BadRequest, "'from' must be agent, team or all")
 
 async def _assign(
     account_id: uuid.UUID,
-    phone: str,
+    who: Recipient,
     model: type[Agent | Team],
     raw_id: object,
     missing: Refusal,
@@ -37,7 +38,7 @@ async def _assign(
     answers `missing` as for an unknown id (never a foreign-key violation). FOR NO KEY UPDATE
     conflicts with the delete's FOR UPDATE; it also makes assignments to one row take turns.
     """
-    customer = await find_customer(account_id, phone)
+    await who.get(account_id)  # an unknown customer is answered before an unknown agent
     target_id = uuid_or_none(raw_id)
     if target_id is None:
         raise missing()
@@ -51,7 +52,7 @@ async def _assign(
         if row is None:
             raise missing()
         assigned = {"id": str(row.id), "name": row.name}
-        customer = await locked_customer(account_id, customer.phone or phone)
+        customer = await who.locked(account_id)
         await apply_change(
             customer,
             {f"{kind}_id": row.id},
@@ -62,15 +63,17 @@ async def _assign(
 
 
 async def assign_agent(
-    account_id: uuid.UUID, phone: str, agent_id: object, now: dt.datetime
+    account_id: uuid.UUID, who: Recipient, agent_id: object, now: dt.datetime
 ) -> None:
     """assign-customer-to-agent: 404 "Customer not found" / "Agent not found"."""
-    await _assign(account_id, phone, Agent, agent_id, AGENT_NOT_FOUND, now)
+    await _assign(account_id, who, Agent, agent_id, AGENT_NOT_FOUND, now)
 
 
-async def assign_team(account_id: uuid.UUID, phone: str, team_id: object, now: dt.datetime) -> None:
+async def assign_team(
+    account_id: uuid.UUID, who: Recipient, team_id: object, now: dt.datetime
+) -> None:
     """assign-customer-to-team: 404 "Customer not found" / "Team not found"."""
-    await _assign(account_id, phone, Team, team_id, TEAM_NOT_FOUND, now)
+    await _assign(account_id, who, Team, team_id, TEAM_NOT_FOUND, now)
 
 
 async def _named(model: type[Agent | Team], row_id: object) -> dict[str, str] | None:
@@ -80,7 +83,9 @@ async def _named(model: type[Agent | Team], row_id: object) -> dict[str, str] | 
     return {"id": str(row[0]["id"]), "name": row[0]["name"]} if row else None
 
 
-async def unassign(account_id: uuid.UUID, phone: str, source: str, now: dt.datetime) -> list[str]:
+async def unassign(
+    account_id: uuid.UUID, who: Recipient, source: str, now: dt.datetime
+) -> list[str]:
     """unassign-customer: take the customer off its agent, its team, or both ("all").
 
     Records one customer.assigned whose data names what was removed (`agent` / `team` null,
@@ -91,7 +96,7 @@ async def unassign(account_id: uuid.UUID, phone: str, source: str, now: dt.datet
     if kinds is None:
         raise BAD_FROM()
     async with in_transaction():
-        customer = await locked_customer(account_id, phone)
+        customer = await who.locked(account_id)
         previous = {
             "agent": await _named(Agent, customer.agent_id),  # type: ignore[attr-defined]
             "team": await _named(Team, customer.team_id),  # type: ignore[attr-defined]

@@ -61,12 +61,14 @@ async def touch(customer_ids: Sequence[uuid.UUID], now: dt.datetime) -> None:
         await Customer.filter(id__in=list(customer_ids)).update(updated_at=now)
 
 
-async def locked_customer(account_id: uuid.UUID, phone: str) -> Customer:
-    """The account's customer with this phone, locked for the rest of the caller's transaction."""
+async def locked_customer(
+    account_id: uuid.UUID, phone: str | None, *, bsuid: str | None = None
+) -> Customer:
+    """The account's customer with this phone (or, when `phone` is None, this business-scoped
+    user id), locked for the rest of the caller's transaction; 404 "Customer not found"."""
+    key = {"phone": phone} if phone is not None else {"bsuid": bsuid}
     customer = (
-        await Customer.filter(account_id=account_id, phone=phone)
-        .select_for_update(no_key=True)
-        .first()
+        await Customer.filter(account_id=account_id, **key).select_for_update(no_key=True).first()
     )
     if customer is None:
         raise CUSTOMER_NOT_FOUND()

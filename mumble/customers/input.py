@@ -22,7 +22,8 @@ _PROFILE_CAPS = {"name": f.NAME_MAX, "email": f.EMAIL_MAX, "source": f.SOURCE_MA
 
 @dataclasses.dataclass(frozen=True)
 class CustomerInput:
-    """What a client sent. Only keys that were sent are present, None means "clear"."""
+    """What a client sent. Only keys that were sent are present, None means "clear"; `phone`
+    is empty when the customer is named by its business-scoped user id instead."""
 
     phone: str
     profile: dict[str, str | None]
@@ -105,10 +106,15 @@ def _capped(details: list[str]) -> list[str]:
     return [*details[:MAX_DETAILS], f"... and {len(details) - MAX_DETAILS} more"]
 
 
-def parse_customer_input(params: Mapping[str, Any], failure: Refusal) -> CustomerInput:
-    """Split and validate a customer body; 400 `failure` with every problem in `details`."""
+def parse_customer_input(
+    params: Mapping[str, Any], failure: Refusal, *, by_user_id: bool = False
+) -> CustomerInput:
+    """Split and validate a customer body; 400 `failure` with every problem in `details`.
+
+    With `by_user_id` (edit-customer naming the customer by `customer_user_id`, read by the
+    caller) no phone is read."""
     details: list[str] = []
-    phone = _phone(params, details)
+    phone = "" if by_user_id else _phone(params, details)
     profile: dict[str, str | None] = {}
     for key, cap in _PROFILE_CAPS.items():
         if key in params:

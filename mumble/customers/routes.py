@@ -8,17 +8,19 @@ from mumble.customers import assignment, fields, service
 from mumble.customers.changes import CUSTOMER_NOT_FOUND
 from mumble.customers.custom_fields import TOO_MANY
 from mumble.customers.input import parse_customer_input
+from mumble.customers.recipient import Recipient
 from mumble.customers.schemas import BODY_FIELDS, CUSTOM_VALUE, CUSTOMER, WARNINGS, with_warnings
 from mumble.customers.views import customer_view
 from mumble.endpoint import Call, Endpoint, api_route
-from mumble.messages.params import either, recipient_of
+from mumble.messages.params import either, recipient_of, user_id_of
 from mumble.openapi.schema import array, integer, link, message_only, string, success
 from mumble.params import page, phone, raw_id, required_text, value
 
 TAG = "Customers"
-PHONE = phone()
-# get-customer names the customer by phone or by business-scoped user id.
-GET_BY = either(PHONE)
+# Each endpoint below names the customer by phone or by business-scoped user id.
+PHONE, USER_ID = either(phone())
+NAMED_BY = (PHONE, USER_ID)
+NAMED_BY_DOC = "Give `customer_phone`, or `customer_user_id` for a user known by a BSUID."
 PAGE = page()
 STATUS = value("status", string(enum=list(fields.CONVERSATION_STATUSES)), required=True)
 AGENT_ID = raw_id("agent_id", "Agent ID is required.", description="From get-agents.")
@@ -28,6 +30,8 @@ _BODY = tuple(
     phone() if name == "customer_phone" else value(name, schema)
     for name, schema in BODY_FIELDS.items()
 )
+# edit-customer names the customer by phone or by business-scoped user id.
+_EDIT_BODY = (*either(_BODY[0]), *_BODY[1:])
 _SENT_PHONE = "$request.body#/customer_phone"
 _CUSTOMER_LINKS = {
     "GetCustomer": link("get-customer", query={"customer_phone": _SENT_PHONE}),
@@ -77,18 +81,23 @@ EDIT = Endpoint(
         },
         ("message", "custom_fields_processed"),
     ),
-    params=_BODY,
+    params=_EDIT_BODY,
     errors=(service.EDIT_FAILED, TOO_MANY, CUSTOMER_NOT_FOUND, service.BOT_NOT_FOUND),
     action="edit customers",
-    description="Fields not sent are unchanged; extra keys become custom fields (max "
+    description="Give `customer_phone`, or `customer_user_id` for a user known by a BSUID. "
+    "Fields not sent are unchanged; extra keys become custom fields (max "
     f"{fields.MAX_CUSTOM_FIELDS} per account).",
     extra_body=CUSTOM_VALUE,
 )
 
 
 async def edit_customer(call: Call) -> dict[str, Any]:
-    data = parse_customer_input(call.params, service.EDIT_FAILED)
-    processed, warnings = await service.edit_customer(call.account_id, data, call.now())
+    user_id = user_id_of(call)
+    # customer_user_id names the customer: it is never a custom field.
+    body = {key: raw for key, raw in call.params.items() if key != USER_ID.name}
+    data = parse_customer_input(body, service.EDIT_FAILED, by_user_id=user_id is not None)
+    who = Recipient(user_id=user_id) if user_id is not None else Recipient(phone=data.phone)
+    processed, warnings = await service.edit_customer(call.account_id, who, data, call.now())
     return {
         "success": True,
         "message": "Customer updated successfully",
@@ -104,14 +113,15 @@ DELETE = Endpoint(
     "Permanently delete a customer.",
     TAG,
     message_only("Customer deleted successfully"),
-    params=(PHONE,),
+    params=NAMED_BY,
     errors=(CUSTOMER_NOT_FOUND,),
     action="delete customers",
+    description=NAMED_BY_DOC,
 )
 
 
 async def delete_customer(call: Call) -> dict[str, Any]:
-    await service.delete_customer(call.account_id, call.arg(PHONE), call.now())
+    await service.delete_customer(call.account_id, recipient_of(call, PHONE), call.now())
     return {"success": True, "message": "Customer deleted successfully"}
 
 
@@ -122,19 +132,15 @@ GET = Endpoint(
     "Get a single customer record including custom fields.",
     TAG,
     success({"customer": CUSTOMER}, ("customer",)),
-    params=GET_BY,
+    params=NAMED_BY,
     errors=(CUSTOMER_NOT_FOUND,),
     action="read customers",
-    description="Give `customer_phone`, or `customer_user_id` for a user known by a BSUID.",
+    description=NAMED_BY_DOC,
 )
 
 
 async def get_customer(call: Call) -> dict[str, Any]:
-    to = recipient_of(call, GET_BY[0])
-    if to.phone is not None:
-        customer = await service.find_customer(call.account_id, to.phone)
-    else:
-        customer = await to.get(call.account_id)
+    customer = await recipient_of(call, PHONE).get(call.account_id)
     return {"success": True, "customer": await customer_view(customer)}
 
 
@@ -171,15 +177,16 @@ SET_STATUS = Endpoint(
     "Update a customer's conversation status.",
     TAG,
     message_only("Customer conversation status updated successfully"),
-    params=(PHONE, STATUS),
+    params=(*NAMED_BY, STATUS),
     errors=(service.INVALID_STATUS, CUSTOMER_NOT_FOUND),
     action="edit customer conversation status",
+    description=NAMED_BY_DOC,
 )
 
 
 async def edit_customer_conv_status(call: Call) -> dict[str, Any]:
-    number = call.arg(PHONE)
-    await service.set_conversation_status(call.account_id, number, call.arg(STATUS), call.now())
+    to = recipient_of(call, PHONE)
+    await service.set_conversation_status(call.account_id, to, call.arg(STATUS), call.now())
     return {"success": True, "message": "Customer conversation status updated successfully"}
 
 
@@ -190,15 +197,16 @@ ASSIGN_AGENT = Endpoint(
     "Route a customer's conversations to a specific agent.",
     TAG,
     message_only("Customer assigned to agent successfully"),
-    params=(PHONE, AGENT_ID),
+    params=(*NAMED_BY, AGENT_ID),
     errors=(CUSTOMER_NOT_FOUND, assignment.AGENT_NOT_FOUND),
     action="assign customers to agents",
+    description=NAMED_BY_DOC,
 )
 
 
 async def assign_customer_to_agent(call: Call) -> dict[str, Any]:
-    number = call.arg(PHONE)
-    await assignment.assign_agent(call.account_id, number, call.arg(AGENT_ID), call.now())
+    to = recipient_of(call, PHONE)
+    await assignment.assign_agent(call.account_id, to, call.arg(AGENT_ID), call.now())
     return {"success": True, "message": "Customer assigned to agent successfully"}
 
 
@@ -209,15 +217,16 @@ ASSIGN_TEAM = Endpoint(
     "Route a customer's conversations to a team.",
     TAG,
     message_only("Customer assigned to team successfully"),
-    params=(PHONE, TEAM_ID),
+    params=(*NAMED_BY, TEAM_ID),
     errors=(CUSTOMER_NOT_FOUND, assignment.TEAM_NOT_FOUND),
     action="assign customers to teams",
+    description=NAMED_BY_DOC,
 )
 
 
 async def assign_customer_to_team(call: Call) -> dict[str, Any]:
-    number = call.arg(PHONE)
-    await assignment.assign_team(call.account_id, number, call.arg(TEAM_ID), call.now())
+    to = recipient_of(call, PHONE)
+    await assignment.assign_team(call.account_id, to, call.arg(TEAM_ID), call.now())
     return {"success": True, "message": "Customer assigned to team successfully"}
 
 
@@ -244,19 +253,18 @@ UNASSIGN = Endpoint(
         },
         ("message", "unassigned"),
     ),
-    params=(PHONE, UNASSIGN_FROM),
+    params=(*NAMED_BY, UNASSIGN_FROM),
     errors=(CUSTOMER_NOT_FOUND, assignment.BAD_FROM),
     action="unassign customers",
-    description="Records customer.assigned with `agent` / `team` null and `previous_agent` / "
-    "`previous_team` the one removed; nothing assigned is no change and no event.",
+    description=f"{NAMED_BY_DOC} Records customer.assigned with `agent` / `team` null and "
+    "`previous_agent` / `previous_team` the one removed; nothing assigned is no change and no "
+    "event.",
 )
 
 
 async def unassign_customer(call: Call) -> dict[str, Any]:
-    number = call.arg(PHONE)
-    removed = await assignment.unassign(
-        call.account_id, number, call.arg(UNASSIGN_FROM), call.now()
-    )
+    to = recipient_of(call, PHONE)
+    removed = await assignment.unassign(call.account_id, to, call.arg(UNASSIGN_FROM), call.now())
     return {"success": True, "message": "Customer unassigned successfully", "unassigned": removed}
 
 

@@ -16,14 +16,14 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Subquery
 from tortoise.transactions import in_transaction
 
-from mumble.customers.changes import CUSTOMER_NOT_FOUND, apply_change, locked_customer
+from mumble.customers.changes import apply_change, locked_customer
 from mumble.customers.custom_fields import lock_custom_fields, register_custom_fields
 from mumble.customers.fields import CONVERSATION_STATUS_SET
 from mumble.customers.input import CustomerInput, validate_profile
+from mumble.customers.recipient import Recipient
 from mumble.customers.tombstones import bury
 from mumble.customers.views import VIEW_COLUMNS, customer_view, customer_views
 from mumble.customers.warnings import near_miss_warnings
-from mumble.db.prepared import Prepared, text_marker, uuid_marker
 from mumble.errors import BadRequest, Conflict, NotFound, Refusal
 from mumble.events.outbox import record_event
 from mumble.models import Bot, Customer
@@ -40,13 +40,6 @@ CUSTOMER_EXISTS = Refusal(Conflict, "Customer already exists")
 BOT_NOT_FOUND = Refusal(NotFound, "Bot not found.")
 INVALID_STATUS = Refusal(BadRequest, "Invalid conversation status.")
 BotChoice = tuple[BotMode, uuid.UUID | None]
-# Every customer endpoint starts here: its SQL is built once (see mumble.db.prepared).
-_BY_PHONE = Prepared(
-    Customer,
-    lambda account_id, phone: Customer.filter(account_id=account_id, phone=phone).first(),
-    uuid_marker(),
-    text_marker(),
-)
 
 
 def uuid_or_none(raw: object) -> uuid.UUID | None:
@@ -63,11 +56,7 @@ def uuid_or_none(raw: object) -> uuid.UUID | None:
 
 async def find_customer(account_id: uuid.UUID, phone: str) -> Customer:
     """The account's customer with this normalised phone; 404 "Customer not found"."""
-    # (account, phone) is unique, so the first row is the only one.
-    customer = await _BY_PHONE.first(account_id, phone)
-    if not isinstance(customer, Customer):
-        raise CUSTOMER_NOT_FOUND()
-    return customer
+    return await Recipient(phone=phone).get(account_id)
 
 
 async def resolve_bot(account_id: uuid.UUID, token: str, *, lock: bool = False) -> BotChoice:
@@ -185,10 +174,11 @@ def edit_values(customer: Customer, data: CustomerInput, bot: BotChoice | None) 
 
 
 async def edit_customer(
-    account_id: uuid.UUID, data: CustomerInput, now: dt.datetime
+    account_id: uuid.UUID, who: Recipient, data: CustomerInput, now: dt.datetime
 ) -> tuple[list[str], list[str]]:
-    """edit-customer: fields not sent stay; returns the custom field names processed, and the
-    warnings about new custom field names that look like a known field's."""
+    """edit-customer of the customer `who` names: fields not sent stay; returns the custom
+    field names processed, and the warnings about new custom field names that look like a
+    known field's."""
     named = [key for key, value in data.custom_fields.items() if value is not None]
     async with in_transaction():
         if named:
@@ -198,20 +188,19 @@ async def edit_customer(
         if data.bot_token:
             # The bot before the customer, in delete-bot's order; an unknown customer still
             # answers first.
-            if not await Customer.exists(account_id=account_id, phone=data.phone):
-                raise CUSTOMER_NOT_FOUND()
+            await who.get(account_id)
             bot = await resolve_bot(account_id, data.bot_token, lock=True)
-        customer = await locked_customer(account_id, data.phone)
+        customer = await who.locked(account_id)
         new_names = await register_custom_fields(account_id, named)
         await apply_change(customer, edit_values(customer, data, bot), now)
     return list(data.custom_fields), near_miss_warnings(new_names)
 
 
-async def delete_customer(account_id: uuid.UUID, phone: str, now: dt.datetime) -> None:
+async def delete_customer(account_id: uuid.UUID, who: Recipient, now: dt.datetime) -> None:
     """Delete the customer; label links and stored messages go with it (FK cascade), and the
     inbound wamids stay buried so Meta's redeliveries do not bring the customer back."""
     async with in_transaction():
-        customer = await locked_customer(account_id, phone)
+        customer = await who.locked(account_id)
         view = await customer_view(customer)
         await bury(customer, now)
         await customer.delete()
@@ -221,14 +210,14 @@ async def delete_customer(account_id: uuid.UUID, phone: str, now: dt.datetime) -
 
 
 async def set_conversation_status(
-    account_id: uuid.UUID, phone: str, status: object, now: dt.datetime
+    account_id: uuid.UUID, who: Recipient, status: object, now: dt.datetime
 ) -> None:
     """One of the 18 canonical keys, else 400 "Invalid conversation status."."""
     if not isinstance(status, str) or status.strip() not in CONVERSATION_STATUS_SET:
         raise INVALID_STATUS()
     status = status.strip()
     async with in_transaction():
-        customer = await locked_customer(account_id, phone)
+        customer = await who.locked(account_id)
         previous = customer.conversation_status
         await apply_change(
             customer,

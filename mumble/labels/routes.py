@@ -9,6 +9,7 @@ from mumble.customers.changes import CUSTOMER_NOT_FOUND
 from mumble.endpoint import Call, Endpoint, api_route
 from mumble.errors import BadRequest
 from mumble.labels import service
+from mumble.messages.params import either, recipient_of
 from mumble.openapi.schema import array, link, message_only, obj, string, success
 from mumble.params import Param, phone
 from mumble.search import params as search_params
@@ -16,7 +17,8 @@ from mumble.search import service as search
 from mumble.search.filters import INVALID_CURSOR, Filters
 
 TAG = "Labels"
-PHONE = phone()
+# The customer is named by phone or by business-scoped user id.
+PHONE, USER_ID = either(phone())
 _NAME_REQUIRED = "Label name is required."
 
 
@@ -96,14 +98,14 @@ ADD_TO_LABEL = Endpoint(
     "Tag a customer with a label.",
     TAG,
     message_only("added successfully"),
-    params=(PHONE, LABEL_NAME),
+    params=(PHONE, USER_ID, LABEL_NAME),
     errors=(CUSTOMER_NOT_FOUND, service.LABEL_NOT_FOUND),
 )
 
 
 async def add_customer_to_label(call: Call) -> dict[str, Any]:
-    number = call.arg(PHONE)
-    await service.add_customer_to_label(call.account_id, number, call.arg(LABEL_NAME), call.now())
+    to = recipient_of(call, PHONE)
+    await service.add_customer_to_label(call.account_id, to, call.arg(LABEL_NAME), call.now())
     return {"success": True, "message": "added successfully"}
 
 
@@ -114,16 +116,14 @@ REMOVE_FROM_LABEL = Endpoint(
     "Remove a label from a customer.",
     TAG,
     message_only("removed successfully"),
-    params=(PHONE, LABEL_NAME),
+    params=(PHONE, USER_ID, LABEL_NAME),
     errors=(CUSTOMER_NOT_FOUND, service.LABEL_NOT_FOUND, service.NOT_IN_LABEL),
 )
 
 
 async def remove_customer_from_label(call: Call) -> dict[str, Any]:
-    number = call.arg(PHONE)
-    await service.remove_customer_from_label(
-        call.account_id, number, call.arg(LABEL_NAME), call.now()
-    )
+    to = recipient_of(call, PHONE)
+    await service.remove_customer_from_label(call.account_id, to, call.arg(LABEL_NAME), call.now())
     return {"success": True, "message": "removed successfully"}
 
 

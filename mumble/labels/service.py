@@ -15,7 +15,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from mumble.customers.changes import CUSTOMER_NOT_FOUND, touch
-from mumble.customers.service import find_customer
+from mumble.customers.recipient import Recipient
 from mumble.customers.views import VIEW_COLUMNS, customer_view, customer_views
 from mumble.errors import BadRequest, Conflict, NotFound, Refusal
 from mumble.events.outbox import record_event
@@ -81,14 +81,14 @@ async def _event_data(customer: Customer, label: Label) -> dict[str, Any]:
 
 
 async def add_customer_to_label(
-    account_id: uuid.UUID, phone: str, name: str, now: dt.datetime
+    account_id: uuid.UUID, who: Recipient, name: str, now: dt.datetime
 ) -> bool:
     """Tag the customer with the label; True when a link was created, False when it existed.
 
     Race-safe: the (customer, label) unique constraint decides, inside a savepoint so that a
     duplicate does not abort the surrounding PostgreSQL transaction.
     """
-    customer = await find_customer(account_id, phone)
+    customer = await who.get(account_id)
     label = await get_label(account_id, name)
     async with in_transaction():
         try:
@@ -113,10 +113,10 @@ async def add_customer_to_label(
 
 
 async def remove_customer_from_label(
-    account_id: uuid.UUID, phone: str, name: str, now: dt.datetime
+    account_id: uuid.UUID, who: Recipient, name: str, now: dt.datetime
 ) -> None:
     """Untag the customer; 400 "Customer is not in the label" when it was not tagged."""
-    customer = await find_customer(account_id, phone)
+    customer = await who.get(account_id)
     label = await get_label(account_id, name)
     async with in_transaction():
         deleted = await CustomerLabel.filter(customer=customer, label=label).delete()

@@ -19,12 +19,13 @@ from typing import Any
 from mumble.channels.errors import meta_refusal
 from mumble.channels.lookup import channel_of
 from mumble.clock import Clock
+from mumble.customers.recipient import Recipient
 from mumble.customers.service import ensure_customer
 from mumble.customers.window import require_open_window
 from mumble.errors import BadRequest, MumbleError, Refusal
 from mumble.messages import sweep
 from mumble.messages.media_types import MediaType
-from mumble.messages.recipients import Recipient, address_of, apply_profile
+from mumble.messages.recipients import address_of, apply_profile
 from mumble.messages.replies import quoted
 from mumble.messages.service import (
     OutboundMedia,

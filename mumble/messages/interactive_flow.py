@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import uuid
 
+from mumble.customers.recipient import Recipient
 from mumble.messages.flows import Sender, send_outbound
 from mumble.messages.interactive import InteractiveRequest, build_interactive
 from mumble.messages.reactions import open_conversation
-from mumble.messages.recipients import Recipient, address_of
+from mumble.messages.recipients import address_of
 from mumble.messages.replies import quoted
 from mumble.messages.service import Outgoing
 from mumble.models import Message

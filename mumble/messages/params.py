@@ -1,5 +1,6 @@
-"""What every send shares: whom it names, the customer fields it may carry, and the refusals
-it may answer."""
+"""What every send shares: whom it names (`customer_phone` or `customer_user_id`, read here for
+every endpoint that names a customer), the customer fields it may carry, and the refusals it
+may answer."""
 
 from __future__ import annotations
 
@@ -10,11 +11,11 @@ from typing import Any
 from mumble.channels.errors import META_REFUSALS
 from mumble.channels.lookup import NO_CHANNEL
 from mumble.customers.fields import EMAIL_MAX
+from mumble.customers.recipient import Recipient
 from mumble.customers.service import BOT_NOT_FOUND
 from mumble.endpoint import Call
 from mumble.errors import BadRequest
 from mumble.messages.flows import PROFILE_INVALID, Profile
-from mumble.messages.recipients import Recipient
 from mumble.models.customers import BSUID_MAX
 from mumble.openapi.schema import string
 from mumble.params import Param, optional_str, text
@@ -51,14 +52,21 @@ def either(phone: Param[str]) -> tuple[Param[str], Param[str | None]]:
     return dataclasses.replace(phone, required=False), USER_ID
 
 
+def user_id_of(call: Call, phone_name: str = "customer_phone") -> str | None:
+    """The customer_user_id the request names (a malformed one is a 400), or None when it
+    names none; naming a phone too is a 400."""
+    user_id = call.arg(USER_ID)
+    raw_phone = call.params.get(phone_name)
+    if user_id is not None and raw_phone is not None and str(raw_phone).strip():
+        raise BadRequest(BOTH_NAMED)
+    return user_id
+
+
 def recipient_of(call: Call, phone: Param[str]) -> Recipient:
     """Whom the request names: customer_user_id, or else the phone (whose own message, the
     contract's, answers when neither is given); both at once is a 400."""
-    user_id = call.arg(USER_ID)
-    raw_phone = call.params.get(phone.name)
+    user_id = user_id_of(call, phone.name)
     if user_id is not None:
-        if raw_phone is not None and str(raw_phone).strip():
-            raise BadRequest(BOTH_NAMED)
         return Recipient(user_id=user_id)
     return Recipient(phone=call.arg(phone))
 

@@ -12,10 +12,11 @@ import uuid
 
 from mumble.channels.errors import meta_refusal
 from mumble.channels.lookup import channel_of
+from mumble.customers.recipient import Recipient
 from mumble.customers.window import require_open_window
 from mumble.errors import BadRequest, Refusal
 from mumble.messages.flows import Sender, send_outbound
-from mumble.messages.recipients import Recipient, address_of
+from mumble.messages.recipients import address_of
 from mumble.messages.replies import TARGET_NOT_FOUND
 from mumble.messages.service import MESSAGE_NOT_FOUND, Outgoing
 from mumble.models import Account, Customer, Message

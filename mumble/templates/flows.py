@@ -25,10 +25,11 @@ from mumble.channels.errors import meta_refusal
 from mumble.channels.lookup import channel_of, waba_of
 from mumble.consent import gate, sources
 from mumble.customers.changes import CUSTOMER_NOT_FOUND
+from mumble.customers.recipient import Recipient
 from mumble.customers.service import ensure_customer
 from mumble.errors import BadRequest, MumbleError, Refusal
 from mumble.messages.flows import PROFILE_INVALID, Profile, Sender, send_outbound
-from mumble.messages.recipients import Recipient, address_of, apply_profile
+from mumble.messages.recipients import address_of, apply_profile
 from mumble.messages.service import Outgoing
 from mumble.models import Account, Message, ScheduledMessage, Template
 from mumble.scheduled import rules as schedule_rules

@@ -25,7 +25,12 @@ async def test_a_new_customer_s_consent_is_unknown_on_get_consent_and_get_custom
     await _customer(client, tenant)
     unknown = {"marketing": "unknown", "source": None, "changed_at": None}
     answer = ok(await get(client, tenant, "get-consent", customer_phone="+972-50-123-4567"))
-    assert answer == {"success": True, "customer_phone": PHONE, "consent": unknown}
+    assert answer == {
+        "success": True,
+        "customer_phone": PHONE,
+        "customer_user_id": None,
+        "consent": unknown,
+    }
     customer = ok(await get(client, tenant, "get-customer", customer_phone=PHONE))["customer"]
     assert customer["consent"] == unknown
     assert (customer["phone"], customer["name"]) == (PHONE, "Dana")

@@ -11,6 +11,7 @@ from tests.templates.support import approved_template
 
 UPLOAD = {"file": ("note.txt", b"hello there", "text/plain")}
 MEDIA = "/mumbleapi/media/{message_id}"
+USER_ID = "US.13491208655302741918"
 
 
 async def nothing(world: World) -> dict[str, str]:
@@ -33,6 +34,12 @@ async def managed(world: World) -> dict[str, str]:
 
 async def customer_wrote_in(world: World) -> dict[str, str]:
     await customer_writes(world.sandbox, world.tenant)
+    return {}
+
+
+async def a_bsuid_user_wrote_in(world: World) -> dict[str, str]:
+    """A user with no visible phone writes in: a customer known only by its BSUID."""
+    await customer_writes(world.sandbox, world.tenant, phone=None, user_id=USER_ID)
     return {}
 
 

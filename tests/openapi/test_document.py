@@ -13,6 +13,7 @@ from starlette.routing import Mount, Route
 
 from mumble.app import api_routes
 from mumble.endpoint import ApiRoute
+from mumble.messages.params import BAD_USER_ID, BOTH_NAMED
 from mumble.openapi.document import undescribed, walk
 
 SENDS = (
@@ -110,6 +111,37 @@ async def test_get_and_delete_take_query_parameters_and_post_takes_json_or_form(
     add = document["paths"]["/mumbleapi/add-new-customer"]["post"]["requestBody"]["content"]
     assert set(add) == {"application/json", "application/x-www-form-urlencoded"}
     assert add["application/json"]["schema"]["required"] == ["customer_phone"]
+
+
+def _named_by(operation: dict[str, Any]) -> dict[str, bool]:
+    """Each parameter or body property of the operation, and whether it is required."""
+    named = {p["name"]: bool(p.get("required")) for p in operation.get("parameters", ())}
+    for content in operation.get("requestBody", {}).get("content", {}).values():
+        schema = content["schema"]
+        for name in schema.get("properties", {}):
+            named[name] = name in schema.get("required", ())
+    return named
+
+
+async def test_every_operation_naming_a_customer_by_phone_takes_customer_user_id(
+    document: dict[str, Any],
+) -> None:
+    naming = {
+        (method, path): _named_by(operation)
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        if "customer_phone" in _named_by(operation)
+    }
+    # add-new-customer creates a customer by phone; every other operation names one.
+    creating = ("post", "/mumbleapi/add-new-customer")
+    assert naming.pop(creating)["customer_phone"] is True
+    assert len(naming) >= 20
+    for (method, path), named in naming.items():
+        where = f"{method} {path}"
+        assert (named["customer_phone"], named.get("customer_user_id")) == (False, False), where
+        refusals = document["paths"][path][method]["responses"]["400"]["description"]
+        assert BOTH_NAMED in refusals, where
+        assert BAD_USER_ID in refusals, where
 
 
 async def test_send_media_message_takes_a_multipart_upload(document: dict[str, Any]) -> None:

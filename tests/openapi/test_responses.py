@@ -18,9 +18,10 @@ from tests.messages.support import PHONE
 from tests.openapi import setups as given
 from tests.openapi.asks import Ask, Setup, World, filled
 from tests.openapi.scenarios_sending import MESSAGING_SCENARIOS
-from tests.openapi.setups import CUSTOMER, LABEL
+from tests.openapi.setups import CUSTOMER, LABEL, USER_ID
 from tests.openapi.support import check
 
+BY_USER_ID = {"customer_user_id": USER_ID}
 SCENARIOS: dict[str, tuple[Setup, tuple[Ask, ...]]] = {
     "customers": (
         given.nothing,
@@ -107,6 +108,27 @@ SCENARIOS: dict[str, tuple[Setup, tuple[Ask, ...]]] = {
             Ask("GET", "/mumbleapi/get-customer", 200, params={"customer_phone": PHONE}),
             Ask("GET", "/mumbleapi/search-customers", 200, params={"consent": "opted_out"}),
             Ask("GET", "/mumbleapi/search-customers", 400, params={"consent": "nope"}),
+        ),
+    ),
+    "a customer known only by a BSUID": (
+        given.a_bsuid_user_wrote_in,
+        (
+            Ask("GET", "/mumbleapi/is-active-conv", 200, params=BY_USER_ID),
+            Ask("POST", "/mumbleapi/edit-customer", 200, json={**BY_USER_ID, "tier": "gold"}),
+            Ask(
+                "POST",
+                "/mumbleapi/edit-customer",
+                400,
+                json={**BY_USER_ID, "customer_phone": PHONE},
+            ),
+            Ask("GET", "/mumbleapi/get-consent", 200, params=BY_USER_ID),
+            Ask(
+                "POST", "/mumbleapi/set-consent", 200, json={**BY_USER_ID, "marketing": "opted_in"}
+            ),
+            Ask("POST", "/mumbleapi/assign-bot", 200, json={**BY_USER_ID, "bot_token": "AI"}),
+            Ask("POST", "/mumbleapi/unassign-customer", 200, json={**BY_USER_ID, "from": "all"}),
+            Ask("DELETE", "/mumbleapi/delete-customer", 200, params=BY_USER_ID),
+            Ask("DELETE", "/mumbleapi/delete-customer", 404, params=BY_USER_ID),
         ),
     ),
     "labels": (
