@@ -57,6 +57,9 @@ def main() -> int:
     print(f"soak figures ({elapsed:.0f} s):")
     print(report.figures.render())
     if not report.figures.ok:
+        for log in sorted(logs.glob("*.log")):
+            tail = log.read_text(errors="replace").splitlines()[-30:]
+            print(f"===== {log.name}", *tail, sep="\n")
         print("soak: FAILED, a figure is not 0")
         return 1
     print("soak: passed")

@@ -156,6 +156,19 @@ async def _at_meta(stack: Stack) -> list[figures.AtMeta]:
     return [figures.AtMeta(str(m["id"]), str(m["payload"]["text"]["body"])) for m in sent]
 
 
+async def _meta_line(stack: Stack, accepted: int) -> str:
+    """What the sandbox saw: send calls, how many its faults refused, status webhooks posted."""
+    calls = (await stack.control.get("/_sandbox/requests")).json()["data"]
+    sends = sum(c["target"] == "messages" and c["method"] == "POST" for c in calls)
+    hooks = (await stack.control.get("/_sandbox/webhooks")).json()["data"]
+    statuses = sum("statuses" in h["body"]["entry"][0]["changes"][0]["value"] for h in hooks)
+    refused = sends - accepted
+    return (
+        f"  meta: {sends} send calls, {refused} refused by a fault ({refused / max(1, sends):.1%}),"
+        f" {accepted} accepted; {statuses} status webhooks posted"
+    )
+
+
 async def run(plan: Plan, server_url: str, redis_url: str, log_dir: Path) -> Report:
     """The whole soak; raises TimeoutError past the caller's deadline."""
     started = time.monotonic()
@@ -198,13 +211,15 @@ async def run(plan: Plan, server_url: str, redis_url: str, log_dir: Path) -> Rep
                 mark("swept and every event delivered")
             await asyncio.sleep(QUIET_SECONDS)
             stored = await _stored(stack.account_id)
+            at_meta = await _at_meta(stack)
+            meta_line = await _meta_line(stack, len(at_meta))
             swept = await Message.filter(
                 account_id=stack.account_id, error_message=SWEPT_REASON
             ).count()
             result = figures.compute(
                 answered=client.outcomes.answered,
                 stored=stored,
-                at_meta=await _at_meta(stack),
+                at_meta=at_meta,
                 due=await _due_event_ids(endpoint_id),
                 processed=receiver.processed,
             )
@@ -218,6 +233,7 @@ async def run(plan: Plan, server_url: str, redis_url: str, log_dir: Path) -> Rep
     lines += [
         f"  client: {len(out.answered)} answered 200 ({out.replayed} replayed), "
         f"{len(out.refused)} refused, {len(out.gave_up)} gave up; answers {dict(out.seen)}",
+        meta_line,
         f"  stored: {len(stored)} outbound, by status "
         f"{dict(sorted(_count(r.status for r in stored).items()))}, {swept} failed by the sweep",
         f"  receiver: {receiver.requests} requests, {len(receiver.processed)} processed, "
