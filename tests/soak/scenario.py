@@ -48,6 +48,10 @@ SEND_SECONDS = 75.0
 KILL_API_AT = 0.35  # share of the send phase (sends or seconds) when API process B is killed
 KILL_WORKER_AT = 0.65
 DOWN_SECONDS = 1.0
+# Before API process B is killed, this many sends are held this long at Meta (about half of
+# them are B's: the client alternates processes).
+HELD_SENDS = 10
+HOLD_SECONDS = 3.0
 # Past the last send, a row left `accepted` is swept within a lease and a quarter of one.
 SETTLE_SECONDS = SEND_LEASE_SECONDS * 1.25 + 60
 QUIET_SECONDS = 1.5  # after settling: a late duplicate would arrive now
@@ -86,10 +90,24 @@ async def _inbound(stack: Stack, plan: Plan) -> None:
     await asyncio.gather(*(one(n) for n in range(plan.customers)))
 
 
-async def _faults(stack: Stack) -> None:
-    for fault in (*META_FAULTS, *WEBHOOK_FAULTS):
+async def _faults(stack: Stack, *first: dict[str, Any]) -> None:
+    """Install the faults (`first` ahead of them: the sandbox applies the first that matches)."""
+    for fault in (*first, *META_FAULTS, *WEBHOOK_FAULTS):
         response = await stack.control.post("/_sandbox/faults", json=fault)
         assert response.status_code == 200, response.text
+
+
+async def _hold_at_meta(stack: Stack) -> None:
+    """Make the next HELD_SENDS sends wait HOLD_SECONDS at Meta, and return once they all are
+    there: a kill -9 now finds sends between "accepted" and Meta's answer (Meta completes
+    them; the crash sweep must find out from their status webhooks)."""
+    await stack.control.delete("/_sandbox/faults")
+    await _faults(stack, {"target": "messages", "count": HELD_SENDS, "latency": HOLD_SECONDS})
+    deadline = time.monotonic() + 20
+    while (await stack.control.get("/_sandbox/faults")).json()["data"][0]["count"] > 0:
+        if time.monotonic() > deadline:
+            return  # a slow phase: kill anyway
+        await asyncio.sleep(0.02)
 
 
 async def _sends(client: Client, stack: Stack, plan: Plan, chaos: list[str]) -> int:
@@ -114,7 +132,8 @@ async def _sends(client: Client, stack: Stack, plan: Plan, chaos: list[str]) -> 
 
     async def chaos_monkey() -> None:
         await until(KILL_API_AT)
-        chaos.append(f"kill -9 api-b after {done} sends")
+        await _hold_at_meta(stack)
+        chaos.append(f"kill -9 api-b after {done} sends, {HELD_SENDS} held at Meta")
         await stack.apis[1].kill()
         await asyncio.sleep(DOWN_SECONDS)
         await stack.apis[1].start()
