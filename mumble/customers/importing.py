@@ -134,10 +134,10 @@ async def _insert(new: Sequence[Customer]) -> set[uuid.UUID]:
     if not new:
         return set()
     if rowsets.is_postgres(Customer):
-        ids = await rowsets.insert_rows(
-            Customer, new, returning="id", skip_conflicts_on=("account_id", "phone")
+        rows = await rowsets.insert_rows(
+            Customer, new, returning=("id",), skip_conflicts_on=("account_id", "phone")
         )
-        return {uuid.UUID(str(customer_id)) for customer_id in ids}
+        return {uuid.UUID(str(row["id"])) for row in rows}
     await Customer.bulk_create(new, ignore_conflicts=True)
     stored = await Customer.filter(id__in=[c.id for c in new]).values_list("id", flat=True)
     return {uuid.UUID(str(customer_id)) for customer_id in stored}

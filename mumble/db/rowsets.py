@@ -58,10 +58,10 @@ async def insert_rows(
     model: type[Model],
     objects: Sequence[Model],
     *,
-    returning: str,
+    returning: Sequence[str],
     skip_conflicts_on: Sequence[str] = (),
-) -> list[Any]:
-    """INSERT the objects in one statement, in order; the `returning` column of each row stored
+) -> list[dict[str, Any]]:
+    """INSERT the objects in one statement, in order; the `returning` columns of each row stored
     (rows that hit a unique constraint over `skip_conflicts_on` are skipped)."""
     if not objects:
         return []
@@ -72,12 +72,12 @@ async def insert_rows(
     if skip_conflicts_on:
         keys = ", ".join(f'"{column}"' for column in skip_conflicts_on)
         conflict = f" ON CONFLICT ({keys}) DO NOTHING"
+    returned = ", ".join(f'"{column}"' for column in returning)
     sql = (
         f'INSERT INTO "{table}" ({names}) SELECT {names} '
         f'FROM jsonb_populate_recordset(NULL::"{table}", $1::jsonb) WITH ORDINALITY AS r '
-        f'ORDER BY r.ordinality{conflict} RETURNING "{returning}"'
+        f"ORDER BY r.ordinality{conflict} RETURNING {returned}"
     )
     payload = orjson.dumps([_row(obj, columns) for obj in objects]).decode()
     # execute_query_dict always fetches (execute_query drops an INSERT's RETURNING rows).
-    records = await connection(model).execute_query_dict(sql, [payload])
-    return [record[returning] for record in records]
+    return await connection(model).execute_query_dict(sql, [payload])
