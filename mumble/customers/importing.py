@@ -87,7 +87,7 @@ async def _bots(account_id: uuid.UUID, rows: Sequence[CustomerInput]) -> dict[st
 # (measured: 1-2 s per batch of 1,000 at 50,000 customers, the import's time growing with the
 # square of its size); a lateral lookup of both columns of a unique key is planned as an index
 # probe whatever the statistics say.
-_LOCK_PHONES = (
+LOCK_BY_PHONE = (
     "SELECT c.id FROM unnest($2::varchar[]) AS p(phone) CROSS JOIN LATERAL ("
     "SELECT id FROM customer WHERE account_id = $1 AND phone = p.phone "
     "FOR NO KEY UPDATE) AS c"
@@ -101,7 +101,7 @@ async def _locked(account_id: uuid.UUID, phones: Sequence[str]) -> dict[str, Cus
     query = Customer.filter(account_id=account_id)
     if rowsets.is_postgres(Customer):
         found = await rowsets.connection(Customer).execute_query_dict(
-            _LOCK_PHONES, [account_id, list(phones)]
+            LOCK_BY_PHONE, [account_id, list(phones)]
         )
         if not found:
             return {}
