@@ -65,6 +65,24 @@ def asyncpg_dsn(url: str) -> str:
     return urlunsplit(("postgresql", parts.netloc, parts.path, "", ""))
 
 
+# Log the plan of every statement slower than this many ms to PostgreSQL's server log (set on
+# the bench database only, which is dropped after the run: nothing of the server changes).
+EXPLAIN_MS = os.environ.get("MUMBLE_BENCH_EXPLAIN_MS")
+
+
+async def _explain_slow_statements(database: str, ms: int) -> None:
+    admin = await asyncpg.connect(asyncpg_dsn(ADMIN_URL))
+    try:
+        await admin.execute(
+            f"ALTER DATABASE \"{database}\" SET session_preload_libraries = 'auto_explain'"
+        )
+        await admin.execute(
+            f"ALTER DATABASE \"{database}\" SET auto_explain.log_min_duration = '{ms}ms'"
+        )
+    finally:
+        await admin.close()
+
+
 @contextlib.asynccontextmanager
 async def bench_database() -> AsyncIterator[str]:
     """A fresh, migrated PostgreSQL database for one run, dropped afterwards."""
@@ -79,6 +97,8 @@ async def bench_database() -> AsyncIterator[str]:
     url = _swap_database(ADMIN_URL, name, "postgres")
     try:
         await migrate(url)
+        if EXPLAIN_MS:
+            await _explain_slow_statements(name, int(EXPLAIN_MS))
         yield url
     finally:
         admin = await asyncpg.connect(asyncpg_dsn(ADMIN_URL))

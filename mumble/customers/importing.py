@@ -32,6 +32,7 @@ from mumble.customers.import_rows import Row
 from mumble.customers.input import CustomerInput
 from mumble.customers.service import BOT_NOT_FOUND, BotChoice, edit_values, uuid_or_none
 from mumble.customers.warnings import near_miss_warnings
+from mumble.db import rowsets
 from mumble.models import Bot, Customer
 from mumble.models.states import BotMode
 from mumble.phones import country_of
@@ -81,11 +82,33 @@ async def _bots(account_id: uuid.UUID, rows: Sequence[CustomerInput]) -> dict[st
     return choices
 
 
+# One probe of the (account, phone) unique index per phone. `phone IN (...)` lets PostgreSQL
+# pick the account's index and test every customer of the account against the list, each batch
+# (measured: 1-2 s per batch of 1,000 at 50,000 customers, the import's time growing with the
+# square of its size); a lateral lookup of both columns of a unique key is planned as an index
+# probe whatever the statistics say.
+LOCK_BY_PHONE = (
+    "SELECT c.id FROM unnest($2::varchar[]) AS p(phone) CROSS JOIN LATERAL ("
+    "SELECT id FROM customer WHERE account_id = $1 AND phone = p.phone "
+    "FOR NO KEY UPDATE) AS c"
+)
+
+
 async def _locked(account_id: uuid.UUID, phones: Sequence[str]) -> dict[str, Customer]:
+    """The account's customers with these phones, locked until the import commits."""
     if not phones:
         return {}
-    query = Customer.filter(account_id=account_id, phone__in=list(phones))
-    return {c.phone: c for c in await query.select_for_update(no_key=True) if c.phone}
+    query = Customer.filter(account_id=account_id)
+    if rowsets.is_postgres(Customer):
+        found = await rowsets.connection(Customer).execute_query_dict(
+            LOCK_BY_PHONE, [account_id, list(phones)]
+        )
+        if not found:
+            return {}
+        query = query.filter(id__in=[row["id"] for row in found])
+    else:
+        query = query.filter(phone__in=list(phones)).select_for_update(no_key=True)
+    return {c.phone: c for c in await query if c.phone}
 
 
 def _new_customer(
@@ -110,6 +133,11 @@ async def _insert(new: Sequence[Customer]) -> set[uuid.UUID]:
     """Insert in one statement, skipping any phone a concurrent writer took; the ids stored."""
     if not new:
         return set()
+    if rowsets.is_postgres(Customer):
+        rows = await rowsets.insert_rows(
+            Customer, new, returning=("id",), skip_conflicts_on=("account_id", "phone")
+        )
+        return {uuid.UUID(str(row["id"])) for row in rows}
     await Customer.bulk_create(new, ignore_conflicts=True)
     stored = await Customer.filter(id__in=[c.id for c in new]).values_list("id", flat=True)
     return {uuid.UUID(str(customer_id)) for customer_id in stored}
