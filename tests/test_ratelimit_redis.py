@@ -17,6 +17,8 @@ import orjson
 import pytest
 import redis.asyncio as aioredis
 
+from tests.scaleout.stack import forget_keys
+
 ROOT = Path(__file__).resolve().parent.parent
 REDIS_URL = os.environ.get("MUMBLE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 LABELS = "/mumbleapi/get-labels"
@@ -96,16 +98,6 @@ async def _avoid_window_edge(seconds: int = 3600, margin: float = 30) -> None:
         await asyncio.sleep(left + 0.5)
 
 
-async def _forget(prefix: str) -> None:
-    client = aioredis.Redis.from_url(REDIS_URL)
-    try:
-        keys = [key async for key in client.scan_iter(match=f"{prefix}*")]
-        if keys:
-            await client.delete(*keys)
-    finally:
-        await client.aclose()
-
-
 async def test_two_processes_sharing_redis_admit_exactly_the_limit(database_url: str) -> None:
     if not await _redis_up():
         # CI names its Redis: there an unreachable Redis is a failure, never a skip.
@@ -148,7 +140,7 @@ async def test_two_processes_sharing_redis_admit_exactly_the_limit(database_url:
             assert burst_statuses.count(200) == 11
             assert burst_statuses.count(429) == 19
     finally:
-        await _forget(prefix)
+        await forget_keys(REDIS_URL, prefix)
 
 
 async def test_large_limits_reserve_blocks_and_never_exceed_while_small_ones_stay_exact(
@@ -188,4 +180,4 @@ async def test_large_limits_reserve_blocks_and_never_exceed_while_small_ones_sta
             assert small_statuses.count(200) == 10
             assert small_statuses.count(429) == 20
     finally:
-        await _forget(prefix)
+        await forget_keys(REDIS_URL, prefix)

@@ -13,7 +13,15 @@ import httpx
 import pytest
 import redis.asyncio as aioredis
 
-from tests.scaleout.stack import Process, cli_json, free_port, mumble_env, run_cli, running
+from tests.scaleout.stack import (
+    Process,
+    forget_keys,
+    free_port,
+    mumble_env,
+    new_tenant,
+    run_cli,
+    running,
+)
 
 # An explicit MUMBLE_TEST_REDIS_URL means Redis is required (CI); otherwise a missing local
 # Redis skips the test, as the other Redis tests do.
@@ -66,16 +74,6 @@ async def redis_url() -> str:
     return url
 
 
-async def _forget(url: str, prefix: str) -> None:
-    client = aioredis.Redis.from_url(url)
-    try:
-        keys = [key async for key in client.scan_iter(match=f"{prefix}*")]
-        if keys:
-            await client.delete(*keys)
-    finally:
-        await client.aclose()
-
-
 @contextlib.asynccontextmanager
 async def scale_out_stack(database_url: str, log_dir: Path) -> AsyncIterator[Stack]:
     """Migrate once, provision with the CLI, then run sandbox, API x2 and worker; always
@@ -105,11 +103,7 @@ async def scale_out_stack(database_url: str, log_dir: Path) -> AsyncIterator[Sta
     )
     # The one-shot migration (a no-op on the already migrated test database, as on a restart).
     assert "migrations applied" in await run_cli(env, "migrate")
-    account = await cli_json(
-        env, "account", "create", "Scale Out", "--phone-number-id", PHONE_NUMBER_ID,
-        "--waba-id", WABA_ID, "--access-token", "EAAscaleout",
-    )  # fmt: skip
-    key = await cli_json(env, "key", "create", "--account", account["id"])
+    account_id, key = await new_tenant(env, "Scale Out", PHONE_NUMBER_ID, WABA_ID)
     webhook_url = f"http://127.0.0.1:{api_ports[0]}/webhooks/whatsapp"
     sandbox = Process(
         "sandbox",
@@ -143,10 +137,10 @@ async def scale_out_stack(database_url: str, log_dir: Path) -> AsyncIterator[Sta
             )
             assert channel.status_code == 200, channel.text
             try:
-                yield Stack(apis, worker, control, str(account["id"]), str(key["key"]))
+                yield Stack(apis, worker, control, account_id, key)
             except BaseException:
                 for process in (sandbox, *(api.process for api in apis), worker):
                     print(f"===== {process.name}\n{process.tail()}")
                 raise
     finally:
-        await _forget(storage, prefix)
+        await forget_keys(storage, prefix)

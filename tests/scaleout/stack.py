@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 import orjson
+import redis.asyncio as aioredis
 
 ROOT = Path(__file__).resolve().parents[2]
 START_SECONDS = 30.0
@@ -53,6 +54,29 @@ async def cli_json(env: dict[str, str], *args: str) -> dict[str, Any]:
     assert process.returncode == 0, stderr.decode()
     result: dict[str, Any] = orjson.loads(stdout.strip().splitlines()[-1])
     return result
+
+
+async def new_tenant(
+    env: dict[str, str], name: str, phone_number_id: str, waba_id: str
+) -> tuple[str, str]:
+    """Create an account through the CLI and a key for it: the account's id, the key's secret."""
+    account = await cli_json(
+        env, "account", "create", name, "--phone-number-id", phone_number_id,
+        "--waba-id", waba_id, "--access-token", "EAA" + name.lower().replace(" ", ""),
+    )  # fmt: skip
+    key = await cli_json(env, "key", "create", "--account", account["id"])
+    return str(account["id"]), str(key["key"])
+
+
+async def forget_keys(redis_url: str, prefix: str) -> None:
+    """Delete the Redis keys a run wrote under its own prefix."""
+    client = aioredis.Redis.from_url(redis_url)
+    try:
+        keys = [key async for key in client.scan_iter(match=f"{prefix}*")]
+        if keys:
+            await client.delete(*keys)
+    finally:
+        await client.aclose()
 
 
 async def run_cli(env: dict[str, str], *args: str) -> str:
