@@ -21,11 +21,11 @@ DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
 def _args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m tests.soak", description=__doc__)
     parser.add_argument(
-        "--sends", type=int, default=2000, help="at most (the send phase is bounded in time)"
+        "--sends", type=int, default=3000, help="at most (the send phase is bounded in time)"
     )
     parser.add_argument("--customers", type=int, default=200)
     parser.add_argument("--seed", type=int, default=None, help="default: random, printed")
-    parser.add_argument("--seconds", type=float, default=225.0, help="the whole run's bound")
+    parser.add_argument("--seconds", type=float, default=270.0, help="the whole run's bound")
     parser.add_argument(
         "--postgres", default=os.environ.get("MUMBLE_SOAK_POSTGRES_URL", DEFAULT_POSTGRES)
     )

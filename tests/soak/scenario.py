@@ -44,7 +44,7 @@ CONCURRENCY = 12
 INBOUND_CONCURRENCY = 6
 # New sends start for at most this long (fewer than plan.sends on a slow or busy machine: the
 # run is bounded; the figures hold for whatever was sent).
-SEND_SECONDS = 75.0
+SEND_SECONDS = 100.0
 KILL_API_AT = 0.35  # share of the send phase (sends or seconds) when API process B is killed
 KILL_WORKER_AT = 0.65
 DOWN_SECONDS = 1.0

@@ -15,9 +15,16 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import httpx
-import redis.asyncio as aioredis
 
-from tests.scaleout.stack import Process, cli_json, free_port, mumble_env, run_cli, running
+from tests.scaleout.stack import (
+    Process,
+    forget_keys,
+    free_port,
+    mumble_env,
+    new_tenant,
+    run_cli,
+    running,
+)
 
 PHONE_NUMBER_ID = "100000000000888"
 WABA_ID = "200000000000888"
@@ -73,16 +80,6 @@ async def fresh_database(server_url: str) -> AsyncIterator[str]:
             await admin.close()
 
 
-async def _forget(redis_url: str, prefix: str) -> None:
-    client = aioredis.Redis.from_url(redis_url)
-    try:
-        keys = [key async for key in client.scan_iter(match=f"{prefix}*")]
-        if keys:
-            await client.delete(*keys)
-    finally:
-        await client.aclose()
-
-
 @contextlib.asynccontextmanager
 async def soak_stack(server_url: str, redis_url: str, log_dir: Path) -> AsyncIterator[Stack]:
     """Migrate a fresh database, provision with the CLI, run sandbox + API x2 + worker."""
@@ -112,11 +109,7 @@ async def soak_stack(server_url: str, redis_url: str, log_dir: Path) -> AsyncIte
             log_level="warning",
         )
         assert "migrations applied" in await run_cli(env, "migrate")
-        account = await cli_json(
-            env, "account", "create", "Soak", "--phone-number-id", PHONE_NUMBER_ID,
-            "--waba-id", WABA_ID, "--access-token", "EAAsoak",
-        )  # fmt: skip
-        key = await cli_json(env, "key", "create", "--account", account["id"])
+        account_id, key = await new_tenant(env, "Soak", PHONE_NUMBER_ID, WABA_ID)
         # Meta's webhooks go to API process A; B is the one killed (the sandbox does not retry
         # a webhook the way Meta does for days, so a webhook posted to a dead process is lost).
         webhook_url = f"http://127.0.0.1:{api_ports[0]}/webhooks/whatsapp"
@@ -146,7 +139,7 @@ async def soak_stack(server_url: str, redis_url: str, log_dir: Path) -> AsyncIte
                 assert channel.status_code == 200, channel.text
                 yield Stack(
                     sandbox, apis, bases, worker, control, database_url,
-                    str(key["key"]), str(account["id"]),
+                    key, account_id,
                 )  # fmt: skip
         finally:
-            await _forget(redis_url, prefix)
+            await forget_keys(redis_url, prefix)
