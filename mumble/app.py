@@ -80,7 +80,7 @@ def scheduled_sends(services: Services) -> ScheduledWorker:
     """The scheduled-send worker, sending through the template pipeline (consent included)."""
     sender = Sender.of(services)
 
-    async def send(account_id: uuid.UUID, phone: str, template_id: str, request: Any) -> int:
+    async def send(account_id: uuid.UUID, phone: str | None, template_id: str, request: Any) -> int:
         return await template_flows.send_scheduled(sender, account_id, phone, template_id, request)
 
     return ScheduledWorker(send, services.clock)

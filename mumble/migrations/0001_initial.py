@@ -167,7 +167,8 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', fields.UUIDField(primary_key=True, default=uuid4, unique=True, db_index=True)),
                 ('account', fields.ForeignKeyField('models.Account', source_field='account_id', db_constraint=True, to_field='id', related_name='scheduled_messages', on_delete=OnDelete.CASCADE)),
-                ('customer_phone', fields.CharField(max_length=15)),
+                ('customer_phone', fields.CharField(null=True, max_length=15)),
+                ('customer_user_id', fields.CharField(null=True, max_length=160)),
                 ('template_id', fields.CharField(max_length=100)),
                 ('request', fields.JSONField(default=dict, encoder=JSON_DUMPS, decoder=loads)),
                 ('send_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),

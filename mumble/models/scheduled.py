@@ -9,6 +9,7 @@ from tortoise import fields
 from tortoise.models import Model
 
 from mumble.models.accounts import Account
+from mumble.models.customers import BSUID_MAX
 from mumble.models.states import ScheduledStatus
 
 
@@ -19,7 +20,9 @@ class ScheduledMessage(Model):
     account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
         "models.Account", related_name="scheduled_messages", on_delete=fields.CASCADE
     )
-    customer_phone = fields.CharField(max_length=15)
+    # The customer as the request named them: a phone, or else a business-scoped user id.
+    customer_phone = fields.CharField(max_length=15, null=True)
+    customer_user_id = fields.CharField(max_length=BSUID_MAX, null=True)
     template_id = fields.CharField(max_length=100)
     # The send's parameters (variables, button values, media link, profile) as read.
     request: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)

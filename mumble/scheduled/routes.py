@@ -22,7 +22,8 @@ ID = required_text(
 SCHEDULED = obj(
     {
         "id": string(format="uuid"),
-        "customer_phone": string(),
+        "customer_phone": nullable(string("Null when the send names a BSUID.")),
+        "customer_user_id": nullable(string("The BSUID the send named, if any.")),
         "template_id": string(),
         "send_at": string(format="date-time"),
         "status": string(enum=STATUSES),

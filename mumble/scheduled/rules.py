@@ -10,8 +10,7 @@ MAX_AHEAD = dt.timedelta(days=30)
 SEND_AT_PAST = Refusal(BadRequest, "'send_at' must be in the future")
 SEND_AT_TOO_FAR = Refusal(BadRequest, "'send_at' must be at most 30 days ahead")
 # A scheduled send is stored by phone; a customer known only by a BSUID is sent to now.
-SEND_AT_NEEDS_PHONE = Refusal(BadRequest, "'send_at' needs customer_phone")
-REFUSALS = (SEND_AT_PAST, SEND_AT_TOO_FAR, SEND_AT_NEEDS_PHONE)
+REFUSALS = (SEND_AT_PAST, SEND_AT_TOO_FAR)
 
 
 def check_send_at(send_at: dt.datetime, *, now: dt.datetime) -> dt.datetime:

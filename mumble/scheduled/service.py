@@ -34,7 +34,7 @@ class Due:
 
     id: uuid.UUID
     account_id: uuid.UUID
-    customer_phone: str
+    customer_phone: str | None
     template_id: str
     request: dict[str, Any]
     lease: str
@@ -42,16 +42,20 @@ class Due:
 
 async def create(
     account_id: uuid.UUID,
-    phone: str,
+    phone: str | None,
     template_id: str,
     request: dict[str, Any],
     send_at: dt.datetime,
     now: dt.datetime,
+    *,
+    user_id: str | None = None,
 ) -> ScheduledMessage:
-    """Store a send for `send_at` (already checked)."""
+    """Store a send for `send_at` (already checked) to the customer with this phone, or else
+    with this business-scoped user id."""
     return await ScheduledMessage.create(
         account_id=account_id,
         customer_phone=phone,
+        customer_user_id=user_id,
         template_id=template_id,
         request=request,
         send_at=send_at,
@@ -65,6 +69,7 @@ def view(row: ScheduledMessage) -> dict[str, Any]:
     return {
         "id": str(row.id),
         "customer_phone": row.customer_phone,
+        "customer_user_id": row.customer_user_id,
         "template_id": row.template_id,
         "send_at": rfc3339(row.send_at),
         "status": ScheduledStatus(row.status).value,

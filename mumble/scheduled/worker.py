@@ -19,8 +19,9 @@ from mumble.scheduled import service
 
 log = logging.getLogger("mumble.scheduled")
 
-# (account, phone, template id, the stored request) -> the id of the message sent.
-Send = Callable[[uuid.UUID, str, str, dict[str, Any]], Awaitable[int]]
+# (account, phone or None, template id, the stored request) -> the id of the message sent.
+# With no phone, the stored request names the customer by business-scoped user id.
+Send = Callable[[uuid.UUID, str | None, str, dict[str, Any]], Awaitable[int]]
 POLL_SECONDS = 1.0
 BATCH = 20
 

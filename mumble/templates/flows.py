@@ -31,7 +31,7 @@ from mumble.errors import BadRequest, MumbleError, Refusal
 from mumble.messages.flows import PROFILE_INVALID, Profile, Sender, send_outbound
 from mumble.messages.recipients import address_of, apply_profile
 from mumble.messages.service import Outgoing
-from mumble.models import Account, Message, ScheduledMessage, Template
+from mumble.models import Account, Customer, Message, ScheduledMessage, Template
 from mumble.scheduled import rules as schedule_rules
 from mumble.scheduled import service as scheduled
 from mumble.templates import auth, rules, variables
@@ -284,6 +284,16 @@ def _check_sendable(template: Template, send: TemplateSend) -> dict[str, Any] | 
     return _header(template, send)
 
 
+async def _known_by_user_id(
+    account_id: uuid.UUID, send: TemplateSend, template: Template
+) -> Customer:
+    """The customer a send names by BSUID (who must have written in); 400 for an
+    authentication template, which Meta sends to phone numbers only."""
+    if str(template.category).upper() == "AUTHENTICATION":
+        raise AUTH_NEEDS_PHONE()
+    return await Recipient(user_id=send.user_id).get(account_id)
+
+
 async def send_template(sender: Sender, account_id: uuid.UUID, send: TemplateSend) -> Message:
     """Send an approved template; returns the stored message."""
     template = await find_template(account_id, send.template_id)
@@ -293,9 +303,7 @@ async def send_template(sender: Sender, account_id: uuid.UUID, send: TemplateSen
     channel_of(account)
     profile = send.profile
     if send.phone is None:
-        if str(template.category).upper() == "AUTHENTICATION":
-            raise AUTH_NEEDS_PHONE()
-        known = await Recipient(user_id=send.user_id).get(account_id)
+        known = await _known_by_user_id(account_id, send, template)
         customer = await apply_profile(
             known, sender.clock.now(), failure=PROFILE_INVALID, **asdict(profile)
         )
@@ -348,19 +356,26 @@ async def schedule_template(
 ) -> ScheduledMessage:
     """Check the send as `send_template` would, then store it for `send_at`."""
     send_at = schedule_rules.check_send_at(send_at, now=now)
-    if send.phone is None:
-        raise schedule_rules.SEND_AT_NEEDS_PHONE()
     template = await find_template(account_id, send.template_id)
     _check_sendable(template, send)
     await gate.require_marketing_consent(account_id, send.phone, template.category, send.user_id)
+    if send.phone is None:
+        await _known_by_user_id(account_id, send, template)
     request = asdict(send)
-    return await scheduled.create(account_id, send.phone, str(template.id), request, send_at, now)
+    return await scheduled.create(
+        account_id, send.phone, str(template.id), request, send_at, now, user_id=send.user_id
+    )
 
 
 async def send_scheduled(
-    sender: Sender, account_id: uuid.UUID, phone: str, template_id: str, request: dict[str, Any]
+    sender: Sender,
+    account_id: uuid.UUID,
+    phone: str | None,
+    template_id: str,
+    request: dict[str, Any],
 ) -> int:
-    """Make a stored scheduled send now (every rule checked again); the message's id."""
+    """Make a stored scheduled send now (every rule checked again); the message's id. The
+    customer is the stored phone, or else the BSUID the request named."""
     stored = {**request, "phone": phone, "template_id": template_id}
     send = TemplateSend(**{**stored, "profile": Profile(**request["profile"])})
     message = await send_template(sender, account_id, send)

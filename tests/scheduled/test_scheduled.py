@@ -13,10 +13,12 @@ from tests.access import key_with_permissions
 from tests.api import body, call, get, ok, post
 from tests.clock import FrozenClock
 from tests.conftest import SandboxHandle, Tenant
-from tests.messages.support import PHONE, sent_to_meta
+from tests.messages.support import PHONE, customer_writes, sent_to_meta
 from tests.templates.support import approved_template
 
 SOON = "2026-06-29T13:00:00Z"
+# A user who wrote in with a WhatsApp username: known only by this BSUID.
+USER = "US.13491208655302741918"
 
 
 async def _template(
@@ -195,3 +197,38 @@ async def test_a_template_a_scheduled_send_waits_on_is_neither_deleted_nor_edite
     deleted = await call(client, tenant, "DELETE", "delete-template", {"template_id": template_id})
     assert deleted.status_code == 200, deleted.text
     assert not await Template.exists(id=template_id)
+
+
+async def test_a_send_scheduled_by_customer_user_id_goes_to_the_bsuid(
+    client: httpx.AsyncClient, sandbox: SandboxHandle, tenant: Tenant, clock: FrozenClock
+) -> None:
+    await customer_writes(sandbox, tenant, phone=None, user_id=USER, name="Noa")
+    template_id = await _template(client, sandbox, tenant)
+    fields = {"template_id": template_id, "variable": ["noon"], "send_at": SOON}
+    answer = ok(
+        await post(client, tenant, "send-template-text-variable", customer_user_id=USER, **fields)
+    )
+    (row,) = ok(await get(client, tenant, "get-scheduled-messages"))["scheduled_messages"]
+    assert (row["id"], row["customer_phone"], row["customer_user_id"]) == (answer["id"], None, USER)
+
+    clock.advance(hours=1)
+    (row,) = await _settled(client, tenant, clock)
+    assert row["status"] == "sent", row
+    message = await Message.get(id=row["message_id"]).prefetch_related("customer")
+    assert (message.customer.bsuid, message.customer.phone) == (USER, None)
+    await asyncio.sleep(1.2)
+    (sent,) = await sent_to_meta(sandbox, tenant)
+    assert sent["payload"]["recipient"] == USER
+    assert "to" not in sent["payload"]
+
+
+async def test_a_send_scheduled_for_an_unknown_bsuid_is_a_404_and_stores_nothing(
+    client: httpx.AsyncClient, sandbox: SandboxHandle, tenant: Tenant
+) -> None:
+    template_id = await _template(client, sandbox, tenant)
+    fields = {"template_id": template_id, "variable": ["noon"], "send_at": SOON}
+    response = await post(
+        client, tenant, "send-template-text-variable", customer_user_id="US.99", **fields
+    )
+    assert (response.status_code, body(response)["message"]) == (404, "Customer not found")
+    assert not await ScheduledMessage.exists(account_id=tenant.account.id)
