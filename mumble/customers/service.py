@@ -273,6 +273,9 @@ async def ensure_customer(
     default add-new-customer's or edit-customer's refusal)."""
     token = bot_token.strip() if isinstance(bot_token, str) and bot_token.strip() else None
     async with in_transaction():
+        # The bot before the customer, in delete-bot's order: a racing delete-bot either waits
+        # and then takes the customer off, or commits first and this is "Bot not found.".
+        bot = await resolve_bot(account_id, token, lock=True) if token else None
         customer = (
             await Customer.filter(account_id=account_id, phone=phone)
             .select_for_update(no_key=True)
@@ -280,7 +283,6 @@ async def ensure_customer(
         )
         if customer is None:
             profile = validate_profile(failure or ADD_FAILED, name=name, email=email, source=source)
-            bot = await resolve_bot(account_id, token) if token else None
             try:
                 # A savepoint: a concurrent create of the same phone must not abort our caller.
                 async with in_transaction():
@@ -291,6 +293,5 @@ async def ensure_customer(
                 customer = await locked_customer(account_id, phone)
         profile = validate_profile(failure or EDIT_FAILED, name=name, email=email, source=source)
         kept = {key: value for key, value in profile.items() if key not in _ON_CREATE}
-        bot = await resolve_bot(account_id, token) if token else None
         await apply_change(customer, profile_values(kept, bot), now)
         return customer

@@ -35,7 +35,9 @@ async def apply_profile(
     token = bot_token.strip() if isinstance(bot_token, str) and bot_token.strip() else None
     validate_profile(failure, name=name, email=email, source=source)
     profile = validate_profile(failure, name=None, email=None, source=source)
-    bot = await resolve_bot(customer.account_id, token) if token else None  # type: ignore[attr-defined]
     async with in_transaction():
+        # Locked, so a racing delete-bot waits or wins cleanly (see ensure_customer).
+        account_id = customer.account_id  # type: ignore[attr-defined]
+        bot = await resolve_bot(account_id, token, lock=True) if token else None
         await apply_change(customer, profile_values(profile, bot), now)
     return customer
