@@ -1,6 +1,7 @@
 """Customers: the rules and queries behind the customer endpoints, and the find/ensure contract.
 
-What other domains call: `find_customer`, `ensure_customer`, `customer_view`, `resolve_bot`.
+What other domains call: `ensure_customer`, `customer_view`, `resolve_bot` (and
+`mumble.customers.recipient.Recipient` to find a customer by phone or BSUID).
 Agent and team assignment lives in `assignment.py`. Every write runs in one transaction
 together with its outbox event.
 """
@@ -52,11 +53,6 @@ def uuid_or_none(raw: object) -> uuid.UUID | None:
         return uuid.UUID(str(raw).strip())
     except ValueError:
         return None
-
-
-async def find_customer(account_id: uuid.UUID, phone: str) -> Customer:
-    """The account's customer with this normalised phone; 404 "Customer not found"."""
-    return await Recipient(phone=phone).get(account_id)
 
 
 async def resolve_bot(account_id: uuid.UUID, token: str, *, lock: bool = False) -> BotChoice:

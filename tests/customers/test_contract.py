@@ -1,4 +1,4 @@
-"""The functions other domains call: find_customer, ensure_customer, customer_view."""
+"""The functions other domains call: Recipient.get, ensure_customer, customer_view."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import httpx
 import pytest
 
 from mumble.bots.service import create_bot
-from mumble.customers.service import ensure_customer, find_customer
+from mumble.customers.recipient import Recipient
+from mumble.customers.service import ensure_customer
 from mumble.customers.views import customer_view
 from mumble.errors import BadRequest, NotFound
 from mumble.models import Customer, Event
@@ -16,13 +17,13 @@ from tests.customers.support import PHONE, add_customer, get_customer
 from tests.database import column
 
 
-async def test_find_customer_is_scoped_to_the_account(
+async def test_finding_a_customer_is_scoped_to_the_account(
     client: httpx.AsyncClient, tenant: Tenant, other_tenant: Tenant
 ) -> None:
     await add_customer(client, tenant, name="Found")
-    assert (await find_customer(tenant.account.id, PHONE)).name == "Found"
+    assert (await Recipient(phone=PHONE).get(tenant.account.id)).name == "Found"
     with pytest.raises(NotFound, match="Customer not found"):
-        await find_customer(other_tenant.account.id, PHONE)
+        await Recipient(phone=PHONE).get(other_tenant.account.id)
 
 
 NOW = FrozenClock().now()
@@ -74,5 +75,5 @@ async def test_customer_view_matches_get_customer(
     client: httpx.AsyncClient, tenant: Tenant
 ) -> None:
     await add_customer(client, tenant, name="View", bot_token="turn_off", utm_term="t", k=1)
-    customer = await find_customer(tenant.account.id, PHONE)
+    customer = await Recipient(phone=PHONE).get(tenant.account.id)
     assert await customer_view(customer) == (await get_customer(client, tenant)).json()["customer"]
