@@ -1,5 +1,6 @@
 from tortoise import migrations
 from tortoise.migrations import operations as ops
+from mumble.models.campaigns import CampaignStatus, RecipientStatus
 from mumble.models.states import BotMode, Consent, DeliveryStatus, Direction, KeyStatus, MediaState, MessageStatus, ScheduledStatus
 from orjson import loads
 from tortoise.fields.base import OnDelete
@@ -49,6 +50,29 @@ class Migration(migrations.Migration):
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
             options={'table': 'bot', 'app': 'models', 'unique_together': (('account', 'name'),), 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Campaign',
+            fields=[
+                ('id', fields.UUIDField(primary_key=True, default=uuid4, unique=True, db_index=True)),
+                ('account', fields.ForeignKeyField('models.Account', source_field='account_id', db_constraint=True, to_field='id', related_name='campaigns', on_delete=OnDelete.CASCADE)),
+                ('name', fields.CharField(max_length=200)),
+                ('template_id', fields.UUIDField()),
+                ('audience', fields.JSONField(default=dict, encoder=JSON_DUMPS, decoder=loads)),
+                ('values', fields.JSONField(default=dict, encoder=JSON_DUMPS, decoder=loads)),
+                ('status', fields.CharEnumField(default=CampaignStatus.SCHEDULED, description='SCHEDULED: scheduled\nRUNNING: running\nPAUSED: paused\nCOMPLETED: completed\nCANCELLED: cancelled', enum_type=CampaignStatus, max_length=16)),
+                ('paused_reason', fields.CharField(null=True, max_length=200)),
+                ('send_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('max_per_second', fields.FloatField(null=True)),
+                ('recipients', fields.IntField(default=0)),
+                ('idempotency_key', fields.CharField(null=True, max_length=200)),
+                ('started_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('finished_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('updated_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'campaign', 'app': 'models', 'unique_together': (('account', 'idempotency_key'),), 'indexes': [Index(fields=['status', 'send_at']), Index(fields=['account_id', 'created_at', 'id'])], 'pk_attr': 'id'},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -225,6 +249,27 @@ class Migration(migrations.Migration):
             bases=['Model'],
         ),
         ops.CreateModel(
+            name='CampaignRecipient',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('campaign', fields.ForeignKeyField('models.Campaign', source_field='campaign_id', db_constraint=True, to_field='id', related_name='recipient_rows', on_delete=OnDelete.CASCADE)),
+                ('customer', fields.ForeignKeyField('models.Customer', source_field='customer_id', null=True, db_constraint=True, to_field='id', related_name='campaign_rows', on_delete=OnDelete.SET_NULL)),
+                ('phone', fields.CharField(null=True, max_length=32)),
+                ('row', fields.JSONField(null=True, encoder=JSON_DUMPS, decoder=loads)),
+                ('status', fields.CharEnumField(default=RecipientStatus.QUEUED, description='QUEUED: queued\nSENDING: sending\nSENT: sent\nFAILED: failed\nSKIPPED: skipped', enum_type=RecipientStatus, max_length=16)),
+                ('skip_reason', fields.CharField(null=True, max_length=100)),
+                ('lease', fields.CharField(null=True, max_length=32)),
+                ('locked_until', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('next_attempt_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('message_id', fields.BigIntField(null=True, unique=True)),
+                ('error_code', fields.IntField(null=True)),
+                ('error_message', fields.TextField(null=True, unique=False)),
+                ('updated_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'campaign_recipient', 'app': 'models', 'indexes': [Index(fields=['campaign_id', 'status', 'id'])], 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
             name='CustomerLabel',
             fields=[
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
@@ -258,6 +303,7 @@ class Migration(migrations.Migration):
                 ('reply_to', fields.CharField(null=True, max_length=255)),
                 ('choice_id', fields.TextField(null=True, unique=False)),
                 ('template_id', fields.UUIDField(null=True)),
+                ('campaign_id', fields.UUIDField(null=True)),
                 ('rendered_body', fields.TextField(null=True, unique=False)),
                 ('payload', fields.JSONField(default=dict, encoder=JSON_DUMPS, decoder=loads)),
                 ('occurred_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),

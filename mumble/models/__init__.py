@@ -1,6 +1,7 @@
 """Every Tortoise model, one module per aggregate; Tortoise discovers them from this package."""
 
 from mumble.models.accounts import Account, ApiKey, Role
+from mumble.models.campaigns import Campaign, CampaignRecipient, CampaignStatus, RecipientStatus
 from mumble.models.customers import Customer, CustomerLabel, CustomFieldDefinition, Label
 from mumble.models.events import Event
 from mumble.models.messages import (
@@ -31,6 +32,9 @@ __all__ = [
     "ApiKey",
     "Bot",
     "BotMode",
+    "Campaign",
+    "CampaignRecipient",
+    "CampaignStatus",
     "Consent",
     "CustomFieldDefinition",
     "Customer",
@@ -47,6 +51,7 @@ __all__ = [
     "Message",
     "MessageStatus",
     "PendingStatus",
+    "RecipientStatus",
     "Role",
     "ScheduledMessage",
     "ScheduledStatus",

@@ -52,6 +52,8 @@ class Message(Model):
     # reply's payload (the title is `text`).
     choice_id = fields.TextField(null=True)
     template_id = fields.UUIDField(null=True)
+    # The campaign that sent it (its message.* events carry it).
+    campaign_id = fields.UUIDField(null=True)
     rendered_body = fields.TextField(null=True)
     # The raw inbound message object (location, contacts, replies) as Meta sent it.
     payload: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
