@@ -55,6 +55,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "mumble.services",
         "mumble.accounts*",
         "mumble.events*",
+        "mumble.pacing*",
     ),
     # What puts it all together.
     "composition": (
@@ -87,6 +88,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "mumble.search*",
         "mumble.consent*",
         "mumble.scheduled*",
+        "mumble.campaigns*",
         "mumble.observability.health",
     ),
     # The Cloud API emulator: beside the app, sharing only Meta's side of things.
