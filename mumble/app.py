@@ -12,6 +12,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount
 
+import mumble.bots.ai.routes as ai_bot_routes
 import mumble.bots.routes as bots_routes
 import mumble.consent.routes as consent_routes
 import mumble.conversations.routes as conversations_routes
@@ -66,6 +67,7 @@ def api_routes() -> list[BaseRoute]:
         *labels_routes.routes,
         *team_routes.routes,
         *bots_routes.routes,
+        *ai_bot_routes.routes,
         *messages_routes.routes,
         *messages_support_routes.routes,
         *conversations_routes.routes,

@@ -1,5 +1,6 @@
 from tortoise import migrations
 from tortoise.migrations import operations as ops
+from mumble.models.ai import AiKind
 from mumble.models.campaigns import CampaignStatus, RecipientStatus
 from mumble.models.states import BotMode, Consent, DeliveryStatus, Direction, KeyStatus, MediaState, MessageStatus, ScheduledStatus
 from orjson import loads
@@ -39,6 +40,32 @@ class Migration(migrations.Migration):
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
             options={'table': 'agent', 'app': 'models', 'unique_together': (('account', 'name'),), 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='AiBot',
+            fields=[
+                ('id', fields.UUIDField(primary_key=True, default=uuid4, unique=True, db_index=True)),
+                ('account', fields.OneToOneField('models.Account', source_field='account_id', db_constraint=True, to_field='id', related_name='ai_bot', on_delete=OnDelete.CASCADE)),
+                ('kind', fields.CharEnumField(description='OPENAI: openai\nWEBHOOK: webhook', enum_type=AiKind, max_length=16)),
+                ('url', fields.CharField(max_length=2048)),
+                ('model', fields.CharField(null=True, max_length=200)),
+                ('api_key', fields.TextField(null=True, unique=False)),
+                ('system_prompt', fields.TextField(default='', unique=False)),
+                ('temperature', fields.FloatField(null=True)),
+                ('max_tokens', fields.IntField(null=True)),
+                ('use_tools', fields.BooleanField(default=True)),
+                ('secret', fields.CharField(null=True, max_length=128)),
+                ('handoff_marker', fields.CharField(default='[HANDOFF]', max_length=64)),
+                ('max_reply_chars', fields.IntField(default=4096)),
+                ('timeout_seconds', fields.FloatField(default=20.0)),
+                ('attempts', fields.IntField(default=3)),
+                ('history_messages', fields.IntField(default=20)),
+                ('history_chars', fields.IntField(default=8000)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+                ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
+            ],
+            options={'table': 'ai_bot', 'app': 'models', 'pk_attr': 'id', 'table_description': "An account's AI bot configuration (at most one per account)."},
             bases=['Model'],
         ),
         ops.CreateModel(

@@ -1,6 +1,7 @@
 """Every Tortoise model, one module per aggregate; Tortoise discovers them from this package."""
 
 from mumble.models.accounts import Account, ApiKey, Role
+from mumble.models.ai import AiBot, AiKind
 from mumble.models.campaigns import Campaign, CampaignRecipient, CampaignStatus, RecipientStatus
 from mumble.models.customers import Customer, CustomerLabel, CustomFieldDefinition, Label
 from mumble.models.events import Event
@@ -29,6 +30,8 @@ from mumble.models.webhooks import WebhookAttempt, WebhookDelivery, WebhookEndpo
 __all__ = [
     "Account",
     "Agent",
+    "AiBot",
+    "AiKind",
     "ApiKey",
     "Bot",
     "BotMode",
