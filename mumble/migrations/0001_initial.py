@@ -50,7 +50,7 @@ class Migration(migrations.Migration):
                 ('kind', fields.CharEnumField(description='OPENAI: openai\nWEBHOOK: webhook', enum_type=AiKind, max_length=16)),
                 ('url', fields.CharField(max_length=2048)),
                 ('model', fields.CharField(null=True, max_length=200)),
-                ('api_key', fields.TextField(null=True, unique=False)),
+                ('api_key', fields.CharField(null=True, max_length=4096)),
                 ('system_prompt', fields.TextField(default='', unique=False)),
                 ('temperature', fields.FloatField(null=True)),
                 ('max_tokens', fields.IntField(null=True)),

@@ -42,7 +42,7 @@ class AiBot(Model):
     url = fields.CharField(max_length=2048)
     # openai only.
     model = fields.CharField(max_length=200, null=True)
-    api_key = fields.TextField(null=True)
+    api_key = fields.CharField(max_length=4096, null=True)
     system_prompt = fields.TextField(default="")
     temperature = fields.FloatField(null=True)
     max_tokens = fields.IntField(null=True)

@@ -186,6 +186,35 @@ SCENARIOS: dict[str, tuple[Setup, tuple[Ask, ...]]] = {
             Ask("DELETE", "/mumbleapi/delete-bot", 400),
         ),
     ),
+    "ai bot": (
+        given.nothing,
+        (
+            Ask("GET", "/mumbleapi/get-ai-bot", 200),
+            Ask("POST", "/mumbleapi/delete-ai-bot", 404),
+            Ask("POST", "/mumbleapi/set-ai-bot", 400, json={"kind": "openai", "attempts": 0}),
+            Ask(
+                "POST",
+                "/mumbleapi/set-ai-bot",
+                200,
+                json={
+                    "kind": "openai",
+                    "base_url": "http://127.0.0.1:11434/v1",
+                    "model": "llama3.1",
+                    "api_key": "sk-test",
+                    "temperature": 0.4,
+                },
+            ),
+            Ask("GET", "/mumbleapi/get-ai-bot", 200),
+            Ask(
+                "POST",
+                "/mumbleapi/set-ai-bot",
+                200,
+                data={"kind": "webhook", "url": "http://127.0.0.1:9/agent", "attempts": "2"},
+            ),
+            Ask("GET", "/mumbleapi/get-ai-bot", 200),
+            Ask("POST", "/mumbleapi/delete-ai-bot", 200),
+        ),
+    ),
     **MESSAGING_SCENARIOS,
     "webhooks": (
         given.receiver,
