@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 
@@ -270,3 +271,18 @@ class TestWithPrivateUrlsRefused:
         [detail] = response.json()["details"]
         assert detail.startswith(f"Invalid {name}: URL points to a private or reserved address")
         assert await AiBot.all().count() == 0
+
+
+async def test_concurrent_first_configurations_leave_one_row(
+    client: httpx.AsyncClient, tenant: Tenant, standin: StandIn
+) -> None:
+    models = [f"model-{n}" for n in range(6)]
+    answers = await asyncio.gather(
+        *(
+            set_ai_bot(client, tenant, kind="openai", base_url=standin.base_url, model=model)
+            for model in models
+        )
+    )
+    assert [response.status_code for response in answers] == [200] * len(models)
+    [stored] = await AiBot.filter(account_id=tenant.account.id)
+    assert stored.model in models
