@@ -125,7 +125,8 @@ def _number(
         return bound.default
     number: float | None = None
     if isinstance(value, int | float) and not isinstance(value, bool):
-        number = float(value)
+        # float() of an int past ~1e308 raises; such a value is out of every bound anyway.
+        number = float(value) if abs(value) < 1e300 else None
     elif isinstance(value, str) and len(value) <= 32:
         try:
             number = float(value.strip())

@@ -8,10 +8,13 @@ answer (for timeouts), answer any status or any bytes. When `agent_secret` is se
 requests are checked like a real receiver checks Standard Webhooks signatures: a bad signature
 is answered 401 and recorded as `signature_ok=False`.
 
-    async with StandIn.running() as standin:
+    async with StandIn.running() as standin:      # or the `standin` fixture below
         standin.then(completion("Hi!"), failure(500))
         ... answer(...) ...
         standin.chat_requests[0].json["messages"]
+
+Steps: `completion(text)`, `tool_call(name, arguments)`, `failure(status)`, `raw(bytes)`,
+`slow(seconds, then)`, `agent_reply(text)`, `agent_handoff(reason)`.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import orjson
+import pytest_asyncio
 from aiohttp import web
 
 from mumble.events import signing
@@ -200,3 +204,10 @@ class StandIn:
             yield standin
         finally:
             await runner.cleanup()
+
+
+@pytest_asyncio.fixture
+async def standin() -> AsyncIterator[StandIn]:
+    """A running stand-in for one test (import it into a conftest to use it elsewhere)."""
+    async with StandIn.running() as running:
+        yield running

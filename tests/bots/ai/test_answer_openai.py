@@ -12,7 +12,6 @@ import pytest
 from mumble.bots.ai.answer import answer
 from mumble.bots.ai.outcome import HandOff, Reply
 from mumble.models.states import Direction, MessageStatus
-from tests.bots.ai.conftest import API_KEY, Sleeps, add_message, make_customer, openai_bot
 from tests.bots.ai.standin import (
     StandIn,
     completion,
@@ -21,6 +20,7 @@ from tests.bots.ai.standin import (
     slow,
     tool_call,
 )
+from tests.bots.ai.support import API_KEY, Sleeps, add_message, make_customer, openai_bot
 from tests.clock import FrozenClock
 from tests.conftest import Tenant
 

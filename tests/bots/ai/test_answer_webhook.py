@@ -13,8 +13,8 @@ from mumble.bots.ai.answer import answer
 from mumble.bots.ai.outcome import HandOff, Reply
 from mumble.events import signing
 from mumble.models.states import Direction
-from tests.bots.ai.conftest import Sleeps, add_message, make_customer, set_ai_bot
 from tests.bots.ai.standin import StandIn, agent_handoff, agent_reply, failure, raw
+from tests.bots.ai.support import Sleeps, add_message, make_customer, set_ai_bot
 from tests.clock import FrozenClock
 from tests.conftest import Tenant
 

@@ -14,8 +14,8 @@ from mumble.models import AiBot
 from mumble.models.ai import AiKind
 from mumble.settings import Settings
 from tests.api import get, post
-from tests.bots.ai.conftest import API_KEY, openai_bot, set_ai_bot
 from tests.bots.ai.standin import StandIn
+from tests.bots.ai.support import API_KEY, openai_bot, set_ai_bot
 from tests.conftest import Tenant
 
 
