@@ -21,13 +21,14 @@ import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 import aiohttp
 import orjson
 
 from mumble.bots.ai.agent import agent_request, read_agent_answer
 from mumble.bots.ai.completions import Malformed, completion_request, read_completion
-from mumble.bots.ai.history import recent_turns
+from mumble.bots.ai.history import Turn, recent_turns
 from mumble.bots.ai.outcome import AiAnswer, HandOff, Reply
 from mumble.bots.ai.transport import AttemptFailed, post_json
 from mumble.events import signing
@@ -45,9 +46,44 @@ NOT_CONFIGURED = "the AI bot is not configured"
 CUSTOMER_MISSING = "the customer does not exist"
 
 
+@dataclass(frozen=True)
+class _Request:
+    """What every attempt of one turn sends, and how its answer is read."""
+
+    url: str
+    body: bytes
+    headers: Callable[[], dict[str, str]]
+    read: Callable[[bytes], AiAnswer]
+
+
 def backoff(attempt: int) -> float:
     """Seconds to wait after failed attempt number `attempt` (1-based): 0.25, 0.5, 1, 2, 2."""
     return float(min(BACKOFF_MAX_SECONDS, BACKOFF_FIRST_SECONDS * 2 ** (attempt - 1)))
+
+
+def _model_request(bot: AiBot, turns: list[Turn]) -> _Request:
+    auth = {"Authorization": f"Bearer {bot.api_key}"} if bot.api_key else {}
+    return _Request(
+        url=f"{bot.url}/chat/completions",
+        body=orjson.dumps(completion_request(bot, turns)),
+        headers=lambda: auth,
+        read=lambda raw: read_completion(raw, bot),
+    )
+
+
+def _agent_request(bot: AiBot, customer: Customer, turns: list[Turn], now: dt.datetime) -> _Request:
+    payload = agent_request(bot, customer, turns, now)
+    body = orjson.dumps(payload)
+    secret = bot.secret or ""
+    started = time.monotonic()
+
+    def headers() -> dict[str, str]:
+        # Each attempt is signed when it is sent, so a retry stays within the receiver's
+        # timestamp tolerance; the id stays the same, for its dedupe.
+        sent_at = int(now.timestamp() + (time.monotonic() - started))
+        return signing.headers(secret, payload["id"], sent_at, body)
+
+    return _Request(bot.url, body, headers, lambda raw: read_agent_answer(raw, bot))
 
 
 async def answer(
@@ -78,47 +114,23 @@ async def answer(
         max_messages=bot.history_messages,
         max_chars=bot.history_chars,
     )
-    started = time.monotonic()
-
     if bot.kind == AiKind.OPENAI:
-        url = f"{bot.url}/chat/completions"
-        body = orjson.dumps(completion_request(bot, turns))
-        auth = {"Authorization": f"Bearer {bot.api_key}"} if bot.api_key else {}
-
-        def headers() -> dict[str, str]:
-            return auth
-
-        def read(raw: bytes) -> AiAnswer:
-            return read_completion(raw, bot)
-
+        request = _model_request(bot, turns)
     else:
-        url = bot.url
-        payload = agent_request(bot, customer, turns, now)
-        body = orjson.dumps(payload)
-        secret = bot.secret or ""
-
-        def headers() -> dict[str, str]:
-            # Each attempt is signed when it is sent, so a retry stays within the receiver's
-            # timestamp tolerance; the id stays the same, for its dedupe.
-            sent_at = int(now.timestamp() + (time.monotonic() - started))
-            return signing.headers(secret, payload["id"], sent_at, body)
-
-        def read(raw: bytes) -> AiAnswer:
-            return read_agent_answer(raw, bot)
-
+        request = _agent_request(bot, customer, turns, now)
     failure = AttemptFailed("no attempt was made", retryable=False)
     attempt = 0
     for attempt in range(1, bot.attempts + 1):
         try:
             raw = await post_json(
                 http,
-                url,
-                body,
-                headers(),
+                request.url,
+                request.body,
+                request.headers(),
                 timeout_seconds=bot.timeout_seconds,
                 allow_private=allow_private,
             )
-            return read(raw)
+            return request.read(raw)
         except AttemptFailed as exc:
             failure = exc
         except Malformed as exc:

@@ -203,8 +203,9 @@ def parse_config(raw: Mapping[str, Any]) -> tuple[Draft | None, list[str]]:
     if kind == AiKind.OPENAI:
         model = _text(raw, "model", problems, max_length=MODEL_MAX, required=True)
         api_key = _text(raw, "api_key", problems, max_length=API_KEY_MAX)
-        if api_key and any(char.isspace() for char in api_key):
-            problems.append("'api_key' must not contain spaces or line breaks.")
+        # It becomes a header value: printable ASCII only, so it can never split the header.
+        if api_key and not (api_key.isascii() and api_key.isprintable() and " " not in api_key):
+            problems.append("'api_key' must be printable ASCII without spaces.")
         prompt = _text(raw, "system_prompt", problems, max_length=SYSTEM_PROMPT_MAX, strip=False)
         system_prompt = (prompt or "").strip()
         temperature = _number(raw, "temperature", TEMPERATURE, problems, integer=False)

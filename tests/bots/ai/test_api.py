@@ -126,7 +126,20 @@ async def test_every_problem_is_listed_in_one_400_and_nothing_is_stored(
         ),
         (
             {"kind": "openai", "base_url": "http://127.0.0.1:9/v1", "model": "m", "api_key": "a b"},
-            ["'api_key' must not contain spaces or line breaks."],
+            ["'api_key' must be printable ASCII without spaces."],
+        ),
+        (
+            {
+                "kind": "openai",
+                "base_url": "http://127.0.0.1:9/v1",
+                "model": "m",
+                "api_key": "k\r\nX: 1",
+            },
+            ["'api_key' must be printable ASCII without spaces."],
+        ),
+        (
+            {"kind": "openai", "base_url": "http://127.0.0.1:9/v1", "model": "m", "api_key": "clé"},
+            ["'api_key' must be printable ASCII without spaces."],
         ),
     ],
 )
