@@ -13,6 +13,7 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount
 
 import mumble.bots.routes as bots_routes
+import mumble.campaigns.routes as campaigns_routes
 import mumble.consent.routes as consent_routes
 import mumble.conversations.routes as conversations_routes
 import mumble.customers.routes as customers_routes
@@ -72,6 +73,7 @@ def api_routes() -> list[BaseRoute]:
         *templates_routes.routes,
         *templates_manage_routes.routes,
         *scheduled_routes.routes,
+        *campaigns_routes.routes,
         *webhooks_routes.routes,
     ]
 
