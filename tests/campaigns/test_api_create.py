@@ -155,10 +155,12 @@ async def test_a_template_that_is_not_approved_or_unknown_is_refused(
     )
     assert pending.status_code == 200, pending.text
     for template_id, problem in (
-        (pending.json()["data"]["id"], "template_id: the template is PENDING (only APPROVED "
-         "templates can be sent)"),
+        (
+            pending.json()["data"]["id"],
+            "template_id: the template is PENDING (only APPROVED templates can be sent)",
+        ),
         ("00000000-0000-4000-8000-000000000000", "template_id: Template not found"),
-    ):  # fmt: skip
+    ):
         response = await create(
             client, tenant, name="x", template_id=template_id, all_customers=True
         )
