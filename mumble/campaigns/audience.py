@@ -254,15 +254,18 @@ async def add_listed(
 
 
 def _selection(
-    labels: Sequence[uuid.UUID], statuses: Sequence[str], everyone: bool, postgres: bool
+    labels: Sequence[uuid.UUID],
+    statuses: Sequence[str],
+    everyone: bool,
+    postgres: bool,
+    number: int,
 ) -> tuple[str, list[Any]]:
     """The WHERE clause over customer `c` for the selected customers, and its parameters
-    (numbered from $5)."""
+    (numbered from `number`)."""
     if everyone:
         return "TRUE" if postgres else "1", []
     parts: list[str] = []
     params: list[Any] = []
-    number = 5
     if labels:
         marks = ", ".join(f"${number + i}::uuid" for i in range(len(labels)))
         parts.append(
@@ -281,32 +284,55 @@ def _selection(
 async def add_selected(
     campaign_id: uuid.UUID,
     account_id: uuid.UUID,
-    labels: Sequence[uuid.UUID],
-    statuses: Sequence[str],
-    everyone: bool,
+    selection: Selection,
     now: dt.datetime,
+    *,
+    marketing: bool,
+    after_listed: bool,
 ) -> None:
     """The customers the labels, statuses or `all_customers` reach, copied in one INSERT ...
-    SELECT in the customers' (created_at, id) order; customers with no phone (known only by
-    a business-scoped id) and those the listed phones already added are left out."""
+    SELECT in the customers' (created_at, id) order, the opted-out ones of a `marketing`
+    template skipped on the way; customers with no phone (known only by a business-scoped id)
+    are left out, and so are those the listed phones added (`after_listed`: only then is the
+    anti-join worth its cost)."""
     postgres = sql.is_postgres(CampaignRecipient)
-    where, extra = _selection(labels, statuses, everyone, postgres)
-    statement = (
-        "INSERT INTO campaign_recipient (campaign_id, customer_id, phone, status, updated_at) "
-        "SELECT $1::uuid, c.id, c.phone, $3::varchar, $4::timestamptz FROM customer c "
-        f"WHERE c.account_id = $2 AND c.phone IS NOT NULL AND {where} "
+    params: list[Any] = [campaign_id, account_id, RecipientStatus.QUEUED.value, now]
+    status, reason = "$3::varchar", "NULL"
+    if marketing:
+        params += [Consent.OPTED_OUT.value, RecipientStatus.SKIPPED.value, OPTED_OUT]
+        status = "CASE WHEN c.marketing_consent = $5::varchar THEN $6::varchar ELSE $3 END"
+        reason = "CASE WHEN c.marketing_consent = $5::varchar THEN $7::varchar END"
+    where, extra = _selection(
+        selection.labels, selection.statuses, selection.everyone, postgres, len(params) + 1
+    )
+    listed = (
         "AND NOT EXISTS (SELECT 1 FROM campaign_recipient r WHERE r.campaign_id = $1 "
-        "AND r.customer_id = c.id) ORDER BY c.created_at, c.id"
+        "AND r.customer_id = c.id) "
+        if after_listed
+        else ""
     )
-    await sql.execute(
-        CampaignRecipient,
-        statement,
-        [campaign_id, account_id, RecipientStatus.QUEUED.value, now, *extra],
+    statement = (
+        "INSERT INTO campaign_recipient "
+        "(campaign_id, customer_id, phone, status, skip_reason, updated_at) "
+        f"SELECT $1::uuid, c.id, c.phone, {status}, {reason}, $4::timestamptz FROM customer c "
+        f"WHERE c.account_id = $2 AND c.phone IS NOT NULL AND {where} {listed}"
+        "ORDER BY c.created_at, c.id"
     )
+    await sql.execute(CampaignRecipient, statement, [*params, *extra])
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The customers a campaign selects: by label ids, by conversation status, or everyone."""
+
+    labels: Sequence[uuid.UUID]
+    statuses: Sequence[str]
+    everyone: bool
 
 
 async def skip_opted_out(campaign_id: uuid.UUID, now: dt.datetime) -> None:
-    """Skip, in one statement, the queued recipients who opted out of marketing."""
+    """Skip, in one statement, the queued recipients who opted out of marketing (run after
+    the listed phones, before the selected customers, who are skipped as they are copied)."""
     await sql.execute(
         CampaignRecipient,
         "UPDATE campaign_recipient SET status = $2, skip_reason = $3, updated_at = $4 "

@@ -172,18 +172,22 @@ async def create_campaign(
                 created_at=now,
                 updated_at=now,
             )
+            marketing = template.category.upper() == "MARKETING"
             await audience.add_listed(campaign.id, account_id, listed, now)
+            if marketing and listed:
+                await audience.skip_opted_out(campaign.id, now)
             if wanted.selects_customers:
+                selection = audience.Selection(
+                    labels, wanted.conversation_statuses, wanted.all_customers
+                )
                 await audience.add_selected(
                     campaign.id,
                     account_id,
-                    labels,
-                    wanted.conversation_statuses,
-                    wanted.all_customers,
+                    selection,
                     now,
+                    marketing=marketing,
+                    after_listed=bool(listed),
                 )
-            if template.category.upper() == "MARKETING":
-                await audience.skip_opted_out(campaign.id, now)
             campaign.recipients = await CampaignRecipient.filter(campaign_id=campaign.id).count()
             await campaign.save(update_fields=["recipients"])
     except IntegrityError:

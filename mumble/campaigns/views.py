@@ -39,7 +39,7 @@ async def recipient_views(rows: Sequence[CampaignRecipient]) -> list[dict[str, A
         {
             "id": row.id,
             "phone": row.phone,
-            "customer_id": None if row.customer_id is None else str(row.customer_id),  # type: ignore[attr-defined]
+            "customer_id": None if row.customer_id is None else str(row.customer_id),
             "status": RecipientStatus(row.status).value,
             "skip_reason": row.skip_reason,
             "message_id": row.message_id,

@@ -76,9 +76,9 @@ async def test_phones_become_customers_and_repeats_and_bad_phones_are_skipped_wi
     new = await Customer.get(account_id=tenant.account.id, phone="972500000002")
     assert new.country == "IL"
     rows = await CampaignRecipient.filter(campaign_id=campaign["id"], phone="972500000002")
-    assert {row.customer_id for row in rows} == {new.id}  # type: ignore[attr-defined]
+    assert {row.customer_id for row in rows} == {new.id}
     events = await Event.filter(account_id=tenant.account.id, type="customer.created")
-    assert [e.customer_id for e in events] == [new.id]  # type: ignore[attr-defined]
+    assert [e.customer_id for e in events] == [new.id]
 
 
 async def test_statuses_and_all_customers_select_by_conversation_status_or_everyone(

@@ -23,12 +23,12 @@ async def _message(
     """The runner's part, arranged: the recipient's message as Meta's statuses left it."""
     message = await Message.create(
         account_id=tenant.account.id,
-        customer_id=row.customer_id,  # type: ignore[attr-defined]
+        customer_id=row.customer_id,
         direction=Direction.OUTBOUND,
         type="template",
         status=status,
         wamid=f"wamid.{row.id}",
-        campaign_id=row.campaign_id,  # type: ignore[attr-defined]
+        campaign_id=row.campaign_id,
         occurred_at=sent_at,
         sent_at=sent_at,
     )
@@ -40,7 +40,7 @@ async def _message(
 async def _reply(tenant: Tenant, row: CampaignRecipient, at: dt.datetime) -> None:
     await Message.create(
         account_id=tenant.account.id,
-        customer_id=row.customer_id,  # type: ignore[attr-defined]
+        customer_id=row.customer_id,
         direction=Direction.INBOUND,
         type="text",
         text="Thanks",
