@@ -22,10 +22,10 @@ import orjson
 
 from mumble.campaigns import sql
 from mumble.campaigns.csvfile import CsvRow
-from mumble.customers.bulk import record_customer_events
 from mumble.customers.fields import CONVERSATION_STATUS_SET
-from mumble.db import rowsets
+from mumble.customers.views import VIEW_COLUMNS, customer_views
 from mumble.errors import MumbleError
+from mumble.events.outbox import Pending, record_events
 from mumble.labels.service import clean_label_name
 from mumble.models import CampaignRecipient, Customer, Label, RecipientStatus
 from mumble.models.states import Consent
@@ -184,30 +184,68 @@ async def _known(account_id: uuid.UUID, phones: Sequence[str]) -> dict[str, uuid
     return {str(row["phone"]): uuid.UUID(str(row["id"])) for row in found}
 
 
+# Rows per statement: the listed phones travel as one JSON parameter, so neither database's
+# bound-parameter limit applies, and a batch of new customers' ids read back stays small.
+_BATCH = 1000
+
+# New customers as add-new-customer creates them from a phone alone; the ids come from Python
+# (SQLite has no uuid function), conflicts with a concurrent writer's phone are skipped.
+_NEW_CUSTOMERS_PG = (
+    "INSERT INTO customer (id, account_id, phone, country, conversation_status, attribution, "
+    "custom_fields, created_at, updated_at) SELECT (p->>0)::uuid, $1::uuid, p->>1, p->>2, "
+    "'new', '{}'::jsonb, '{}'::jsonb, $2::timestamptz, $2::timestamptz "
+    "FROM jsonb_array_elements($3::jsonb) AS p ON CONFLICT (account_id, phone) DO NOTHING"
+)
+_NEW_CUSTOMERS_SQLITE = (
+    "INSERT INTO customer (id, account_id, phone, country, conversation_status, attribution, "
+    "custom_fields, created_at, updated_at) SELECT json_extract(p.value, '$[0]'), $1, "
+    "json_extract(p.value, '$[1]'), json_extract(p.value, '$[2]'), 'new', '{}', '{}', $2, $2 "
+    "FROM json_each($3) AS p WHERE true ON CONFLICT (account_id, phone) DO NOTHING"
+)
+# The listed recipients in their order: [customer_id, phone, row, status, skip_reason] each.
+_RECIPIENTS_PG = (
+    'INSERT INTO campaign_recipient (campaign_id, customer_id, phone, "row", status, '
+    "skip_reason, updated_at) SELECT $1::uuid, (r.v->>0)::uuid, r.v->>1, "
+    "NULLIF(r.v->2, 'null'::jsonb), r.v->>3, r.v->>4, $2::timestamptz "
+    "FROM jsonb_array_elements($3::jsonb) WITH ORDINALITY AS r(v, n) ORDER BY r.n"
+)
+_RECIPIENTS_SQLITE = (
+    'INSERT INTO campaign_recipient (campaign_id, customer_id, phone, "row", status, '
+    "skip_reason, updated_at) SELECT $1, json_extract(r.value, '$[0]'), "
+    "json_extract(r.value, '$[1]'), json_extract(r.value, '$[2]'), "
+    "json_extract(r.value, '$[3]'), json_extract(r.value, '$[4]'), $2 "
+    "FROM json_each($3) AS r ORDER BY r.key"
+)
+
+
+def _json(items: Sequence[Any]) -> str:
+    return orjson.dumps(list(items)).decode()
+
+
 async def _create_customers(account_id: uuid.UUID, phones: Sequence[str], now: dt.datetime) -> None:
-    """Insert a customer for each phone (skipping any a concurrent writer took), each with
-    customer.created as any new customer gets."""
-    new = [
-        Customer(account_id=account_id, phone=phone, country=country_of(phone), updated_at=now)
-        for phone in phones
-    ]
-    if not new:
-        return
-    if rowsets.is_postgres(Customer):
-        rows = await rowsets.insert_rows(
-            Customer, new, returning=("id",), skip_conflicts_on=("account_id", "phone")
+    """A customer for each phone, each with customer.created as any new customer gets; one
+    INSERT per 1,000 phones (phones a concurrent writer took meanwhile are skipped)."""
+    statement = _NEW_CUSTOMERS_PG if sql.is_postgres(Customer) else _NEW_CUSTOMERS_SQLITE
+    for start in range(0, len(phones), _BATCH):
+        new = [
+            (str(uuid.uuid4()), phone, country_of(phone))
+            for phone in phones[start : start + _BATCH]
+        ]
+        await sql.execute(Customer, statement, [account_id, now, _json(new)])
+        rows = (
+            await Customer.filter(id__in=[customer_id for customer_id, _, _ in new])
+            .order_by("created_at", "id")
+            .values(*VIEW_COLUMNS)
         )
-        stored = {uuid.UUID(str(row["id"])) for row in rows}
-    else:
-        await Customer.bulk_create(new, ignore_conflicts=True, batch_size=1000)
-        ids = await Customer.filter(id__in=[c.id for c in new]).values_list("id", flat=True)
-        stored = {uuid.UUID(str(customer_id)) for customer_id in ids}
-    created = [customer for customer in new if customer.id in stored]
-    await record_customer_events(
-        account_id,
-        [(customer, "customer.created", lambda view: {"customer": view}) for customer in created],
-        now,
-    )
+        views = await customer_views(rows)
+        await record_events(
+            account_id,
+            [
+                Pending("customer.created", {"customer": view}, uuid.UUID(str(row["id"])))
+                for row, view in zip(rows, views, strict=True)
+            ],
+            now=now,
+        )
 
 
 async def add_listed(
@@ -223,34 +261,25 @@ async def add_listed(
         await _create_customers(account_id, missing, now)
         known |= await _known(account_id, missing)
     seen: set[str] = set()
-    rows = []
+    rows: list[list[Any]] = []
     for item in items:
-        status, reason, customer_id = RecipientStatus.QUEUED, None, None
+        status, reason, customer_id = RecipientStatus.QUEUED.value, None, None
         if item.phone is None:
-            status, reason = RecipientStatus.SKIPPED, INVALID_PHONE
+            status, reason = RecipientStatus.SKIPPED.value, INVALID_PHONE
         else:
-            customer_id = known.get(item.phone)
+            found = known.get(item.phone)
+            customer_id = None if found is None else str(found)
             if item.phone in seen:
-                status, reason = RecipientStatus.SKIPPED, DUPLICATE
+                status, reason = RecipientStatus.SKIPPED.value, DUPLICATE
             seen.add(item.phone)
-        rows.append(
-            CampaignRecipient(
-                campaign_id=campaign_id,
-                customer_id=customer_id,
-                phone=item.phone or item.raw,
-                row=item.row,
-                status=status,
-                skip_reason=reason,
-                updated_at=now,
-            )
+        rows.append([customer_id, item.phone or item.raw, item.row, status, reason])
+    statement = _RECIPIENTS_PG if sql.is_postgres(CampaignRecipient) else _RECIPIENTS_SQLITE
+    for start in range(0, len(rows), 5 * _BATCH):
+        await sql.execute(
+            CampaignRecipient,
+            statement,
+            [campaign_id, now, _json(rows[start : start + 5 * _BATCH])],
         )
-    if rowsets.is_postgres(CampaignRecipient):
-        for start in range(0, len(rows), 5000):
-            await rowsets.insert_rows(
-                CampaignRecipient, rows[start : start + 5000], returning=("id",)
-            )
-    else:
-        await CampaignRecipient.bulk_create(rows, batch_size=1000)
 
 
 def _selection(
