@@ -27,7 +27,7 @@ from mumble.campaigns import values as values_spec
 from mumble.campaigns.csvfile import CsvAudience
 from mumble.campaigns.views import campaign_view
 from mumble.errors import BadRequest, MumbleError, Refusal
-from mumble.models import Campaign, CampaignRecipient, Template
+from mumble.models import Campaign, CampaignRecipient, CustomFieldDefinition, Template
 from mumble.params import timestamp
 from mumble.scheduled import rules as schedule_rules
 from mumble.templates.service import find_template
@@ -149,8 +149,14 @@ async def create_campaign(
         )
     spec = _values(params.get("values"), problems)
     if template is not None:
-        columns = csv.columns if csv is not None else None
-        problems += values_spec.problems(_shape(template), spec, columns)
+        custom = await CustomFieldDefinition.filter(account_id=account_id).values_list(
+            "name", flat=True
+        )
+        known = values_spec.Known(
+            fields=values_spec.customer_fields([str(name) for name in custom]),
+            columns=csv.columns if csv is not None else None,
+        )
+        problems += values_spec.problems(_shape(template), spec, known)
     send_at = _send_at(params, now, problems)
     rate = _rate(params.get("max_per_second"), problems)
     if problems:

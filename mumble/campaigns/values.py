@@ -1,10 +1,10 @@
 """The values spec of a campaign, checked against its template before anything is queued.
 
 Each template variable, button variable and header variable is a literal, a reference to the
-customer (`{"field": ...}`: a standard column, an attribution key or a custom field, looked up
-in that order by the runner) or to a CSV column (`{"column": ...}`), with an optional
-`fallback`. Pure: the template, the CSV's columns and the raw spec in, the problems out (every
-one of them, so a 400 can list them all at once).
+customer (`{"field": ...}`: a standard column, an attribution key or one of the account's
+custom fields, looked up in that order by the runner) or to a CSV column (`{"column": ...}`),
+with an optional `fallback`. Pure: the template, what references may name and the raw spec in,
+the problems out (every one of them, so a 400 can list them all at once).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import templates_meta
+from mumble.customers.fields import ATTRIBUTION_SET
 from mumble.templates import auth, rules, variables
 from mumble.urlguard import is_http_url
 
@@ -35,7 +36,22 @@ class TemplateShape:
     header: dict[str, Any] | None
 
 
-def _value_problems(where: str, raw: Any, columns: Collection[str] | None) -> list[str]:
+@dataclass(frozen=True)
+class Known:
+    """What references may name: the customer fields (None: any) and the CSV's columns (None:
+    there is no CSV)."""
+
+    fields: Collection[str] | None = None
+    columns: Collection[str] | None = None
+
+
+def customer_fields(custom_fields: Collection[str]) -> frozenset[str]:
+    """The names a `{"field": ...}` may take: the standard columns, the attribution keys and
+    the account's custom fields."""
+    return frozenset(STANDARD_FIELDS) | ATTRIBUTION_SET | frozenset(custom_fields)
+
+
+def _value_problems(where: str, raw: Any, known: Known) -> list[str]:
     """What is wrong with one value (a literal, a field or a column reference)."""
     if isinstance(raw, str):
         return [] if len(raw) <= VALUE_MAX else [f"{where}: at most {VALUE_MAX} characters"]
@@ -50,7 +66,14 @@ def _value_problems(where: str, raw: Any, columns: Collection[str] | None) -> li
     name = raw[kind]
     if not isinstance(name, str) or not name.strip() or len(name) > REFERENCE_MAX:
         problems.append(f"{where}: '{kind}' must be a name of 1 to {REFERENCE_MAX} characters")
-    elif kind == "column":
+    elif kind == "field":
+        if known.fields is not None and name not in known.fields:
+            problems.append(
+                f"{where}: unknown field '{name}' (a standard field, an attribution key or one "
+                "of the account's custom fields)"
+            )
+    else:
+        columns = known.columns
         if columns is None:
             problems.append(f"{where}: column '{name}' needs a CSV audience")
         elif name not in columns:
@@ -61,7 +84,7 @@ def _value_problems(where: str, raw: Any, columns: Collection[str] | None) -> li
     return problems
 
 
-def _body_problems(shape: TemplateShape, given: Any, columns: Collection[str] | None) -> list[str]:
+def _body_problems(shape: TemplateShape, given: Any, known: Known) -> list[str]:
     named = shape.parameter_format == variables.NAMED
     names = variables.names(shape.body)
     if given is None:
@@ -78,7 +101,7 @@ def _body_problems(shape: TemplateShape, given: Any, columns: Collection[str] | 
         ]
         for name in names:
             if name in given:
-                problems += _value_problems(f"variables.{name}", given[name], columns)
+                problems += _value_problems(f"variables.{name}", given[name], known)
         return problems
     if not isinstance(given, list):
         return ["variables: the template has positional variables: pass an array in order"]
@@ -89,13 +112,11 @@ def _body_problems(shape: TemplateShape, given: Any, columns: Collection[str] | 
             f"{len(given)} given"
         )
     for index, value in enumerate(given, start=1):
-        problems += _value_problems(f"variables[{index}]", value, columns)
+        problems += _value_problems(f"variables[{index}]", value, known)
     return problems
 
 
-def _button_problems(
-    shape: TemplateShape, given: Any, columns: Collection[str] | None
-) -> list[str]:
+def _button_problems(shape: TemplateShape, given: Any, known: Known) -> list[str]:
     if given is None:
         given = []
     if not isinstance(given, list):
@@ -115,13 +136,11 @@ def _button_problems(
             f"{len(given)} given"
         )
     for index, value in enumerate(given, start=1):
-        problems += _value_problems(f"button_variables[{index}]", value, columns)
+        problems += _value_problems(f"button_variables[{index}]", value, known)
     return problems
 
 
-def _header_problems(
-    shape: TemplateShape, spec: dict[str, Any], columns: Collection[str] | None
-) -> list[str]:
+def _header_problems(shape: TemplateShape, spec: dict[str, Any], known: Known) -> list[str]:
     header = shape.header or {}
     fmt = str(header.get("format") or "").upper()
     value, link = spec.get("header_variable"), spec.get("media_link")
@@ -133,7 +152,7 @@ def _header_problems(
         if value is not None and not takes:
             problems.append("header_variable: the template has no header variable")
         if value is not None and takes:
-            problems += _value_problems("header_variable", value, columns)
+            problems += _value_problems("header_variable", value, known)
     elif value is not None:
         problems.append("header_variable: the template has no header variable")
     media = templates_meta.load().media_kind(fmt) if fmt not in ("", "TEXT") else None
@@ -147,8 +166,8 @@ def _header_problems(
     return problems
 
 
-def problems(shape: TemplateShape, spec: Any, columns: Collection[str] | None) -> list[str]:
-    """Everything wrong with `spec` for this template (`columns`: the CSV's, None without)."""
+def problems(shape: TemplateShape, spec: Any, known: Known) -> list[str]:
+    """Everything wrong with `spec` for this template, given what references may name."""
     if spec is None:
         spec = {}
     if not isinstance(spec, dict):
@@ -156,9 +175,9 @@ def problems(shape: TemplateShape, spec: Any, columns: Collection[str] | None) -
             "values: must be an object (variables, button_variables, header_variable, media_link)"
         ]
     found = [f"values: unknown key '{key}'" for key in sorted(set(spec) - _KEYS)]
-    found += _body_problems(shape, spec.get("variables"), columns)
-    found += _button_problems(shape, spec.get("button_variables"), columns)
-    found += _header_problems(shape, spec, columns)
+    found += _body_problems(shape, spec.get("variables"), known)
+    found += _button_problems(shape, spec.get("button_variables"), known)
+    found += _header_problems(shape, spec, known)
     return found
 
 

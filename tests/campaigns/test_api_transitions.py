@@ -4,6 +4,7 @@ as pure functions for the runner."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 import httpx
@@ -159,3 +160,61 @@ def test_resume_returns_to_scheduled_before_send_at_and_final_states_stay_final(
             assert not allowed(final, action)
     with pytest.raises(Conflict, match="Campaign is paused and cannot be completed"):
         next_status(CampaignStatus.PAUSED, Action.COMPLETE, send_at=NOW, now=NOW)
+
+
+async def test_racing_transitions_apply_one_at_a_time(
+    client: httpx.AsyncClient, sandbox: SandboxHandle, tenant: Tenant
+) -> None:
+    template = await sale_template(client, sandbox, tenant)
+    campaign = await created(
+        client,
+        tenant,
+        name="Race",
+        template_id=template["id"],
+        phones=[f"97250000000{n}" for n in range(1, 6)],
+        values={"variables": ["friend"]},
+    )
+    answers = await asyncio.gather(
+        *(_act(client, tenant, action, campaign["id"]) for action in ("cancel", "cancel", "pause"))
+    )
+    statuses = sorted(answer.status_code for answer in answers)
+    # One cancel wins; the other cancel finds it cancelled; the pause came before or after.
+    assert statuses in ([200, 200, 409], [200, 409, 409]), [a.text for a in answers]
+    assert sum(1 for a in answers[:2] if a.status_code == 200) == 1
+    assert (await Campaign.get(id=campaign["id"])).status == CampaignStatus.CANCELLED
+    assert {status for _, status, _ in await stored(campaign["id"])} == {"skipped"}
+
+
+async def test_a_deleted_customer_leaves_its_recipient_listed(
+    client: httpx.AsyncClient, sandbox: SandboxHandle, tenant: Tenant
+) -> None:
+    template = await sale_template(client, sandbox, tenant)
+    vip = await label(tenant, "VIP")
+    await customer(tenant, "972500000001", vip)
+    await customer(tenant, "972500000002", vip)
+    campaign = await created(
+        client,
+        tenant,
+        name="Gone",
+        template_id=template["id"],
+        labels=["VIP"],
+        values={"variables": ["friend"]},
+    )
+    deleted = await client.delete(
+        "/mumbleapi/delete-customer",
+        params={"customer_phone": "972500000001"},
+        headers=tenant.headers,
+    )
+    assert deleted.status_code == 200, deleted.text
+
+    listed = await client.get(
+        "/mumbleapi/get-campaign-recipients",
+        params={"campaign_id": campaign["id"]},
+        headers=tenant.headers,
+    )
+    assert listed.status_code == 200, listed.text
+    assert [r["phone"] for r in listed.json()["recipients"]] == ["972500000001", "972500000002"]
+    shown = await client.get(
+        "/mumbleapi/get-campaign", params={"campaign_id": campaign["id"]}, headers=tenant.headers
+    )
+    assert shown.json()["campaign"]["counts"]["queued"] == 2

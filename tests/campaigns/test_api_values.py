@@ -8,7 +8,7 @@ import datetime as dt
 import httpx
 
 from mumble.campaigns import values
-from mumble.models import Campaign
+from mumble.models import Campaign, CustomFieldDefinition
 from tests.api import body
 from tests.campaigns.support import create, created, customer, label, sale_template
 from tests.clock import FrozenClock
@@ -89,8 +89,11 @@ async def test_button_and_header_variables_are_required_and_references_are_check
     assert body(odd)["details"] == [
         "variables[1]: give exactly one of 'field' or 'column'",
         'button_variables[1]: must be a text, {"field": ...} or {"column": ...}',
+        "header_variable: unknown field 'order' (a standard field, an attribution key or one of "
+        "the account's custom fields)",
         "header_variable: 'fallback' must be a text of at most 1024 characters",
     ]
+    await CustomFieldDefinition.create(account_id=tenant.account.id, name="order_ref")
 
     campaign = await created(
         client,
@@ -107,19 +110,21 @@ async def test_button_and_header_variables_are_required_and_references_are_check
 
 def test_media_headers_and_authentication_templates_take_their_own_values() -> None:
     image = values.TemplateShape("MARKETING", "POSITIONAL", "Sale!", 0, [], {"format": "IMAGE"})
-    assert values.problems(image, {}, None) == [
+    none = values.Known()
+    assert values.problems(image, {}, none) == [
         "media_link: required for a template with a IMAGE header"
     ]
-    assert values.problems(image, {"media_link": "ftp://x/y.png"}, None) == [
+    assert values.problems(image, {"media_link": "ftp://x/y.png"}, none) == [
         "media_link: must be an http(s) URL"
     ]
-    assert values.problems(image, {"media_link": "https://cdn.example/y.png"}, None) == []
+    assert values.problems(image, {"media_link": "https://cdn.example/y.png"}, none) == []
     code = values.TemplateShape(
         "AUTHENTICATION", "POSITIONAL", "{{1}} is your verification code.", 1, [], None
     )
-    assert values.problems(code, {"variables": [{"column": "code"}]}, ["phone", "code"]) == []
+    csv = values.Known(columns=["phone", "code"])
+    assert values.problems(code, {"variables": [{"column": "code"}]}, csv) == []
     assert values.problems(
-        code, {"variables": [{"column": "otp"}], "button_variables": ["1"]}, ["phone", "code"]
+        code, {"variables": [{"column": "otp"}], "button_variables": ["1"]}, csv
     ) == [
         "variables[1]: the CSV has no column 'otp'",
         "button_variables: an authentication template takes its code once, in variables: "
