@@ -11,7 +11,7 @@ from mumble.campaigns import csvfile, service
 from mumble.campaigns.counts import COUNTS
 from mumble.campaigns.create import INVALID, CreateRequest, create_campaign
 from mumble.campaigns.transitions import NOT_ALLOWED, Action
-from mumble.endpoint import Call, Endpoint, Upload, api_route
+from mumble.endpoint import Call, Endpoint, Handler, Upload, api_route
 from mumble.models import CampaignStatus
 from mumble.openapi.schema import (
     Schema,
@@ -249,7 +249,7 @@ async def get_campaign_recipients(call: Call) -> dict[str, Any]:
     return {"success": True, **found}
 
 
-def _transition(action: Action, path: str, summary: str, description: str) -> Endpoint:
+def _transition(path: str, summary: str, description: str) -> Endpoint:
     return Endpoint(
         "POST",
         path,
@@ -264,21 +264,18 @@ def _transition(action: Action, path: str, summary: str, description: str) -> En
 
 
 PAUSE = _transition(
-    Action.PAUSE,
     "/pause-campaign",
     "Pause a scheduled or running campaign.",
     "Nothing more is sent until resume-campaign (`paused_reason`: `api`). 409 for a "
     "paused, completed or cancelled campaign.",
 )
 RESUME = _transition(
-    Action.RESUME,
     "/resume-campaign",
     "Resume a paused campaign.",
     "Back to `running` (or `scheduled` while `send_at` is ahead); the recipients still queued "
     "are sent, none twice. 409 unless the campaign is paused.",
 )
 CANCEL = _transition(
-    Action.CANCEL,
     "/cancel-campaign",
     "Cancel a campaign for good.",
     "Every recipient still queued becomes skipped (`cancelled`); 409 for a completed or "
@@ -286,7 +283,9 @@ CANCEL = _transition(
 )
 
 
-def _changer(action: Action):  # type: ignore[no-untyped-def]
+def _changer(action: Action) -> Handler:
+    """The handler of pause-, resume- or cancel-campaign."""
+
     async def handler(call: Call) -> dict[str, Any]:
         campaign = await service.change(call.account_id, call.arg(CAMPAIGN_ID), action, call.now())
         return {"success": True, "campaign": campaign}
