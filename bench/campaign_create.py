@@ -7,7 +7,8 @@ N customers (default 100,000) carry the label, 1% of them opted out of marketing
 creates one campaign of an approved MARKETING template for that label and times the request
 end to end. Prints each run's seconds, the median, the recipients queued and skipped, the
 API's PostgreSQL round trips per create (counted inside the server, `bench.counting`) and the
-API process's CPU per create.
+API process's CPU per create, and the best of three get-campaign calls (its counts read every
+recipient).
 """
 
 from __future__ import annotations
@@ -76,6 +77,22 @@ async def _create(url: str, key: str, template_id: str, run: int) -> tuple[float
     return seconds, answer["campaign"]
 
 
+async def _get(url: str, key: str, campaign_id: str) -> float:
+    """Seconds of one get-campaign (the counts over every recipient)."""
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=300)) as session:
+        started = time.perf_counter()
+        async with session.get(
+            url + "/mumbleapi/get-campaign",
+            params={"campaign_id": campaign_id},
+            headers={"Mumble-Api-Key": key},
+        ) as response:
+            await response.read()
+        seconds = time.perf_counter() - started
+    if response.status != 200:
+        raise SystemExit(f"get-campaign: {response.status}")
+    return seconds
+
+
 async def run(quick: bool, customers: int | None, runs: int | None) -> None:
     customers = customers or (2_000 if quick else 100_000)
     runs = runs or (1 if quick else 3)
@@ -97,6 +114,7 @@ async def run(quick: bool, customers: int | None, runs: int | None) -> None:
                 common.say(f"  run {number}: {seconds:6.2f}s, {campaign['recipients']} recipients")
             cpu = api.cpu_seconds() - cpu_before
             trips = counting.per_request(trips_before, counters.read(), runs)
+            get_seconds = min([await _get(api.url, tenant.key, campaign["id"]) for _ in range(3)])
         queued = await common.fetch_value(
             db,
             f"SELECT count(*) FROM campaign_recipient WHERE campaign_id = '{campaign['id']}' "
@@ -121,6 +139,7 @@ async def run(quick: bool, customers: int | None, runs: int | None) -> None:
             "create_campaign_server_cpu_s": round(cpu / runs, 3),
             "create_campaign_round_trips": trips["total"],
             "create_campaign_round_trips_detail": counting.describe(trips),
+            "get_campaign_counts_s": round(get_seconds, 3),
         },
     )
 
