@@ -113,23 +113,40 @@ async def list_recipients(
     }
 
 
-async def change(
-    account_id: uuid.UUID, raw_id: object, action: Action, now: dt.datetime
-) -> dict[str, Any]:
-    """Pause, resume or cancel one of the account's campaigns (404 unknown, 409 when the
-    action does not apply to its status); the campaign as it is now."""
-    campaign = await find_campaign(account_id, raw_id)
+async def apply_transition(
+    campaign_id: uuid.UUID, action: Action, now: dt.datetime, *, reason: str | None = None
+) -> Campaign:
+    """Apply `action` to the campaign in one transaction on its locked row (FOR UPDATE on
+    PostgreSQL); 409 `NOT_ALLOWED` when it does not apply to the current status. START sets
+    `started_at` (once), COMPLETE and CANCEL set `finished_at`, PAUSE records `reason`, and
+    CANCEL skips every still-queued recipient "cancelled" in one statement. For the API and
+    the runner alike (the runner pauses with its own reason, e.g. the messaging limit)."""
     async with in_transaction():
-        locked = await Campaign.select_for_update().get(id=campaign.id)
+        locked = await Campaign.select_for_update().get(id=campaign_id)
         locked.status = next_status(
             CampaignStatus(locked.status), action, send_at=locked.send_at, now=now
         )
-        locked.paused_reason = PAUSED_BY_API if action is Action.PAUSE else None
-        if action is Action.CANCEL:
+        locked.paused_reason = reason if action is Action.PAUSE else None
+        if action is Action.START and locked.started_at is None:
+            locked.started_at = now
+        if action in (Action.COMPLETE, Action.CANCEL):
             locked.finished_at = now
+        if action is Action.CANCEL:
             await CampaignRecipient.filter(
                 campaign_id=locked.id, status=RecipientStatus.QUEUED
             ).update(status=RecipientStatus.SKIPPED, skip_reason=CANCELLED, updated_at=now)
         locked.updated_at = now
-        await locked.save(update_fields=["status", "paused_reason", "finished_at", "updated_at"])
-    return campaign_view(locked)
+        await locked.save(
+            update_fields=["status", "paused_reason", "started_at", "finished_at", "updated_at"]
+        )
+    return locked
+
+
+async def change(
+    account_id: uuid.UUID, raw_id: object, action: Action, now: dt.datetime
+) -> dict[str, Any]:
+    """pause-, resume- or cancel-campaign on one of the account's campaigns (404 unknown, 409
+    when the action does not apply to its status); the campaign as it is now."""
+    campaign = await find_campaign(account_id, raw_id)
+    reason = PAUSED_BY_API if action is Action.PAUSE else None
+    return campaign_view(await apply_transition(campaign.id, action, now, reason=reason))

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import uuid
 
 import httpx
 import pytest
 
+from mumble.campaigns.service import apply_transition
 from mumble.campaigns.transitions import Action, allowed, initial_status, next_status
 from mumble.errors import Conflict
 from mumble.models import Campaign, CampaignRecipient, CampaignStatus, RecipientStatus
@@ -218,3 +220,43 @@ async def test_a_deleted_customer_leaves_its_recipient_listed(
         "/mumbleapi/get-campaign", params={"campaign_id": campaign["id"]}, headers=tenant.headers
     )
     assert shown.json()["campaign"]["counts"]["queued"] == 2
+
+
+async def test_the_runner_starts_pauses_with_its_reason_and_completes_through_the_same_rules(
+    client: httpx.AsyncClient, sandbox: SandboxHandle, tenant: Tenant, clock: FrozenClock
+) -> None:
+    template = await sale_template(client, sandbox, tenant)
+    campaign = await created(
+        client,
+        tenant,
+        name="Runner",
+        template_id=template["id"],
+        phones=["972500000001"],
+        values={"variables": ["friend"]},
+        send_at=(clock.now() + dt.timedelta(minutes=5)).isoformat(),
+    )
+    campaign_id = uuid.UUID(campaign["id"])
+    clock.advance(minutes=5)
+    started = await apply_transition(campaign_id, Action.START, clock.now())
+    assert (started.status, started.started_at) == (CampaignStatus.RUNNING, clock.now())
+    paused = await apply_transition(
+        campaign_id, Action.PAUSE, clock.now(), reason="messaging_limit"
+    )
+    assert paused.paused_reason == "messaging_limit"
+    with pytest.raises(Conflict):
+        await apply_transition(campaign_id, Action.COMPLETE, clock.now())
+    await apply_transition(campaign_id, Action.RESUME, clock.now())
+    clock.advance(seconds=30)
+    done = await apply_transition(campaign_id, Action.COMPLETE, clock.now())
+    assert (done.status, done.finished_at) == (CampaignStatus.COMPLETED, clock.now())
+    shown = body(
+        await client.get(
+            "/mumbleapi/get-campaign",
+            params={"campaign_id": campaign["id"]},
+            headers=tenant.headers,
+        )
+    )["campaign"]
+    assert (shown["status"], shown["paused_reason"]) == ("completed", None)
+    assert shown["started_at"] == (clock.now() - dt.timedelta(seconds=30)).isoformat().replace(
+        "+00:00", "Z"
+    )
