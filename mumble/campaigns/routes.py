@@ -155,8 +155,9 @@ CREATE = Endpoint(
         MAX_PER_SECOND,
     ),
     errors=(INVALID, csvfile.TOO_LARGE, csvfile.TOO_MANY_ROWS),
-    description="The audience is any combination of `labels`, `phones`, "
-    "`conversation_statuses` and `all_customers`, or a CSV upload (multipart, field `file`: "
+    description="The audience is any combination (their union) of `labels`, `phones`, "
+    "`conversation_statuses` and `all_customers` (customers known only by a BSUID are not "
+    "selected), and/or a CSV upload (multipart, field `file`: "
     "a `phone` column and one column per value; the other fields as form fields, `values` as "
     "JSON text). Everything is checked first: one 400 `Invalid campaign` lists every problem "
     "in `details` (CSV problems with their line numbers). Opted-out customers of a MARKETING "
