@@ -14,6 +14,7 @@ from starlette.routing import BaseRoute, Mount
 
 import mumble.bots.ai.routes as ai_bot_routes
 import mumble.bots.routes as bots_routes
+import mumble.campaigns.routes as campaigns_routes
 import mumble.consent.routes as consent_routes
 import mumble.conversations.routes as conversations_routes
 import mumble.customers.routes as customers_routes
@@ -74,6 +75,7 @@ def api_routes() -> list[BaseRoute]:
         *templates_routes.routes,
         *templates_manage_routes.routes,
         *scheduled_routes.routes,
+        *campaigns_routes.routes,
         *webhooks_routes.routes,
     ]
 
