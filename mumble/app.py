@@ -34,6 +34,8 @@ import mumble.templates.sync as template_sync
 import mumble.webhooks.routes as webhooks_routes
 from mumble import tasks
 from mumble.auth import KeyCache, LastUsedTracker
+from mumble.bots.dispatch import BotWorker, Handler
+from mumble.bots.runtime import FlowHandler
 from mumble.clock import Clock, SystemClock
 from mumble.db import errors as db_errors
 from mumble.db import open_database
@@ -44,6 +46,7 @@ from mumble.inbound.media import MediaFetcher
 from mumble.messages import sweep
 from mumble.messages.flows import Sender
 from mumble.middleware import AccessMiddleware, BodyDeadline
+from mumble.models.states import BotMode
 from mumble.observability import metrics
 from mumble.ratelimit import RateLimiter
 from mumble.scheduled.worker import ScheduledWorker
@@ -86,6 +89,16 @@ def scheduled_sends(services: Services) -> ScheduledWorker:
     return ScheduledWorker(send, services.clock)
 
 
+def bot_handlers(services: Services) -> dict[BotMode, Handler]:
+    """The handler of each bot mode the bot worker runs turns for (a mode absent: none)."""
+    return {BotMode.FLOW: FlowHandler(Sender.of(services), services.clock)}
+
+
+def bot_worker(services: Services) -> BotWorker:
+    """The bot worker, run by the app (embedded) and by `mumble worker`."""
+    return BotWorker(bot_handlers(services), services.clock)
+
+
 def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
     """Build the ASGI app; the lifespan opens the database, HTTP client and rate-limit storage."""
     app_clock = clock or SystemClock()
@@ -119,6 +132,11 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
             fetcher = MediaFetcher(services.graph, app_clock, services.media_wakeup)
             media_task = tasks.start(fetcher.run(), "mumble-media-fetcher")
             scheduled_task = tasks.start(scheduled_sends(services).run(), "mumble-scheduled-sends")
+            bots_task = (
+                tasks.start(bot_worker(services).run(), "mumble-bots")
+                if settings.run_worker
+                else None
+            )
             await sweep.sweep_at_start(settings, app_clock)
             sweep_task = (
                 tasks.start(sweep.run_sweeper(settings, app_clock), "mumble-send-sweep")
@@ -134,6 +152,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
                     yield {"services": services}
             finally:
                 await tasks.stop(scheduled_task)
+                await tasks.stop(bots_task)
                 await tasks.stop(sweep_task)
                 await tasks.stop(media_task)
                 await tasks.stop(sync_task)

@@ -1,6 +1,17 @@
 """Every Tortoise model, one module per aggregate; Tortoise discovers them from this package."""
 
 from mumble.models.accounts import Account, ApiKey, Role
+from mumble.models.bots import (
+    BotSettings,
+    BotTurn,
+    FlowSession,
+    FlowStep,
+    FlowVersion,
+    HumanSendRule,
+    SessionState,
+    TurnKind,
+    TurnStatus,
+)
 from mumble.models.campaigns import Campaign, CampaignRecipient, CampaignStatus, RecipientStatus
 from mumble.models.customers import Customer, CustomerLabel, CustomFieldDefinition, Label
 from mumble.models.events import Event
@@ -32,6 +43,8 @@ __all__ = [
     "ApiKey",
     "Bot",
     "BotMode",
+    "BotSettings",
+    "BotTurn",
     "Campaign",
     "CampaignRecipient",
     "CampaignStatus",
@@ -43,6 +56,10 @@ __all__ = [
     "DeliveryStatus",
     "Direction",
     "Event",
+    "FlowSession",
+    "FlowStep",
+    "FlowVersion",
+    "HumanSendRule",
     "IdempotencyRecord",
     "KeyStatus",
     "Label",
@@ -55,8 +72,11 @@ __all__ = [
     "Role",
     "ScheduledMessage",
     "ScheduledStatus",
+    "SessionState",
     "Team",
     "Template",
+    "TurnKind",
+    "TurnStatus",
     "WebhookAttempt",
     "WebhookDelivery",
     "WebhookEndpoint",
