@@ -68,7 +68,7 @@ async def test_menu_button_branch_runs_to_the_end_with_label_field_and_status(
     steps = (
         await FlowStep.filter(session_id=session.id).order_by("step").values_list("node", flat=True)
     )
-    assert steps == [
+    assert [str(node) for node in steps] == [
         "menu", "wait_menu", "wait_menu", "route", "sales", "tag", "interest", "status", "bye",
         "done",
     ]  # fmt: skip
