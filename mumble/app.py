@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -96,7 +97,8 @@ def bot_handlers(services: Services) -> dict[BotMode, Handler]:
 
 def bot_worker(services: Services) -> BotWorker:
     """The bot worker, run by the app (embedded) and by `mumble worker`."""
-    return BotWorker(bot_handlers(services), services.clock)
+    lease = dt.timedelta(seconds=services.settings.bot_lease_seconds)
+    return BotWorker(bot_handlers(services), services.clock, lease=lease)
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:

@@ -47,6 +47,7 @@ async def test_menu_button_branch_runs_to_the_end_with_label_field_and_status(
     await customer_writes(sandbox, tenant, text="hello")
     assert await until_said(sandbox, tenant, 1) == ["How can we help?"]
     menu = (await sent_to_meta(sandbox, tenant))[0]
+    await eventually(lambda: _waiting(PHONE))
     session = await FlowSession.get(customer__phone=PHONE)
     assert (session.state, session.node, session.version) == ("waiting", "wait_menu", 1)
 

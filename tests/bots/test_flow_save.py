@@ -129,7 +129,9 @@ async def test_a_customer_mid_flow_finishes_on_the_version_they_started(
     assert (shown["version"], shown["customers_at_nodes"]) == (2, {})
     assert shown["customers_on_older_versions"] == 1
 
-    await customer_writes(sandbox, tenant, type="interactive", reply_id="sales", reply_title="Sales")
+    await customer_writes(
+        sandbox, tenant, type="interactive", reply_id="sales", reply_title="Sales"
+    )
     said = await until_said(sandbox, tenant, 3)
     assert said[1] == "Our sales team loves you."
 
