@@ -14,6 +14,7 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount
 
 import mumble.bots.routes as bots_routes
+import mumble.bots.routes_settings as bots_settings_routes
 import mumble.consent.routes as consent_routes
 import mumble.conversations.routes as conversations_routes
 import mumble.customers.routes as customers_routes
@@ -70,6 +71,7 @@ def api_routes() -> list[BaseRoute]:
         *labels_routes.routes,
         *team_routes.routes,
         *bots_routes.routes,
+        *bots_settings_routes.routes,
         *messages_routes.routes,
         *messages_support_routes.routes,
         *conversations_routes.routes,
