@@ -77,9 +77,10 @@ async def add_timeout(
 
 
 def _open_due(now: dt.datetime) -> Q:
-    return Q(status=TurnStatus.PENDING, due_at__lte=now) | Q(
-        status=TurnStatus.CLAIMED, locked_until__lte=now
+    pending = Q(status=TurnStatus.PENDING, due_at__lte=now) & (
+        Q(retry_at__isnull=True) | Q(retry_at__lte=now)
     )
+    return pending | Q(status=TurnStatus.CLAIMED, locked_until__lte=now)
 
 
 async def claim(now: dt.datetime, *, limit: int, lease: dt.timedelta = LEASE) -> list[Claimed]:
@@ -138,11 +139,12 @@ async def finish(turn: Claimed, outcome: str, now: dt.datetime) -> bool:
     return bool(done)
 
 
-async def retry_at(turn: Claimed, due_at: dt.datetime, outcome: str, now: dt.datetime) -> None:
-    """Give the turn back, due again at `due_at` (a paced send, a passing failure)."""
+async def retry_at(turn: Claimed, at: dt.datetime, outcome: str, now: dt.datetime) -> None:
+    """Give the turn back, to run again from `at` (a paced send, a passing failure); the
+    customer's later turns keep waiting behind it."""
     await BotTurn.filter(id=turn.id, lease=turn.lease, status=TurnStatus.CLAIMED).update(
         status=TurnStatus.PENDING,
-        due_at=due_at,
+        retry_at=at,
         outcome=outcome[:64],
         lease=None,
         locked_until=None,

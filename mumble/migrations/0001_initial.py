@@ -287,6 +287,7 @@ class Migration(migrations.Migration):
                 ('wait_step', fields.IntField(null=True)),
                 ('status', fields.CharEnumField(default=TurnStatus.PENDING, description='PENDING: pending\nCLAIMED: claimed\nDONE: done', enum_type=TurnStatus, max_length=8)),
                 ('due_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('retry_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
                 ('lease', fields.CharField(null=True, max_length=32)),
                 ('locked_until', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
                 ('attempts', fields.IntField(default=0)),

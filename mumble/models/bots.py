@@ -132,6 +132,9 @@ class BotTurn(Model):
     wait_step = fields.IntField(null=True)
     status = fields.CharEnumField(TurnStatus, max_length=8, default=TurnStatus.PENDING)
     due_at = fields.DatetimeField()
+    # A turn given back (a paced send, an error) is not run again before this; it keeps its
+    # `due_at`, so the customer's later turns still wait behind it.
+    retry_at = fields.DatetimeField(null=True)
     lease = fields.CharField(max_length=32, null=True)
     locked_until = fields.DatetimeField(null=True)
     attempts = fields.IntField(default=0)

@@ -86,3 +86,17 @@ async def test_a_timeout_after_the_window_closed_sends_nothing_and_ends_the_sess
 
     await eventually(ended)
     assert await said_to(sandbox, tenant) == ["How can we help?"]
+
+
+async def test_a_turn_given_back_keeps_the_customers_later_turns_behind_it(
+    tenant: Tenant,
+) -> None:
+    customer = await Customer.create(account_id=tenant.account.id, phone="972500000002")
+    first = await _turn(tenant, customer, NOW)
+    await _turn(tenant, customer, NOW + dt.timedelta(seconds=1))
+    (held,) = await turns.claim(NOW + dt.timedelta(seconds=2), limit=5)
+    assert held.id == first.id
+    await turns.retry_at(held, NOW + dt.timedelta(seconds=10), "paced", NOW)
+    assert await turns.claim(NOW + dt.timedelta(seconds=5), limit=5) == []
+    (again,) = await turns.claim(NOW + dt.timedelta(seconds=10), limit=5)
+    assert again.id == first.id
