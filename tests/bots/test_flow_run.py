@@ -191,3 +191,23 @@ async def test_stop_ends_the_bot_session(
     session = await FlowSession.get(customer__phone=PHONE)
     assert session.end_reason == "stop_keyword"
     assert await said_to(sandbox, tenant) == ["How can we help?"]
+
+
+async def test_turn_off_ends_the_session_and_its_timeout_sends_nothing(
+    client: httpx.AsyncClient, sandbox: SandboxHandle, tenant: Tenant, clock: FrozenClock
+) -> None:
+    bot_id, _ = await _menu_bot(client, tenant)
+    await _owned_by_bot(client, sandbox, tenant, bot_id, PHONE)
+    await customer_writes(sandbox, tenant, text="hi")
+    await until_said(sandbox, tenant, 1)
+    await eventually(lambda: _waiting(PHONE))
+    ok(await post(client, tenant, "assign-bot", customer_phone=PHONE, bot_token="turn_off"))
+    session = await FlowSession.get(customer__phone=PHONE)
+    assert (session.state, session.end_reason) == ("ended", "turn_off")
+    clock.advance(seconds=601)
+
+    async def timeout_done() -> bool:
+        return await BotTurn.filter(kind="timeout", status="done").exists()
+
+    await eventually(timeout_done)
+    assert await said_to(sandbox, tenant) == ["How can we help?"]
