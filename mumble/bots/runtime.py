@@ -198,6 +198,8 @@ class FlowHandler:
         """Execute nodes from the session's current one until a wait, an end or the step cap."""
         account = await Account.get(id=session.account_id)  # type: ignore[attr-defined]
         for _ in range(STEPS_PER_TURN):
+            if session.state == SessionState.WAITING:
+                return "waiting"
             if session.state != SessionState.RUNNING or session.live is None:
                 return "ended"
             node_id = session.node
