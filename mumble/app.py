@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -14,6 +15,7 @@ from starlette.routing import BaseRoute, Mount
 
 import mumble.bots.ai.routes as ai_bot_routes
 import mumble.bots.routes as bots_routes
+import mumble.bots.routes_settings as bots_settings_routes
 import mumble.campaigns.routes as campaigns_routes
 import mumble.consent.routes as consent_routes
 import mumble.conversations.routes as conversations_routes
@@ -36,6 +38,10 @@ import mumble.templates.sync as template_sync
 import mumble.webhooks.routes as webhooks_routes
 from mumble import tasks
 from mumble.auth import KeyCache, LastUsedTracker
+from mumble.bots.ai.answer import AiAnswer, answer
+from mumble.bots.answering import AnswerHandler
+from mumble.bots.dispatch import BotWorker, Handler
+from mumble.bots.runtime import FlowHandler
 from mumble.clock import Clock, SystemClock
 from mumble.db import errors as db_errors
 from mumble.db import open_database
@@ -46,6 +52,7 @@ from mumble.inbound.media import MediaFetcher
 from mumble.messages import sweep
 from mumble.messages.flows import Sender
 from mumble.middleware import AccessMiddleware, BodyDeadline
+from mumble.models.states import BotMode
 from mumble.observability import metrics
 from mumble.ratelimit import RateLimiter
 from mumble.scheduled.worker import ScheduledWorker
@@ -69,6 +76,7 @@ def api_routes() -> list[BaseRoute]:
         *team_routes.routes,
         *bots_routes.routes,
         *ai_bot_routes.routes,
+        *bots_settings_routes.routes,
         *messages_routes.routes,
         *messages_support_routes.routes,
         *conversations_routes.routes,
@@ -88,6 +96,30 @@ def scheduled_sends(services: Services) -> ScheduledWorker:
         return await template_flows.send_scheduled(sender, account_id, phone, template_id, request)
 
     return ScheduledWorker(send, services.clock)
+
+
+def bot_handlers(services: Services) -> dict[BotMode, Handler]:
+    """The handler of each bot mode the bot worker runs turns for (a mode absent: none)."""
+    sender = Sender.of(services)
+    allow_private = services.settings.allow_private_urls
+
+    async def ai_answer(
+        account_id: uuid.UUID, customer_id: uuid.UUID, now: dt.datetime
+    ) -> AiAnswer:
+        return await answer(
+            services.http, account_id, customer_id, now, allow_private=allow_private
+        )
+
+    return {
+        BotMode.FLOW: FlowHandler(sender, services.clock),
+        BotMode.AI: AnswerHandler(ai_answer, sender, services.clock),
+    }
+
+
+def bot_worker(services: Services) -> BotWorker:
+    """The bot worker, run by the app (embedded) and by `mumble worker`."""
+    lease = dt.timedelta(seconds=services.settings.bot_lease_seconds)
+    return BotWorker(bot_handlers(services), services.clock, lease=lease)
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
@@ -123,6 +155,11 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
             fetcher = MediaFetcher(services.graph, app_clock, services.media_wakeup)
             media_task = tasks.start(fetcher.run(), "mumble-media-fetcher")
             scheduled_task = tasks.start(scheduled_sends(services).run(), "mumble-scheduled-sends")
+            bots_task = (
+                tasks.start(bot_worker(services).run(), "mumble-bots")
+                if settings.run_worker
+                else None
+            )
             await sweep.sweep_at_start(settings, app_clock)
             sweep_task = (
                 tasks.start(sweep.run_sweeper(settings, app_clock), "mumble-send-sweep")
@@ -138,6 +175,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
                     yield {"services": services}
             finally:
                 await tasks.stop(scheduled_task)
+                await tasks.stop(bots_task)
                 await tasks.stop(sweep_task)
                 await tasks.stop(media_task)
                 await tasks.stop(sync_task)

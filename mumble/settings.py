@@ -71,6 +71,8 @@ class Settings:
     # A claimed delivery is retried by another worker once its lease runs out (crash recovery).
     webhook_lease_seconds: int = 60
     webhook_poll_seconds: int = 1
+    # A claimed bot turn is run again by another worker once its lease runs out (crash recovery).
+    bot_lease_seconds: int = 60
     # A send still `accepted` this long after it was recorded lost its process (a crash): the
     # sweep resolves it and releases its Idempotency-Key. Longer than a send's retried Graph calls.
     send_lease_seconds: int = 900

@@ -17,6 +17,7 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from mumble.bots import turns as bot_turns
 from mumble.clock import Clock
 from mumble.consent import sources as consent
 from mumble.customers.tombstones import is_buried
@@ -207,6 +208,8 @@ async def _store_inbound(
         data = event_data(stored, customer, account, base_url=context.base_url)
         await record_event(account.id, "message.received", data, now=now, customer_id=customer.id)
         await consent.on_inbound(account, customer, content.type, content.text, now)
+        # A bot-owned customer's message is a bot turn, committed with the message itself.
+        await bot_turns.on_inbound(customer, stored, now)
     repairs.report("message", account.id, stored.id)
     metrics.count_message(Direction.INBOUND, MessageStatus.RECEIVED)
     return 1 if pending else 0

@@ -1,6 +1,7 @@
 from tortoise import migrations
 from tortoise.migrations import operations as ops
 from mumble.models.ai import AiKind
+from mumble.models.bots import HumanSendRule, SessionState, TurnKind, TurnStatus
 from mumble.models.campaigns import CampaignStatus, RecipientStatus
 from mumble.models.states import BotMode, Consent, DeliveryStatus, Direction, KeyStatus, MediaState, MessageStatus, ScheduledStatus
 from orjson import loads
@@ -74,9 +75,23 @@ class Migration(migrations.Migration):
                 ('id', fields.UUIDField(primary_key=True, default=uuid4, unique=True, db_index=True)),
                 ('account', fields.ForeignKeyField('models.Account', source_field='account_id', db_constraint=True, to_field='id', related_name='bots', on_delete=OnDelete.CASCADE)),
                 ('name', fields.CharField(max_length=200)),
+                ('flow_version', fields.IntField(null=True)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
             options={'table': 'bot', 'app': 'models', 'unique_together': (('account', 'name'),), 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='BotSettings',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('account', fields.OneToOneField('models.Account', source_field='account_id', db_constraint=True, to_field='id', related_name='bot_settings', on_delete=OnDelete.CASCADE)),
+                ('human_send', fields.CharEnumField(default=HumanSendRule.STOP, description='STOP: stop\nKEEP: keep', enum_type=HumanSendRule, max_length=8)),
+                ('handoff_keywords', fields.JSONField(default=list, encoder=JSON_DUMPS, decoder=loads)),
+                ('handoff_team_id', fields.UUIDField(null=True)),
+                ('handoff_agent_id', fields.UUIDField(null=True)),
+            ],
+            options={'table': 'bot_settings', 'app': 'models', 'pk_attr': 'id', 'table_description': "An account's bot rules (an account without a row has the defaults)."},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -157,6 +172,18 @@ class Migration(migrations.Migration):
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
             options={'table': 'event', 'app': 'models', 'indexes': [Index(fields=['account_id', 'seq'])], 'pk_attr': 'seq', 'table_description': 'One integrator-facing event. `seq` gives the total order deliveries follow.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='FlowVersion',
+            fields=[
+                ('id', fields.UUIDField(primary_key=True, default=uuid4, unique=True, db_index=True)),
+                ('bot', fields.ForeignKeyField('models.Bot', source_field='bot_id', db_constraint=True, to_field='id', related_name='flow_versions', on_delete=OnDelete.CASCADE)),
+                ('version', fields.IntField()),
+                ('flow', fields.JSONField(encoder=JSON_DUMPS, decoder=loads)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'flow_version', 'app': 'models', 'unique_together': (('bot', 'version'),), 'pk_attr': 'id'},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -297,6 +324,29 @@ class Migration(migrations.Migration):
             bases=['Model'],
         ),
         ops.CreateModel(
+            name='BotTurn',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('account', fields.ForeignKeyField('models.Account', source_field='account_id', db_constraint=True, to_field='id', related_name='bot_turns', on_delete=OnDelete.CASCADE)),
+                ('customer', fields.ForeignKeyField('models.Customer', source_field='customer_id', db_constraint=True, to_field='id', related_name='bot_turns', on_delete=OnDelete.CASCADE)),
+                ('kind', fields.CharEnumField(description='INBOUND: inbound\nTIMEOUT: timeout', enum_type=TurnKind, max_length=8)),
+                ('message_id', fields.BigIntField(null=True)),
+                ('session_id', fields.UUIDField(null=True)),
+                ('wait_step', fields.IntField(null=True)),
+                ('status', fields.CharEnumField(default=TurnStatus.PENDING, description='PENDING: pending\nCLAIMED: claimed\nDONE: done', enum_type=TurnStatus, max_length=8)),
+                ('due_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('retry_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('lease', fields.CharField(null=True, max_length=32)),
+                ('locked_until', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('attempts', fields.IntField(default=0)),
+                ('outcome', fields.CharField(null=True, max_length=64)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('updated_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'bot_turn', 'app': 'models', 'indexes': [Index(fields=['status', 'due_at']), Index(fields=['customer_id', 'status', 'due_at'])], 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
             name='CustomerLabel',
             fields=[
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
@@ -305,6 +355,43 @@ class Migration(migrations.Migration):
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
             options={'table': 'customer_label', 'app': 'models', 'unique_together': (('customer', 'label'),), 'indexes': [Index(fields=['label_id', 'customer_id'])], 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='FlowSession',
+            fields=[
+                ('id', fields.UUIDField(primary_key=True, default=uuid4, unique=True, db_index=True)),
+                ('account', fields.ForeignKeyField('models.Account', source_field='account_id', db_constraint=True, to_field='id', related_name='flow_sessions', on_delete=OnDelete.CASCADE)),
+                ('customer', fields.ForeignKeyField('models.Customer', source_field='customer_id', db_constraint=True, to_field='id', related_name='flow_sessions', on_delete=OnDelete.CASCADE)),
+                ('bot', fields.ForeignKeyField('models.Bot', source_field='bot_id', db_constraint=True, to_field='id', related_name='sessions', on_delete=OnDelete.CASCADE)),
+                ('version', fields.IntField()),
+                ('live', fields.UUIDField(null=True, unique=True)),
+                ('state', fields.CharEnumField(default=SessionState.RUNNING, description='RUNNING: running\nWAITING: waiting\nENDED: ended', enum_type=SessionState, max_length=8)),
+                ('node', fields.CharField(max_length=64)),
+                ('step', fields.IntField(default=0)),
+                ('reply', fields.JSONField(default=dict, encoder=JSON_DUMPS, decoder=loads)),
+                ('last_turn_id', fields.BigIntField(null=True)),
+                ('waiting_since', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('timeout_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('end_reason', fields.CharField(null=True, max_length=32)),
+                ('ended_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('updated_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'flow_session', 'app': 'models', 'indexes': [Index(fields=['bot_id', 'state', 'node']), Index(fields=['customer_id', 'created_at'])], 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='FlowStep',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('session', fields.ForeignKeyField('models.FlowSession', source_field='session_id', db_constraint=True, to_field='id', related_name='steps', on_delete=OnDelete.CASCADE)),
+                ('step', fields.IntField()),
+                ('node', fields.CharField(max_length=64)),
+                ('message_id', fields.BigIntField(null=True)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'flow_step', 'app': 'models', 'unique_together': (('session', 'step'),), 'pk_attr': 'id', 'table_description': 'One node executed by one session, recorded with its effect (a send: its message).'},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -331,6 +418,8 @@ class Migration(migrations.Migration):
                 ('choice_id', fields.TextField(null=True, unique=False)),
                 ('template_id', fields.UUIDField(null=True)),
                 ('campaign_id', fields.UUIDField(null=True)),
+                ('bot_kind', fields.CharField(null=True, max_length=8)),
+                ('bot_id', fields.UUIDField(null=True)),
                 ('rendered_body', fields.TextField(null=True, unique=False)),
                 ('payload', fields.JSONField(default=dict, encoder=JSON_DUMPS, decoder=loads)),
                 ('occurred_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),

@@ -2,6 +2,17 @@
 
 from mumble.models.accounts import Account, ApiKey, Role
 from mumble.models.ai import AiBot, AiKind
+from mumble.models.bots import (
+    BotSettings,
+    BotTurn,
+    FlowSession,
+    FlowStep,
+    FlowVersion,
+    HumanSendRule,
+    SessionState,
+    TurnKind,
+    TurnStatus,
+)
 from mumble.models.campaigns import Campaign, CampaignRecipient, CampaignStatus, RecipientStatus
 from mumble.models.customers import Customer, CustomerLabel, CustomFieldDefinition, Label
 from mumble.models.events import Event
@@ -35,6 +46,8 @@ __all__ = [
     "ApiKey",
     "Bot",
     "BotMode",
+    "BotSettings",
+    "BotTurn",
     "Campaign",
     "CampaignRecipient",
     "CampaignStatus",
@@ -46,6 +59,10 @@ __all__ = [
     "DeliveryStatus",
     "Direction",
     "Event",
+    "FlowSession",
+    "FlowStep",
+    "FlowVersion",
+    "HumanSendRule",
     "IdempotencyRecord",
     "KeyStatus",
     "Label",
@@ -58,8 +75,11 @@ __all__ = [
     "Role",
     "ScheduledMessage",
     "ScheduledStatus",
+    "SessionState",
     "Team",
     "Template",
+    "TurnKind",
+    "TurnStatus",
     "WebhookAttempt",
     "WebhookDelivery",
     "WebhookEndpoint",

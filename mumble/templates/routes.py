@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from mumble.bots import ownership
 from mumble.channels.errors import META_REFUSALS, failure_refusals
 from mumble.channels.lookup import NO_CHANNEL, NO_WABA
 from mumble.endpoint import Call, Endpoint, api_route
@@ -219,6 +220,7 @@ async def _send(
         row = await flows.schedule_template(call.account_id, send, send_at, call.now())
         return {"success": True, "message": "Template message scheduled", "id": str(row.id)}
     message = await flows.send_template(Sender.of(call.services), call.account_id, send)
+    await ownership.after_human_send(call.account_id, message.customer_id, call.now())  # type: ignore[attr-defined]
     return {
         "success": True,
         "message": "Template message sent successfully",
