@@ -45,6 +45,7 @@ from mumble.messages import sweep
 from mumble.messages.flows import Sender
 from mumble.middleware import AccessMiddleware, BodyDeadline
 from mumble.observability import metrics
+from mumble.pacing.pacer import Pacer
 from mumble.ratelimit import RateLimiter
 from mumble.scheduled.worker import ScheduledWorker
 from mumble.services import Services
@@ -99,6 +100,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
         ):
             # Storages bind to the running loop, so they are built here, never at import time.
             limiter = RateLimiter(settings, app_clock)
+            pacer = Pacer.of(settings)
             keys = KeyCache(app_clock, settings.auth_cache_seconds)
             deliveries = Wakeup()
             notices = Notices()
@@ -111,6 +113,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
                 http=http,
                 graph=GraphClient(http, settings.graph_api_url, settings.whatsapp_api_version),
                 limiter=limiter,
+                pacer=pacer,
                 key_usage=LastUsedTracker(app_clock),
                 keys=keys,
                 media_wakeup=Wakeup(),
@@ -138,6 +141,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
                 await tasks.stop(media_task)
                 await tasks.stop(sync_task)
                 await limiter.close()
+                await pacer.close()
                 metrics.process_stopped()
 
     return Starlette(
