@@ -45,6 +45,7 @@ from mumble.messages import sweep
 from mumble.messages.flows import Sender
 from mumble.middleware import AccessMiddleware, BodyDeadline
 from mumble.observability import metrics
+from mumble.pacing import sync as pace_sync
 from mumble.pacing.pacer import Pacer
 from mumble.ratelimit import RateLimiter
 from mumble.scheduled.worker import ScheduledWorker
@@ -119,6 +120,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
                 media_wakeup=Wakeup(),
             )
             sync_task = template_sync.start(services.graph, app_clock, settings)
+            pace_task = pace_sync.start(services.graph, app_clock, settings)
             fetcher = MediaFetcher(services.graph, app_clock, services.media_wakeup)
             media_task = tasks.start(fetcher.run(), "mumble-media-fetcher")
             scheduled_task = tasks.start(scheduled_sends(services).run(), "mumble-scheduled-sends")
@@ -140,6 +142,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
                 await tasks.stop(sweep_task)
                 await tasks.stop(media_task)
                 await tasks.stop(sync_task)
+                await tasks.stop(pace_task)
                 await limiter.close()
                 await pacer.close()
                 metrics.process_stopped()

@@ -99,6 +99,8 @@ class Settings:
     pace_default_mps: int = 80
     pace_pair_interval_seconds: int = 6
     pace_pair_burst: int = 45
+    # Read every number's throughput level and messaging limit from Meta this often (0: off).
+    pace_sync_seconds: int = 3600
     # API-key rows are cached this long at most (PostgreSQL, where changes are notified).
     auth_cache_seconds: int = 10
     trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()

@@ -29,6 +29,7 @@ from mumble.messages.views import event_data
 from mumble.models import Account, Customer, Message, Template
 from mumble.models.states import Direction, MediaState, MessageStatus
 from mumble.observability import metrics
+from mumble.pacing import channel as pace_channel
 from mumble.templates.inbound import apply_template_update
 
 log = logging.getLogger("mumble.inbound")
@@ -40,6 +41,10 @@ TEMPLATE_FIELDS = frozenset(
         "template_category_update",
     }
 )
+PACE_FIELDS = {
+    "phone_number_quality_update": pace_channel.on_quality_update,
+    "business_capability_update": pace_channel.on_capability_update,
+}
 # Malformed webhook items raise these while being read; anything else is a real failure.
 MALFORMED = (KeyError, TypeError, ValueError, AttributeError)
 
@@ -97,6 +102,10 @@ async def _handle_change(
     value = change["value"]
     if field in TEMPLATE_FIELDS:
         await _template_update(str(entry.get("id", "")), field, value, context.clock.now())
+        return 0
+    if field in PACE_FIELDS:
+        # The number's throughput and quality, the portfolio's messaging limit (entry: WABA).
+        await PACE_FIELDS[field](str(entry.get("id", "")), value, context.clock.now())
         return 0
     if field not in ("messages", "user_preferences"):
         # Not named: the field comes from the (signed) body, and logs quote nothing sent to us.

@@ -17,6 +17,8 @@ import logging
 import uuid
 from typing import Any
 
+from mumble.accounts.service import get_account
+from mumble.errors import BadRequest
 from mumble.models import Account
 from mumble.pacing.pacer import Outbound
 from mumble.pacing.rules import DEFAULT_MPS, throughput_mps, tier_limit, tier_of
@@ -24,6 +26,8 @@ from mumble.whatsapp.client import Channel, GraphClient
 
 log = logging.getLogger("mumble.pacing")
 
+# Meta's highest level is 1,000/s; an override above it would only collect 130429s.
+MAX_MPS = 1000
 GRAPH_FIELDS = "throughput,whatsapp_business_manager_messaging_limit,quality_rating"
 THROUGHPUT_UPGRADE = "THROUGHPUT_UPGRADE"
 _PACE_COLUMNS = (
@@ -85,10 +89,10 @@ def pace_view(account: Account, default_mps: int = DEFAULT_MPS) -> dict[str, Any
 async def set_pace(
     account_id: uuid.UUID | str, *, mps: int | None, coexistence: bool | None
 ) -> Account:
-    """An admin's throughput for the number (None: back to its level); ValueError below 1."""
-    if mps is not None and mps < 1:
-        raise ValueError("throughput must be at least 1 message per second")
-    account = await Account.get(id=account_id)
+    """An admin's throughput for the number (None: back to its level); 400 below 1."""
+    if mps is not None and not 1 <= mps <= MAX_MPS:
+        raise BadRequest(f"throughput must be 1 to {MAX_MPS} messages per second")
+    account = await get_account(account_id)
     account.throughput_mps = mps
     if coexistence is not None:
         account.coexistence = coexistence
@@ -99,7 +103,7 @@ async def set_pace(
 async def refresh_from_graph(graph: GraphClient, account: Account, now: dt.datetime) -> Account:
     """Read the number's throughput level, messaging limit and quality from the Graph API."""
     if not account.phone_number_id or not account.access_token:
-        raise ValueError("the account has no WhatsApp channel")
+        raise BadRequest("WhatsApp channel is not configured for this account")
     channel = Channel(account.phone_number_id, account.waba_id or "", account.access_token)
     body = await graph.phone_number_fields(channel, GRAPH_FIELDS)
     throughput = body.get("throughput")
