@@ -110,13 +110,13 @@ class Pacer:
         if send.marketing:
             holds.insert(0, (f"{pair}:marketing", MARKETING))
         burst = self._pair_burst if send.burst else 1
+        throughput = Rate.per_second(send.mps, send.mps)
+        pair_rate = Rate.per_second(1 / self._pair_interval, burst)
         rates = (
-            RateGate(f"{number}:rate", Rate.per_second(send.mps, send.mps), PaceReason.THROUGHPUT),
-            RateGate(
-                f"{pair}:rate",
-                Rate.per_second(1 / self._pair_interval, burst),
-                PaceReason.PAIR_RATE,
-            ),
+            # Per rate: a number whose level changes starts afresh at its new pace, rather than
+            # owing the old pace's debt (an upgrade to 1,000/s takes effect at once).
+            RateGate(f"{number}:rate:{send.mps}", throughput, PaceReason.THROUGHPUT),
+            RateGate(f"{pair}:rate", pair_rate, PaceReason.PAIR_RATE),
         )
         limit = None
         if send.outside_window and send.messaging_limit is not None:

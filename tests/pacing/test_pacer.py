@@ -68,7 +68,8 @@ async def test_the_pair_rate_allows_metas_burst_then_one_per_six_seconds(pacer: 
 async def test_a_campaign_never_bursts_one_user(pacer: Pacer) -> None:
     await pacer.acquire(send(burst=False), at(0))
     refused = await paced(pacer, send(burst=False), at(1))
-    assert (refused.reason, refused.retry_after) == (PaceReason.PAIR_RATE, pytest.approx(5.0))
+    assert refused.reason == PaceReason.PAIR_RATE
+    assert refused.retry_after == pytest.approx(5.0)
     await pacer.acquire(send(burst=False), at(6))
 
 
@@ -89,10 +90,8 @@ async def test_number_back_pressure_holds_every_send_of_the_number_longer_each_t
 ) -> None:
     assert await pacer.slow_down(send(), code, at(0)) == pytest.approx(first)
     refused = await paced(pacer, send("someone-else"), at(0))
-    assert (refused.reason, refused.retry_after) == (
-        PaceReason.BACK_PRESSURE,
-        pytest.approx(first),
-    )
+    assert refused.reason == PaceReason.BACK_PRESSURE
+    assert refused.retry_after == pytest.approx(first)
     await pacer.acquire(send("someone-else"), at(first))
     assert await pacer.slow_down(send(), code, at(first)) == pytest.approx(second)
     assert (await paced(pacer, send(), at(first))).retry_after == pytest.approx(second)
@@ -102,7 +101,8 @@ async def test_number_back_pressure_holds_every_send_of_the_number_longer_each_t
 async def test_pair_back_pressure_holds_only_that_user(pacer: Pacer) -> None:
     assert await pacer.slow_down(send(), 131056, at(0)) == pytest.approx(4.0)
     refused = await paced(pacer, send(), at(0))
-    assert (refused.reason, refused.retry_after) == (PaceReason.BACK_PRESSURE, pytest.approx(4))
+    assert refused.reason == PaceReason.BACK_PRESSURE
+    assert refused.retry_after == pytest.approx(4)
     await pacer.acquire(send("u2"), at(0))
     assert await pacer.slow_down(send(), 131056, at(4)) == pytest.approx(16.0)
     assert await pacer.slow_down(send(), 131056, at(20)) == pytest.approx(64.0)
