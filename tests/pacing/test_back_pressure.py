@@ -4,10 +4,14 @@ that user for a day."""
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
+from collections.abc import Callable
+
 import httpx
 import pytest
 
-from mumble.models import Message
+from mumble.models import Message, ScheduledMessage
 from mumble.pacing.channel import set_pace
 from mumble.pacing.errors import MARKETING_HELD_MESSAGE, PACED_MESSAGE
 from tests.clock import FrozenClock
@@ -116,3 +120,42 @@ async def test_131049_refuses_marketing_to_that_user_for_a_day_and_nothing_else(
     clock.advance(minutes=1)
     assert (await send_template(client, tenant, marketing, PHONES[0])).status_code == 200
     assert len(await sent_to_meta(sandbox, tenant)) == 3
+
+
+async def test_a_paced_scheduled_send_is_postponed_not_failed(
+    client: httpx.AsyncClient, sandbox: SandboxHandle, tenant: Tenant, clock: FrozenClock
+) -> None:
+    template = await _template(client, sandbox, tenant, "UTILITY")
+    scheduled = await client.post(
+        "/mumbleapi/send-template",
+        json={
+            "customer_phone": PHONES[0],
+            "template_id": template,
+            "send_at": "2026-06-29T13:00:00Z",
+        },
+        headers=tenant.headers,
+    )
+    assert scheduled.status_code == 200, scheduled.text
+    # Meta's 131048 holds the number for a minute just before the send comes due.
+    await inject_fault(sandbox, target="messages", error_code=131048)
+    clock.advance(minutes=59, seconds=30)
+    assert (await send_template(client, tenant, template, PHONES[1])).status_code == 429
+    clock.advance(seconds=30)
+    row = await _scheduled_row(tenant, lambda r: r.send_at > clock.now())
+    assert row.status == "scheduled"
+    assert row.send_at == clock.now() + dt.timedelta(seconds=30)
+    clock.advance(seconds=30)
+    row = await _scheduled_row(tenant, lambda r: r.status == "sent")
+    assert row.message_id is not None
+
+
+async def _scheduled_row(
+    tenant: Tenant, done: Callable[[ScheduledMessage], bool]
+) -> ScheduledMessage:
+    """The tenant's scheduled send once `done` holds (the worker polls each second)."""
+    for _ in range(100):
+        row = await ScheduledMessage.get(account_id=tenant.account.id)
+        if done(row):
+            return row
+        await asyncio.sleep(0.1)
+    raise AssertionError("the scheduled send did not get there")
