@@ -62,7 +62,8 @@ class Sender:
     """What a send needs: the Graph client, the clock, the base of media URLs in events, and
     the pacer every send asks first. A Sender built without a pacer gets one of its own (this
     process, this Sender); `Sender.of(services)` shares the process's. `pair_burst=False` spaces
-    every send to one user by the pair interval (a campaign never bursts one user)."""
+    every send to one user by the pair interval (a campaign never bursts one user); `cap` is a
+    pace of the sender's own below Meta's, (key, messages/s), e.g. ("campaign:<id>", 50.0)."""
 
     graph: GraphClient
     clock: Clock
@@ -70,9 +71,16 @@ class Sender:
     pacer: Pacer = field(default_factory=Pacer.in_memory)
     default_mps: int = DEFAULT_MPS
     pair_burst: bool = True
+    cap: tuple[str, float] | None = None
 
     @classmethod
-    def of(cls, services: Services, *, pair_burst: bool = True) -> Sender:
+    def of(
+        cls,
+        services: Services,
+        *,
+        pair_burst: bool = True,
+        cap: tuple[str, float] | None = None,
+    ) -> Sender:
         return cls(
             services.graph,
             services.clock,
@@ -80,6 +88,7 @@ class Sender:
             services.pacer,
             services.settings.pace_default_mps,
             pair_burst,
+            cap,
         )
 
 
@@ -113,6 +122,7 @@ async def send_outbound(
         marketing=outgoing.marketing,
         burst=sender.pair_burst,
         default_mps=sender.default_mps,
+        cap=sender.cap,
     )
     await sender.pacer.acquire(pace, now)
     message = await record_accepted(account, customer, outgoing, now)

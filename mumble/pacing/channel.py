@@ -57,6 +57,7 @@ def outbound(
     marketing: bool = False,
     burst: bool = True,
     default_mps: int = DEFAULT_MPS,
+    cap: tuple[str, float] | None = None,
 ) -> Outbound:
     """The pacer's view of a send from `account`'s number to `user`."""
     number = account.phone_number_id or str(account.id)
@@ -69,6 +70,7 @@ def outbound(
         outside_window=outside_window,
         marketing=marketing,
         burst=burst,
+        cap=cap,
     )
 
 

@@ -62,6 +62,9 @@ class Outbound:
     outside_window: bool = False  # a template to a user whose window is closed
     marketing: bool = False  # a MARKETING template
     burst: bool = True  # False: every send to this user 6 s apart (campaigns)
+    # A pace of the sender's own below Meta's: (its key, messages/s), e.g. a campaign's
+    # max_per_second as ("campaign:<id>", 50.0), shared by every process sending for it.
+    cap: tuple[str, float] | None = None
 
 
 def _us(moment: dt.datetime) -> int:
@@ -112,12 +115,17 @@ class Pacer:
         burst = self._pair_burst if send.burst else 1
         throughput = Rate.per_second(send.mps, send.mps)
         pair_rate = Rate.per_second(1 / self._pair_interval, burst)
-        rates = (
+        rates: tuple[RateGate, ...] = (
             # Per rate: a number whose level changes starts afresh at its new pace, rather than
             # owing the old pace's debt (an upgrade to 1,000/s takes effect at once).
             RateGate(f"{number}:rate:{send.mps}", throughput, PaceReason.THROUGHPUT),
             RateGate(f"{pair}:rate", pair_rate, PaceReason.PAIR_RATE),
         )
+        if send.cap is not None:
+            key, cap_mps = send.cap
+            cap = Rate.per_second(cap_mps, max(1, int(cap_mps)))
+            gate = RateGate(f"{self._prefix}:cap:{key}:{cap_mps}", cap, PaceReason.THROUGHPUT)
+            rates = (gate, *rates)
         limit = None
         if send.outside_window and send.messaging_limit is not None:
             key = f"{self._prefix}:portfolio:{send.portfolio}:reached"

@@ -108,16 +108,16 @@ def gcra(tat_us: int | None, now_us: int, rate: Rate) -> tuple[bool, int]:
 
 
 def limit_admits(
-    reached: dict[str, int], member: str, limit: int | None, now_us: int
+    *, known: bool, live: int, oldest_us: int | None, limit: int | None, now_us: int
 ) -> tuple[bool, int]:
-    """The rolling-24 h unique-user rule over `reached` (user -> last reached, µs; entries
-    older than the window are ignored): (True, 0) when `member` is already counted or there is
-    room, else (False, µs until the oldest reach leaves the window)."""
-    horizon = now_us - MESSAGING_WINDOW_SECONDS * US
-    live = [at for at in reached.values() if at > horizon]
-    if limit is None or reached.get(member, horizon) > horizon or len(live) < limit:
+    """The rolling-24 h unique-user rule, given what the portfolio reached in the last 24 h:
+    whether this user is among them (`known`), how many there are, and when the oldest was
+    reached. (True, 0) when the user is already counted or there is room, else (False, µs
+    until the oldest reach leaves the window)."""
+    if limit is None or known or live < limit:
         return True, 0
-    return False, min(live) - horizon
+    assert oldest_us is not None  # live >= limit >= 1
+    return False, oldest_us + MESSAGING_WINDOW_SECONDS * US - now_us
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ the caller's clock, never the storage's, so tests drive them and processes agree
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -145,7 +146,9 @@ class MemoryGates:
     """The gates in this process's memory (no Redis): key -> (value, expires at µs)."""
 
     _values: dict[str, tuple[int, int]] = field(default_factory=dict)
-    _reached: dict[str, dict[str, int]] = field(default_factory=dict)
+    # Per portfolio: user -> last reached (µs), oldest first, so the window is pruned from the
+    # front and the count is the length (a day's users cost nothing per send).
+    _reached: dict[str, OrderedDict[str, int]] = field(default_factory=dict)
     _passes: int = 0
 
     def _get(self, key: str, now: int) -> int | None:
@@ -168,14 +171,21 @@ class MemoryGates:
             tats.append(value)
         limit = decision.limit
         if limit is not None:
-            reached = self._reached.setdefault(limit.key, {})
+            reached = self._reached.setdefault(limit.key, OrderedDict())
             horizon = now - MESSAGING_WINDOW_SECONDS * US
-            for member in [m for m, at in reached.items() if at <= horizon]:
-                del reached[member]
-            admitted, wait = limit_admits(reached, limit.member, limit.limit, now)
+            while reached and next(iter(reached.values())) <= horizon:
+                reached.popitem(last=False)
+            admitted, wait = limit_admits(
+                known=limit.member in reached,
+                live=len(reached),
+                oldest_us=next(iter(reached.values()), None),
+                limit=limit.limit,
+                now_us=now,
+            )
             if not admitted:
                 return Verdict("messaging_limit", wait)
             reached[limit.member] = now
+            reached.move_to_end(limit.member)
         for gate, tat in zip(decision.rates, tats, strict=True):
             self._values[gate.key] = (tat, tat + US)
         return None

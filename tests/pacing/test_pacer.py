@@ -73,6 +73,16 @@ async def test_a_campaign_never_bursts_one_user(pacer: Pacer) -> None:
     await pacer.acquire(send(burst=False), at(6))
 
 
+async def test_a_senders_own_cap_paces_below_the_numbers_throughput(pacer: Pacer) -> None:
+    capped = {"cap": ("campaign:c1", 2.0)}
+    await pacer.acquire(send("a", **capped), at(0))
+    await pacer.acquire(send("b", **capped), at(0))
+    refused = await paced(pacer, send("c", **capped), at(0))
+    assert (refused.reason, refused.retry_after) == ("throughput", 0.5)
+    await pacer.acquire(send("c"), at(0))  # the number itself still has room
+    await pacer.acquire(send("c", **capped), at(0.5))
+
+
 async def test_a_paced_send_uses_up_nothing(pacer: Pacer) -> None:
     await pacer.acquire(send("a", mps=1), at(0))
     for _ in range(5):

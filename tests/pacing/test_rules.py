@@ -63,13 +63,14 @@ def test_no_burst_spaces_every_send() -> None:
     ]
 
 
-def test_the_messaging_limit_counts_unique_users_over_a_rolling_day() -> None:
+def test_the_messaging_limit_admits_known_users_and_new_ones_while_there_is_room() -> None:
     day = 24 * 3600 * US
-    reached = {"a": 0, "b": 10 * US}
-    assert limit_admits(reached, "a", 2, 20 * US) == (True, 0)  # already counted
-    assert limit_admits(reached, "c", 2, 20 * US) == (False, day - 20 * US)
-    assert limit_admits(reached, "c", 2, day + 1) == (True, 0)  # "a" left the window
-    assert limit_admits(reached, "c", None, 20 * US) == (True, 0)
+    now = 20 * US
+    full = {"live": 2, "oldest_us": 0, "limit": 2, "now_us": now}
+    assert limit_admits(known=True, **full) == (True, 0)
+    assert limit_admits(known=False, **full) == (False, day - now)
+    assert limit_admits(known=False, live=1, oldest_us=0, limit=2, now_us=now) == (True, 0)
+    assert limit_admits(known=False, live=9, oldest_us=0, limit=None, now_us=now) == (True, 0)
 
 
 @pytest.mark.parametrize(
