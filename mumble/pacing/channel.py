@@ -19,9 +19,16 @@ from typing import Any
 
 from mumble.accounts.service import get_account
 from mumble.errors import BadRequest
-from mumble.models import Account
-from mumble.pacing.pacer import Outbound
-from mumble.pacing.rules import DEFAULT_MPS, throughput_mps, tier_limit, tier_of
+from mumble.models import Account, Message
+from mumble.pacing.pacer import Outbound, Pacer
+from mumble.pacing.rules import (
+    BACKOFF,
+    DEFAULT_MPS,
+    MARKETING_LIMITED_CODE,
+    throughput_mps,
+    tier_limit,
+    tier_of,
+)
 from mumble.whatsapp.client import Channel, GraphClient
 
 log = logging.getLogger("mumble.pacing")
@@ -176,3 +183,18 @@ async def on_capability_update(waba_id: str, value: dict[str, Any], now: dt.date
     return await Account.filter(waba_id=waba_id).update(
         messaging_limit_tier=tier, quality_updated_at=now
     )
+
+
+async def on_failed_status(
+    pacer: Pacer, account: Account, wamid: str, code: int, now: dt.datetime
+) -> float | None:
+    """A `failed` status webhook with one of Meta's back-pressure codes (131049 arrives this
+    way, after the send's 200): the pacer holds that number or user as after a refused send."""
+    if code not in BACKOFF and code != MARKETING_LIMITED_CODE:
+        return None
+    message = await Message.filter(account_id=account.id, wamid=wamid).only("customer_id").first()
+    if message is None:
+        return None
+    customer_id = message.customer_id  # type: ignore[attr-defined]
+    send = outbound(account, str(customer_id), outside_window=False)
+    return await pacer.slow_down(send, code, now)

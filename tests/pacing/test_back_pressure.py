@@ -159,3 +159,37 @@ async def _scheduled_row(
             return row
         await asyncio.sleep(0.1)
     raise AssertionError("the scheduled send did not get there")
+
+
+async def test_131049_in_a_failed_status_webhook_holds_marketing_to_that_user(
+    client: httpx.AsyncClient, sandbox: SandboxHandle, tenant: Tenant
+) -> None:
+    marketing = await _template(client, sandbox, tenant, "MARKETING")
+    sent = await send_template(client, tenant, marketing, PHONES[0])
+    assert sent.status_code == 200, sent.text
+    failed = await sandbox.control.post(
+        "/_sandbox/statuses",
+        json={"id": sent.json()["message_wa_id"], "status": "failed", "error_code": 131049},
+    )
+    assert failed.json()["delivery"] == [200]
+    held = await send_template(client, tenant, marketing, PHONES[0])
+    assert held.status_code == 400
+    assert held.json()["message"] == MARKETING_HELD_MESSAGE
+    assert (await send_template(client, tenant, marketing, PHONES[1])).status_code == 200
+
+
+async def test_a_pair_rate_failure_in_a_status_webhook_holds_that_user(
+    client: httpx.AsyncClient, sandbox: SandboxHandle, tenant: Tenant
+) -> None:
+    await set_pace(tenant.account.id, mps=100, coexistence=None)
+    for phone in PHONES[:2]:
+        await customer_writes(sandbox, tenant, phone)
+    sent = await send_text(client, tenant, PHONES[0])
+    await sandbox.control.post(
+        "/_sandbox/statuses",
+        json={"id": sent.json()["message_wa_id"], "status": "failed", "error_code": 131056},
+    )
+    held = await send_text(client, tenant, PHONES[0])
+    assert held.status_code == 429
+    assert held.headers["Retry-After"] == "4"
+    assert (await send_text(client, tenant, PHONES[1])).status_code == 200
