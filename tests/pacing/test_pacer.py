@@ -172,3 +172,13 @@ async def test_two_pacers_on_one_redis_share_one_throughput(redis_url: str) -> N
     finally:
         await first.close()
         await second.close()
+
+
+async def test_a_dead_redis_fails_open_meta_stays_the_bound() -> None:
+    dead = Pacer(RedisGates("redis://127.0.0.1:1/0", 0.2), prefix=prefix())
+    try:
+        for _ in range(3):
+            await dead.acquire(send(mps=1), at(0))
+        assert await dead.slow_down(send(), 130429, at(0)) is None
+    finally:
+        await dead.close()
