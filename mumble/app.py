@@ -54,6 +54,8 @@ from mumble.messages.flows import Sender
 from mumble.middleware import AccessMiddleware, BodyDeadline
 from mumble.models.states import BotMode
 from mumble.observability import metrics
+from mumble.pacing import sync as pace_sync
+from mumble.pacing.pacer import Pacer
 from mumble.ratelimit import RateLimiter
 from mumble.scheduled.worker import ScheduledWorker
 from mumble.services import Services
@@ -135,6 +137,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
         ):
             # Storages bind to the running loop, so they are built here, never at import time.
             limiter = RateLimiter(settings, app_clock)
+            pacer = Pacer.of(settings)
             keys = KeyCache(app_clock, settings.auth_cache_seconds)
             deliveries = Wakeup()
             notices = Notices()
@@ -147,11 +150,13 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
                 http=http,
                 graph=GraphClient(http, settings.graph_api_url, settings.whatsapp_api_version),
                 limiter=limiter,
+                pacer=pacer,
                 key_usage=LastUsedTracker(app_clock),
                 keys=keys,
                 media_wakeup=Wakeup(),
             )
             sync_task = template_sync.start(services.graph, app_clock, settings)
+            pace_task = pace_sync.start(services.graph, app_clock, settings)
             fetcher = MediaFetcher(services.graph, app_clock, services.media_wakeup)
             media_task = tasks.start(fetcher.run(), "mumble-media-fetcher")
             scheduled_task = tasks.start(scheduled_sends(services).run(), "mumble-scheduled-sends")
@@ -179,7 +184,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
                 await tasks.stop(sweep_task)
                 await tasks.stop(media_task)
                 await tasks.stop(sync_task)
+                await tasks.stop(pace_task)
                 await limiter.close()
+                await pacer.close()
                 metrics.process_stopped()
 
     return Starlette(

@@ -30,6 +30,8 @@ from mumble.messages.views import event_data
 from mumble.models import Account, Customer, Message, Template
 from mumble.models.states import Direction, MediaState, MessageStatus
 from mumble.observability import metrics
+from mumble.pacing import channel as pace_channel
+from mumble.pacing.pacer import Pacer
 from mumble.templates.inbound import apply_template_update
 
 log = logging.getLogger("mumble.inbound")
@@ -41,6 +43,10 @@ TEMPLATE_FIELDS = frozenset(
         "template_category_update",
     }
 )
+PACE_FIELDS = {
+    "phone_number_quality_update": pace_channel.on_quality_update,
+    "business_capability_update": pace_channel.on_capability_update,
+}
 # Malformed webhook items raise these while being read; anything else is a real failure.
 MALFORMED = (KeyError, TypeError, ValueError, AttributeError)
 
@@ -51,6 +57,8 @@ class _Context:
 
     clock: Clock
     base_url: str
+    # Told of Meta's back-pressure codes that arrive as failed statuses (131049 mostly).
+    pacer: Pacer | None = None
 
 
 class _Accounts:
@@ -69,12 +77,14 @@ class _Accounts:
         return self._by_number[phone_number_id]
 
 
-async def handle_payload(body: Any, *, clock: Clock, base_url: str) -> int:
+async def handle_payload(
+    body: Any, *, clock: Clock, base_url: str, pacer: Pacer | None = None
+) -> int:
     """Process one webhook body; returns how many media files await download.
 
     `base_url` prefixes the media URLs of the events recorded (empty: relative URLs).
     """
-    context = _Context(clock, base_url)
+    context = _Context(clock, base_url, pacer)
     if not isinstance(body, dict) or not isinstance(body.get("entry"), list):
         log.warning("webhook without entries ignored")
         return 0
@@ -98,6 +108,10 @@ async def _handle_change(
     value = change["value"]
     if field in TEMPLATE_FIELDS:
         await _template_update(str(entry.get("id", "")), field, value, context.clock.now())
+        return 0
+    if field in PACE_FIELDS:
+        # The number's throughput and quality, the portfolio's messaging limit (entry: WABA).
+        await PACE_FIELDS[field](str(entry.get("id", "")), value, context.clock.now())
         return 0
     if field not in ("messages", "user_preferences"):
         # Not named: the field comes from the (signed) body, and logs quote nothing sent to us.
@@ -277,6 +291,8 @@ async def _apply_status(context: _Context, account: Account, status: dict[str, A
     await apply_status(account.id, update, now, base_url=context.base_url)
     if word == MessageStatus.FAILED:
         await consent.on_failed_status(account.id, wamid, code, now)
+        if context.pacer is not None and code is not None:
+            await pace_channel.on_failed_status(context.pacer, account, wamid, code, now)
     repairs.report("status", account.id)
 
 

@@ -52,6 +52,8 @@ class Outgoing:
     media: OutboundMedia | None = None
     # The wamid answered: the quoted message of a reply, or the message reacted to.
     reply_to: str | None = None
+    # A MARKETING template: the pacer holds these for a user Meta capped (131049).
+    marketing: bool = False
 
 
 @dataclass(frozen=True)

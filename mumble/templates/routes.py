@@ -13,6 +13,7 @@ from mumble.errors import BadRequest
 from mumble.messages.flows import Sender
 from mumble.messages.params import PROFILE, SEND_ERRORS, either, profile_of, recipient_of
 from mumble.openapi.schema import array, obj, string, success
+from mumble.pacing.errors import MARKETING_HELD
 from mumble.params import Param, phone, text, timestamp
 from mumble.scheduled import rules as schedule_rules
 from mumble.templates import flows, rules, service, variables
@@ -191,6 +192,7 @@ _SEND_REFUSALS = (
     *schedule_rules.REFUSALS,
     *flows.SEND_REFUSALS,
     *SEND_ERRORS,
+    MARKETING_HELD,
     *failure_refusals(flows.SEND_FAILED),
 )
 
