@@ -18,6 +18,7 @@ from mumble.db.listener import Notices, Topic, listening
 from mumble.events.worker import DeliveryWorker, release_orphaned_leases, single_worker_lock
 from mumble.messages import sweep
 from mumble.observability import metrics
+from mumble.pacing.pacer import Pacer
 from mumble.ratelimit import RateLimiter
 from mumble.services import Services
 from mumble.settings import Settings
@@ -36,6 +37,8 @@ def _services(settings: Settings, clock: Clock, http: aiohttp.ClientSession) -> 
         key_usage=LastUsedTracker(clock),
         keys=KeyCache(clock, settings.auth_cache_seconds),
         media_wakeup=Wakeup(),
+        # The same pace as the API processes: shared through the rate-limit storage.
+        pacer=Pacer.of(settings),
     )
 
 
@@ -81,6 +84,7 @@ async def _work(settings: Settings) -> int:
                 with contextlib.suppress(asyncio.CancelledError):
                     await sweeper
                 await services.limiter.close()
+                await services.pacer.close()
                 if stop_metrics is not None:
                     stop_metrics()
                 metrics.process_stopped()
