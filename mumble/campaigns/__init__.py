@@ -1,0 +1,1 @@
+"""Campaigns: one approved template to an audience, each recipient sent exactly once."""
