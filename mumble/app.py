@@ -13,6 +13,7 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount
 
 import mumble.bots.routes as bots_routes
+import mumble.campaigns.runner as campaign_runner
 import mumble.consent.routes as consent_routes
 import mumble.conversations.routes as conversations_routes
 import mumble.customers.routes as customers_routes
@@ -119,6 +120,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
             fetcher = MediaFetcher(services.graph, app_clock, services.media_wakeup)
             media_task = tasks.start(fetcher.run(), "mumble-media-fetcher")
             scheduled_task = tasks.start(scheduled_sends(services).run(), "mumble-scheduled-sends")
+            campaigns = campaign_runner.through_templates(Sender.of(services))
+            notices.subscribe(Topic.CAMPAIGNS, campaigns.kick)
+            campaign_task = tasks.start(campaigns.run(), "mumble-campaigns")
             await sweep.sweep_at_start(settings, app_clock)
             sweep_task = (
                 tasks.start(sweep.run_sweeper(settings, app_clock), "mumble-send-sweep")
@@ -133,6 +137,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
                     # Starlette hands this state to every request: `request.state.services`.
                     yield {"services": services}
             finally:
+                await tasks.stop(campaign_task)
                 await tasks.stop(scheduled_task)
                 await tasks.stop(sweep_task)
                 await tasks.stop(media_task)

@@ -1,4 +1,4 @@
-"""`mumble worker`: the webhook delivery worker on its own, for scaling apart from the API."""
+"""`mumble worker`: the webhook delivery worker and the campaign runner, apart from the API."""
 
 from __future__ import annotations
 
@@ -10,14 +10,17 @@ import sys
 
 import aiohttp
 
+from mumble.campaigns import runner as campaign_runner
 from mumble.clock import SystemClock
 from mumble.db import open_database
 from mumble.db.listener import Notices, Topic, listening
 from mumble.events.worker import DeliveryWorker, release_orphaned_leases, single_worker_lock
 from mumble.messages import sweep
+from mumble.messages.flows import Sender
 from mumble.observability import metrics
 from mumble.settings import Settings
 from mumble.wakeup import Wakeup
+from mumble.whatsapp.client import GraphClient
 
 
 async def _work(settings: Settings) -> int:
@@ -46,6 +49,12 @@ async def _work(settings: Settings) -> int:
             clock = SystemClock()
             await sweep.sweep_at_start(settings, clock)
             sweeper = asyncio.create_task(sweep.run_sweeper(settings, clock, stop))
+            graph = GraphClient(session, settings.graph_api_url, settings.whatsapp_api_version)
+            campaigns = campaign_runner.through_templates(
+                Sender(graph, clock, settings.public_base_url)
+            )
+            notices.subscribe(Topic.CAMPAIGNS, campaigns.kick)
+            campaign_task = asyncio.create_task(campaigns.run())
             sys.stdout.write("webhook worker running\n")
             sys.stdout.flush()
             try:
@@ -54,6 +63,9 @@ async def _work(settings: Settings) -> int:
                     await worker.run(stop)
             finally:
                 stop.set()
+                campaign_task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await campaign_task
                 with contextlib.suppress(asyncio.CancelledError):
                     await sweeper
                 if stop_metrics is not None:

@@ -35,6 +35,9 @@ EVENT_TYPES = frozenset(
         "customer.label_removed",
         "customer.consent_changed",
         "template.status_changed",
+        "campaign.started",
+        "campaign.paused",
+        "campaign.completed",
     }
 )
 

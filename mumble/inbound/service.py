@@ -17,6 +17,7 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from mumble.campaigns import progress as campaigns
 from mumble.clock import Clock
 from mumble.consent import sources as consent
 from mumble.customers.tombstones import is_buried
@@ -298,5 +299,8 @@ async def _template_update(
             repairs.report("template update", None)
             return
     for account in await Account.filter(waba_id=waba_id).only("id"):
-        await apply_template_update(account.id, field, value, now, repairs)
+        moved = await apply_template_update(account.id, field, value, now, repairs)
+        if moved is not None:
+            # A template turning PAUSED or DISABLED pauses the campaigns sending it.
+            await campaigns.pause_for_template(account.id, moved.id, str(moved.status), now)
     repairs.report("template update", None)
