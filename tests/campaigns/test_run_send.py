@@ -41,7 +41,9 @@ async def test_a_running_campaign_sends_each_recipient_once_with_its_values(
 
     sent = await sent_to_meta(sandbox, tenant)
     assert sorted(m["to"].lstrip("+") for m in sent) == sorted(c.phone for c in people)
-    by_phone = {m["to"].lstrip("+"): m["payload"]["template"]["components"][0]["parameters"] for m in sent}
+    by_phone = {
+        m["to"].lstrip("+"): m["payload"]["template"]["components"][0]["parameters"] for m in sent
+    }
     assert [p["text"] for p in by_phone[people[0].phone]] == ["Customer 1", "C0"]
     assert [p["text"] for p in by_phone[people[4].phone]] == ["Customer 5", "WELCOME"]
 
