@@ -84,6 +84,7 @@ class _Pace:
     """Spaces a campaign's sends by 1/max_per_second (none: as fast as the pipeline goes)."""
 
     def __init__(self, per_second: float | None) -> None:
+        self.per_second = per_second
         self._gap = 1.0 / per_second if per_second and per_second > 0 else 0.0
         self._next = time.monotonic()
 
@@ -135,6 +136,8 @@ class CampaignRunner:
         self._concurrency = max(1, concurrency)
         self._hold = hold
         self._released_at: dict[uuid.UUID, float] = {}
+        # Per campaign, kept across batches so a batch boundary never bursts.
+        self._paces: dict[uuid.UUID, _Pace] = {}
 
     def kick(self) -> None:
         """Run a pass now (a campaign was created or resumed)."""
@@ -162,6 +165,10 @@ class CampaignRunner:
             .order_by("started_at", "id")
             .values("id", "account_id", "template_id", "values", "max_per_second")
         )
+        live = {row["id"] for row in running}
+        for known in (self._paces, self._released_at):
+            for gone in [key for key in known if key not in live]:
+                del known[gone]
         handled = 0
         for row in running:
             handled += await self._batch(row)
@@ -244,7 +251,9 @@ class CampaignRunner:
         lease: str,
         sends: list[tuple[Claimed, dict[str, Any] | None, Resolved]],
     ) -> None:
-        pace = _Pace(campaign.max_per_second)
+        pace = self._paces.get(campaign.id)
+        if pace is None or pace.per_second != campaign.max_per_second:
+            pace = self._paces[campaign.id] = _Pace(campaign.max_per_second)
         queue = list(reversed(sends))
         stopped = asyncio.Event()
 
