@@ -120,9 +120,14 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
             fetcher = MediaFetcher(services.graph, app_clock, services.media_wakeup)
             media_task = tasks.start(fetcher.run(), "mumble-media-fetcher")
             scheduled_task = tasks.start(scheduled_sends(services).run(), "mumble-scheduled-sends")
-            campaigns = campaign_runner.through_templates(Sender.of(services))
+            # Campaigns are sent here unless MUMBLE_RUN_WORKER=0 leaves them to `mumble worker`.
+            campaigns = campaign_runner.through_templates(
+                Sender.of(services), hold_seconds=settings.send_lease_seconds
+            )
             notices.subscribe(Topic.CAMPAIGNS, campaigns.kick)
-            campaign_task = tasks.start(campaigns.run(), "mumble-campaigns")
+            campaign_task = (
+                tasks.start(campaigns.run(), "mumble-campaigns") if settings.run_worker else None
+            )
             await sweep.sweep_at_start(settings, app_clock)
             sweep_task = (
                 tasks.start(sweep.run_sweeper(settings, app_clock), "mumble-send-sweep")

@@ -49,9 +49,11 @@ Send = Callable[[uuid.UUID, TemplateSend], Awaitable[Message]]
 POLL_SECONDS = 0.5
 BATCH = 200
 CONCURRENCY = 16
-# A batch's claim outlives its sends by far; a dead runner's batch waits this long.
-HOLD = dt.timedelta(minutes=5)
-# How often expired claims are looked for (they only exist after a runner died).
+# A batch's claim outlives its sends by far; a dead runner's batch waits this long (the app
+# passes its send lease, MUMBLE_SEND_LEASE_SECONDS).
+HOLD = dt.timedelta(minutes=15)
+# How often expired claims are looked for (they only exist after a runner died); more often
+# when the hold is short.
 RELEASE_EVERY = 10.0
 OPTED_OUT = "opted_out"
 _CUSTOMER_FIELDS = (
@@ -195,7 +197,8 @@ class CampaignRunner:
 
     async def _release_expired(self, campaign_id: uuid.UUID) -> None:
         last = self._released_at.get(campaign_id)
-        if last is not None and time.monotonic() - last < RELEASE_EVERY:
+        every = min(RELEASE_EVERY, self._hold.total_seconds() / 4)
+        if last is not None and time.monotonic() - last < every:
             return
         self._released_at[campaign_id] = time.monotonic()
         released = await claim.release_expired(campaign_id, self._clock.now())
@@ -357,10 +360,11 @@ class CampaignRunner:
         return True
 
 
-def through_templates(sender: Sender, **options: Any) -> CampaignRunner:
-    """The runner sending through the template pipeline (consent, pacer and sweep included)."""
+def through_templates(sender: Sender, *, hold_seconds: float) -> CampaignRunner:
+    """The runner sending through the template pipeline (consent, pacer and sweep included);
+    a dead runner's claims are queued again after `hold_seconds` (the send lease)."""
 
     async def send(account_id: uuid.UUID, template_send: TemplateSend) -> Message:
         return await send_template(sender, account_id, template_send)
 
-    return CampaignRunner(send, sender.clock, **options)
+    return CampaignRunner(send, sender.clock, hold=dt.timedelta(seconds=hold_seconds))

@@ -51,7 +51,8 @@ async def _work(settings: Settings) -> int:
             sweeper = asyncio.create_task(sweep.run_sweeper(settings, clock, stop))
             graph = GraphClient(session, settings.graph_api_url, settings.whatsapp_api_version)
             campaigns = campaign_runner.through_templates(
-                Sender(graph, clock, settings.public_base_url)
+                Sender(graph, clock, settings.public_base_url),
+                hold_seconds=settings.send_lease_seconds,
             )
             notices.subscribe(Topic.CAMPAIGNS, campaigns.kick)
             campaign_task = asyncio.create_task(campaigns.run())
