@@ -10,6 +10,8 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
+from mumble.campaigns import progress
+from mumble.campaigns.runner import CampaignRunner
 from mumble.db.listener import Topic, announce
 from mumble.models import Campaign, CampaignRecipient, CampaignStatus, Customer, Event
 from tests.conftest import Tenant
@@ -104,3 +106,16 @@ async def events(tenant: Tenant, prefix: str) -> list[Event]:
     """The tenant's events whose type starts with `prefix`, in order."""
     rows = await Event.filter(account_id=tenant.account.id).order_by("seq")
     return [e for e in rows if e.type.startswith(prefix)]
+
+
+async def every_campaign_event(
+    tenant: Tenant, template_id: str, runner: CampaignRunner, now: dt.datetime
+) -> None:
+    """campaign.started and campaign.completed (a campaign run to its end by `runner`), and
+    campaign.paused (a second one paused at the messaging limit)."""
+    done = await campaign(tenant, template_id, await customers(tenant, 1, first=972590000001))
+    while (await Campaign.get(id=done.id)).status != CampaignStatus.COMPLETED:
+        await runner.run_once()
+    limited = await campaign(tenant, template_id, [], wake=False)
+    await progress.start_due(now)
+    await progress.pause(limited.id, progress.MESSAGING_LIMIT, now)
