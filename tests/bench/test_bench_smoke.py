@@ -55,6 +55,14 @@ EXPECTED = {
         "one_by_one_customers_per_s",
         "import_ratio_vs_one_by_one",
     ),
+    "bench.campaign_send": (
+        "sustained_rate_per_s",
+        "create_to_first_message_ms",
+        "worker_cpu_ms_per_msg",
+        "worker_peak_rss_mib",
+        "baseline_rate_per_s",
+        "sent",
+    ),
 }
 
 
