@@ -99,3 +99,19 @@ async def test_the_messaging_limit_pauses_the_campaign_with_that_reason(
     assert event.data["campaign"]["paused_reason"] == "messaging_limit"
     assert len(await sent_to_meta(sandbox, tenant)) == 1
     assert await runner.run_once() == 0  # paused: nothing claimed
+
+
+async def test_a_short_throughput_pace_is_waited_out_without_giving_the_recipient_back(
+    client: httpx.AsyncClient, sandbox: SandboxHandle, tenant: Tenant, clock: FrozenClock,
+    sender: Sender,
+) -> None:  # fmt: skip
+    template = await approved_template(client, sandbox, tenant, name="notice", body="Notice")
+    campaign = await factory.campaign(tenant, template["id"], await factory.customers(tenant, 3))
+    first = (await factory.recipients(campaign.id))[0]
+    runner = _pacing(sender, {first.id: Paced(0.05, PaceReason.THROUGHPUT)}, clock)
+
+    assert await runner.run_once() == 3
+    rows = await factory.recipients(campaign.id)
+    assert [r.status for r in rows] == [RecipientStatus.SENT] * 3
+    assert rows[0].next_attempt_at is None
+    assert len(await sent_to_meta(sandbox, tenant)) == 3
