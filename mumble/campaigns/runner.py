@@ -363,6 +363,11 @@ class CampaignRunner:
                 campaign_id=campaign.id, customer_id=customer["id"], status=MessageStatus.FAILED
             ).count()
         decision = outcome.after_failure(code, attempts)
+        if isinstance(decision, outcome.Pause):
+            # The template stopped under the batch: this recipient waits for the resume.
+            await claim.retry_later(recipient.id, message_id, now, now, code=code, message=text)
+            await progress.pause(campaign.id, decision.reason, now)
+            return False
         if isinstance(decision, outcome.Retry):
             later = now + dt.timedelta(seconds=decision.seconds)
             if await claim.retry_later(

@@ -162,3 +162,22 @@ def test_backoff_doubles_per_attempt_up_to_a_cap() -> None:
     assert outcome.after_failure(131049, 1) == outcome.Fail("marketing_limit_131049")
     assert outcome.after_failure(131026, 1) == outcome.Fail()
     assert outcome.after_failure(None, 1) == outcome.Fail()
+    assert outcome.after_failure(132015, 1) == outcome.Pause("template_paused")
+    assert outcome.after_failure(132016, 1) == outcome.Pause("template_disabled")
+
+
+async def test_meta_answering_template_paused_pauses_the_campaign_and_keeps_the_recipient(
+    client: httpx.AsyncClient, sandbox: SandboxHandle, tenant: Tenant
+) -> None:
+    template = await approved_template(client, sandbox, tenant, name="notice", body="Notice")
+    people = await factory.customers(tenant, 3)
+    # Meta refuses with 132015 before its status webhook has arrived.
+    await inject_fault(sandbox, target="messages", error_code=132015, http_status=400)
+    campaign = await factory.campaign(tenant, template["id"], people, max_per_second=1)
+    paused = await factory.until(campaign.id, CampaignStatus.PAUSED)
+    assert paused.paused_reason == "template_paused"
+    rows = await factory.recipients(campaign.id)
+    assert [r.status for r in rows] == [RecipientStatus.QUEUED] * 3
+    assert rows[0].error_code == 132015
+    assert rows[0].message_id is None
+    assert await sent_to_meta(sandbox, tenant) == []
