@@ -9,6 +9,7 @@ create-campaign announces it; the worker (its own process, as in production) hea
 sends. The sandbox runs in its own process with its window check and status webhooks off.
 
     python -m bench.campaign_send [--quick] [--recipients N] [--baseline N] [--workers K]
+                                  [--pool P]
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--recipients", type=int, default=None, help="campaign size")
     parser.add_argument("--baseline", type=int, default=None, help="single sends measured")
     parser.add_argument("--workers", type=int, default=1, help="`mumble worker` processes")
+    parser.add_argument("--pool", type=int, default=None, help="worker's database pool size")
     return parser
 
 
@@ -171,7 +173,9 @@ async def _started(worker: common.Server) -> None:
     raise SystemExit(f"worker did not start: {worker.tail()}")
 
 
-async def run(quick: bool, recipients: int | None, baseline: int | None, count: int) -> None:
+async def run(
+    quick: bool, recipients: int | None, baseline: int | None, count: int, pool: int | None
+) -> None:
     n = recipients or (1_000 if quick else 100_000)
     singles = baseline or (200 if quick else 3_000)
     async with common.bench_database() as db:
@@ -180,7 +184,8 @@ async def run(quick: bool, recipients: int | None, baseline: int | None, count: 
         await common.sql(db, common.customers_sql(tenant.account_id, max(n, singles)), "ANALYZE")
         sandbox = common.sandbox_server()
         port = common.free_port()
-        env = common.mumble_settings(db, port, whatsapp_api_url=sandbox.url)
+        worker_db = f"{db}?minsize=1&maxsize={pool}" if pool else db
+        env = common.mumble_settings(worker_db, port, whatsapp_api_url=sandbox.url)
         workers = [
             common.Server(
                 f"worker{k}", [sys.executable, "-m", "mumble", "worker"], env, port, counted=True
@@ -216,6 +221,7 @@ async def run(quick: bool, recipients: int | None, baseline: int | None, count: 
         {
             "recipients": n,
             "workers": len(workers),
+            "worker_pool": pool or "default",
             "sent": sent,
             **figures,
             "worker_round_trips_per_msg": counting.describe(trips),
@@ -229,7 +235,7 @@ async def run(quick: bool, recipients: int | None, baseline: int | None, count: 
 
 def main() -> None:
     args = _parser().parse_args()
-    asyncio.run(run(args.quick, args.recipients, args.baseline, args.workers))
+    asyncio.run(run(args.quick, args.recipients, args.baseline, args.workers, args.pool))
 
 
 if __name__ == "__main__":
