@@ -14,6 +14,7 @@ BENCHMARKS = (
     "bench.inbound_to_webhook",
     "bench.import_customers",
     "bench.campaign_create",
+    "bench.campaign_send",
 )
 
 

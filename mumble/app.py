@@ -17,6 +17,7 @@ import mumble.bots.ai.routes as ai_bot_routes
 import mumble.bots.routes as bots_routes
 import mumble.bots.routes_settings as bots_settings_routes
 import mumble.campaigns.routes as campaigns_routes
+import mumble.campaigns.runner as campaign_runner
 import mumble.consent.routes as consent_routes
 import mumble.conversations.routes as conversations_routes
 import mumble.customers.routes as customers_routes
@@ -165,6 +166,15 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
                 if settings.run_worker
                 else None
             )
+            # Campaigns are sent here unless MUMBLE_RUN_WORKER=0 leaves them to `mumble worker`.
+            # A campaign never bursts one user: no pair-rate burst for its sends.
+            campaigns = campaign_runner.through_templates(
+                Sender.of(services, pair_burst=False), hold_seconds=settings.send_lease_seconds
+            )
+            notices.subscribe(Topic.CAMPAIGNS, campaigns.kick)
+            campaign_task = (
+                tasks.start(campaigns.run(), "mumble-campaigns") if settings.run_worker else None
+            )
             await sweep.sweep_at_start(settings, app_clock)
             sweep_task = (
                 tasks.start(sweep.run_sweeper(settings, app_clock), "mumble-send-sweep")
@@ -179,6 +189,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
                     # Starlette hands this state to every request: `request.state.services`.
                     yield {"services": services}
             finally:
+                await tasks.stop(campaign_task)
                 await tasks.stop(scheduled_task)
                 await tasks.stop(bots_task)
                 await tasks.stop(sweep_task)

@@ -219,6 +219,7 @@ def indefinite(word: str, *, capital: bool = False) -> str:
     return f"{article.capitalize() if capital else article} {word}"
 
 
+@functools.cache
 def load() -> Rulebook:
     """The rulebook, read and schema-checked once per process; raises RulebookError if malformed."""
     text = resources.files("templates_meta").joinpath("rules.json").read_text(encoding="utf-8")

@@ -26,6 +26,7 @@ from mumble.campaigns import audience, transitions
 from mumble.campaigns import values as values_spec
 from mumble.campaigns.csvfile import CsvAudience
 from mumble.campaigns.views import campaign_view
+from mumble.db.listener import Topic, announce
 from mumble.errors import BadRequest, MumbleError, Refusal
 from mumble.models import Campaign, CampaignRecipient, CustomFieldDefinition, Template
 from mumble.params import timestamp
@@ -196,6 +197,8 @@ async def create_campaign(
                 )
             campaign.recipients = await CampaignRecipient.filter(campaign_id=campaign.id).count()
             await campaign.save(update_fields=["recipients"])
+            # The runner wakes at commit (in every process) rather than at its next poll.
+            await announce(Topic.CAMPAIGNS)
     except IntegrityError:
         # A concurrent create with the same Idempotency-Key committed first.
         if request.idempotency_key is None:

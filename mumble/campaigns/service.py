@@ -20,9 +20,12 @@ from tortoise.transactions import in_transaction
 
 from mumble.campaigns import counts as campaign_counts
 from mumble.campaigns.audience import CANCELLED
+from mumble.campaigns.progress import event_view
 from mumble.campaigns.transitions import Action, next_status
 from mumble.campaigns.views import campaign_view, recipient_views
+from mumble.db.listener import Topic, announce
 from mumble.errors import BadRequest, NotFound, Refusal
+from mumble.events.outbox import record_event
 from mumble.models import Campaign, CampaignRecipient, CampaignStatus, RecipientStatus
 from mumble.paging import page_window
 
@@ -139,6 +142,16 @@ async def apply_transition(
         await locked.save(
             update_fields=["status", "paused_reason", "started_at", "finished_at", "updated_at"]
         )
+        if action is Action.PAUSE:
+            await record_event(
+                locked.account_id,  # type: ignore[attr-defined]
+                "campaign.paused",
+                event_view(locked),
+                now=now,
+            )
+        if action is Action.RESUME:
+            # A resumed campaign's runner wakes at commit rather than at its next poll.
+            await announce(Topic.CAMPAIGNS)
     return locked
 
 

@@ -1,4 +1,4 @@
-"""`mumble worker`: the webhook delivery worker on its own, for scaling apart from the API."""
+"""`mumble worker`: the webhook delivery worker and the campaign runner, apart from the API."""
 
 from __future__ import annotations
 
@@ -12,11 +12,13 @@ import aiohttp
 
 from mumble.app import bot_worker
 from mumble.auth import KeyCache, LastUsedTracker
+from mumble.campaigns import runner as campaign_runner
 from mumble.clock import Clock, SystemClock
 from mumble.db import open_database
 from mumble.db.listener import Notices, Topic, listening
 from mumble.events.worker import DeliveryWorker, release_orphaned_leases, single_worker_lock
 from mumble.messages import sweep
+from mumble.messages.flows import Sender
 from mumble.observability import metrics
 from mumble.pacing.pacer import Pacer
 from mumble.ratelimit import RateLimiter
@@ -27,7 +29,8 @@ from mumble.whatsapp.client import GraphClient
 
 
 def _services(settings: Settings, clock: Clock, http: aiohttp.ClientSession) -> Services:
-    """The collaborators the bot worker sends with, as the app builds them."""
+    """The collaborators the bot worker and the campaign runner send with, as the app builds
+    them."""
     return Services(
         settings=settings,
         clock=clock,
@@ -70,6 +73,12 @@ async def _work(settings: Settings) -> int:
             sweeper = asyncio.create_task(sweep.run_sweeper(settings, clock, stop))
             services = _services(settings, clock, session)
             bots = asyncio.create_task(bot_worker(services).run())
+            # A campaign never bursts one user: no pair-rate burst for its sends.
+            campaigns = campaign_runner.through_templates(
+                Sender.of(services, pair_burst=False), hold_seconds=settings.send_lease_seconds
+            )
+            notices.subscribe(Topic.CAMPAIGNS, campaigns.kick)
+            campaign_task = asyncio.create_task(campaigns.run())
             sys.stdout.write("webhook worker running\n")
             sys.stdout.flush()
             try:
@@ -81,6 +90,9 @@ async def _work(settings: Settings) -> int:
                 bots.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await bots
+                campaign_task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await campaign_task
                 with contextlib.suppress(asyncio.CancelledError):
                     await sweeper
                 await services.limiter.close()

@@ -41,6 +41,8 @@ class Topic(enum.StrEnum):
     KEYS = "keys"
     # Webhook deliveries were queued.
     DELIVERIES = "deliveries"
+    # A campaign was created or resumed: its runner starts sending at once.
+    CAMPAIGNS = "campaigns"
 
 
 Subscriber = Callable[[], None]

@@ -37,6 +37,9 @@ EVENT_TYPES = frozenset(
         "template.status_changed",
         "conversation.handed_off",
         "conversation.bot_resumed",
+        "campaign.started",
+        "campaign.paused",
+        "campaign.completed",
     }
 )
 

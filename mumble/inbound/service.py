@@ -18,6 +18,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from mumble.bots import turns as bot_turns
+from mumble.campaigns import progress as campaigns
 from mumble.clock import Clock
 from mumble.consent import sources as consent
 from mumble.customers.tombstones import is_buried
@@ -317,5 +318,8 @@ async def _template_update(
             repairs.report("template update", None)
             return
     for account in await Account.filter(waba_id=waba_id).only("id"):
-        await apply_template_update(account.id, field, value, now, repairs)
+        moved = await apply_template_update(account.id, field, value, now, repairs)
+        if moved is not None:
+            # A template turning PAUSED or DISABLED pauses the campaigns sending it.
+            await campaigns.pause_for_template(account.id, moved.id, str(moved.status), now)
     repairs.report("template update", None)

@@ -21,7 +21,14 @@ from mumble.errors import NotFound, Refusal
 from mumble.events.outbox import record_event
 from mumble.messages import statuses
 from mumble.messages.views import event_data, message_view
-from mumble.models import Account, Customer, MediaBlob, Message
+from mumble.models import (
+    Account,
+    CampaignRecipient,
+    Customer,
+    MediaBlob,
+    Message,
+    RecipientStatus,
+)
 from mumble.models.states import Direction, MediaState, MessageStatus
 from mumble.observability import metrics
 from mumble.text import ascii_int
@@ -54,6 +61,10 @@ class Outgoing:
     reply_to: str | None = None
     # A MARKETING template: the pacer holds these for a user Meta capped (131049).
     marketing: bool = False
+    # A campaign's send: the campaign, its recipient row and the claim the sending worker holds.
+    campaign_id: uuid.UUID | None = None
+    campaign_recipient_id: int | None = None
+    campaign_lease: str | None = None
 
 
 @dataclass(frozen=True)
@@ -70,6 +81,22 @@ class OnBehalf:
 # Set by the bot runtime around the sends it makes; every send pipeline ends in record_accepted,
 # so free-form, interactive and template sends are marked alike without new parameters.
 ON_BEHALF: ContextVar[OnBehalf | None] = ContextVar("mumble_send_on_behalf", default=None)
+
+
+class ClaimLost(Exception):
+    """The campaign recipient is no longer this worker's to send: nothing was recorded or sent."""
+
+
+async def _mark_recipient_sent(outgoing: Outgoing, message_id: int, now: dt.datetime) -> None:
+    """The recipient is `sent` with this message, in the message's own transaction: once it
+    commits no worker can claim the recipient again, whatever happens to this process."""
+    won = await CampaignRecipient.filter(
+        id=outgoing.campaign_recipient_id,
+        status=RecipientStatus.SENDING,
+        lease=outgoing.campaign_lease,
+    ).update(status=RecipientStatus.SENT, message_id=message_id, lease=None, updated_at=now)
+    if not won:
+        raise ClaimLost(f"campaign recipient {outgoing.campaign_recipient_id}")
 
 
 async def record_accepted(
@@ -91,6 +118,7 @@ async def record_accepted(
             template_id=outgoing.template_id,
             rendered_body=outgoing.rendered_body,
             reply_to=outgoing.reply_to,
+            campaign_id=outgoing.campaign_id,
             media_mime=media.mime_type if media else None,
             media_filename=media.filename if media else None,
             media_link=media.link if media else None,
@@ -106,6 +134,8 @@ async def record_accepted(
             )
         if behalf is not None and behalf.record is not None:
             await behalf.record(message)
+        if outgoing.campaign_recipient_id is not None:
+            await _mark_recipient_sent(outgoing, message.id, now)
         # From here the send is on record: an Idempotency-Key replays whatever follows.
         await idempotency.recorded(message.id)
     metrics.count_message(Direction.OUTBOUND, MessageStatus.ACCEPTED)

@@ -93,6 +93,10 @@ def message_view(
 def event_data(
     message: Message, customer: Customer, account: Account, *, base_url: str
 ) -> dict[str, Any]:
-    """The payload of a message.* event: the get-message object plus the customer's phone."""
+    """The payload of a message.* event: the get-message object plus the customer's phone, and
+    the campaign's id for a campaign's message."""
     view = message_view(message, customer, account, base_url=base_url)
-    return {**view, "customer_phone": customer.phone, "customer_bsuid": customer.bsuid}
+    data = {**view, "customer_phone": customer.phone, "customer_bsuid": customer.bsuid}
+    if message.campaign_id is not None:
+        data["campaign_id"] = str(message.campaign_id)
+    return data

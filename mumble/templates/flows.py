@@ -212,6 +212,10 @@ class TemplateSend:
     media_filename: str | None = None
     # Names a customer known by a BSUID instead of `phone` (who must have written in before).
     user_id: str | None = None
+    # A campaign's send (never scheduled): its recipient row is marked sent with the message.
+    campaign_id: uuid.UUID | None = None
+    campaign_recipient_id: int | None = None
+    campaign_lease: str | None = None
 
 
 def _check_values(template: Template, values: variables.Values) -> None:
@@ -346,6 +350,9 @@ async def send_template(sender: Sender, account_id: uuid.UUID, send: TemplateSen
         template_id=template.id,
         rendered_body=rendered,
         marketing=str(template.category).upper() == "MARKETING",
+        campaign_id=send.campaign_id,
+        campaign_recipient_id=send.campaign_recipient_id,
+        campaign_lease=send.campaign_lease,
     )
     try:
         return await send_outbound(
@@ -367,7 +374,7 @@ async def schedule_template(
     await gate.require_marketing_consent(account_id, send.phone, template.category, send.user_id)
     if send.phone is None:
         await _known_by_user_id(account_id, send, template)
-    request = asdict(send)
+    request = {k: v for k, v in asdict(send).items() if not k.startswith("campaign_")}
     return await scheduled.create(
         account_id, send.phone, str(template.id), request, send_at, now, user_id=send.user_id
     )

@@ -171,13 +171,14 @@ def _moment(stamp: object) -> dt.datetime | None:
 
 async def apply_template_update(
     account_id: uuid.UUID, field: str, value: dict[str, Any], now: dt.datetime, fit: Fitter
-) -> None:
+) -> Template | None:
     """Apply one template webhook change to the account's template (event when the status moved).
 
-    `fit` makes each value storable in its column and counts what it repaired.
+    `fit` makes each value storable in its column and counts what it repaired. Returns the
+    template when its status moved.
     """
     if field not in FIELDS or not isinstance(value, dict):
-        return
+        return None
     meta_id = _meta_id(fit, value)
     async with in_transaction():
         template = await _locate(account_id, meta_id, value)
@@ -188,7 +189,7 @@ async def apply_template_update(
                 field,
                 meta_id,
             )
-            return
+            return None
         if template.meta_id is None and meta_id is not None:
             template.meta_id = meta_id
         changed = False
@@ -205,3 +206,4 @@ async def apply_template_update(
             await record_event(
                 account_id, "template.status_changed", template_view(template), now=now
             )
+    return template if changed else None

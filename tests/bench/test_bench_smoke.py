@@ -56,6 +56,14 @@ EXPECTED = {
         "import_ratio_vs_one_by_one",
     ),
     "bench.campaign_create": ("create_campaign_median_s", "recipients_queued"),
+    "bench.campaign_send": (
+        "sustained_rate_per_s",
+        "create_to_first_message_ms",
+        "worker_cpu_ms_per_msg",
+        "worker_peak_rss_mib",
+        "baseline_rate_per_s",
+        "sent",
+    ),
 }
 
 

@@ -9,15 +9,22 @@ import inspect
 import time
 from pathlib import Path
 
+import aiohttp
 import httpx
 import orjson
 
+from mumble.campaigns.runner import through_templates
 from mumble.events import signing
 from mumble.events.outbox import EVENT_TYPES
 from mumble.events.worker import DeliveryWorker
+from mumble.messages.flows import Sender
 from mumble.models import Event
+from mumble.settings import Settings
 from mumble.team import service as team_service
+from mumble.whatsapp.client import GraphClient
 from tests.api import ok, post
+from tests.campaigns import factory as campaigns
+from tests.clock import FrozenClock
 from tests.conftest import SandboxHandle, Tenant
 from tests.messages.support import PHONE, customer_writes, send_text
 from tests.templates.support import approved_template
@@ -43,6 +50,8 @@ async def test_every_event_type_is_delivered_signed_after_its_action(
     tenant: Tenant,
     receiver: Receiver,
     worker: DeliveryWorker,
+    settings: Settings,
+    clock: FrozenClock,
 ) -> None:
     hook = await add_webhook(client, tenant.headers, receiver.url, sorted(EVENT_TYPES))
     agent = await team_service.create_agent(tenant.account.id, "Ann", None)
@@ -90,7 +99,13 @@ async def test_every_event_type_is_delivered_signed_after_its_action(
     assert failed.status_code == 200, failed.text
 
     # A template approved by Meta.
-    await approved_template(client, sandbox, tenant, name="welcome_note", body="Welcome!")
+    template = await approved_template(client, sandbox, tenant, name="welcome_note", body="Hi!")
+
+    # Campaigns of it: one run to its end, one paused (rows made as create-campaign makes them).
+    async with aiohttp.ClientSession() as http:
+        graph = GraphClient(http, settings.graph_api_url, settings.whatsapp_api_version)
+        runner = through_templates(Sender(graph, clock, ""), hold_seconds=60)
+        await campaigns.every_campaign_event(tenant, template["id"], runner, clock.now())
 
     await drain(worker)
 
@@ -112,6 +127,11 @@ async def test_every_event_type_is_delivered_signed_after_its_action(
     assert by_type["template.status_changed"]["data"]["status"] == "APPROVED"
     assert by_type["conversation.handed_off"]["data"]["reason"] == "human_send"
     assert by_type["conversation.bot_resumed"]["data"]["bot"]["type"] == "AI"
+    assert by_type["campaign.paused"]["data"]["campaign"]["paused_reason"] == "messaging_limit"
+    # message.* events carry campaign_id for a campaign's message only.
+    sent_events = [item["data"] for item in receiver.payloads if item["type"] == "message.sent"]
+    assert len({data.get("campaign_id") for data in sent_events} - {None}) == 1
+    assert any("campaign_id" not in data for data in sent_events)
     # Everything was delivered exactly once here (nothing failed, so nothing was retried).
     assert len(receiver.received) == len(stored)
 
