@@ -122,8 +122,8 @@ RECIPIENT = obj(
         "status": string(enum=service.RECIPIENT_STATUSES),
         "skip_reason": nullable(
             string(
-                "opted_out, duplicate, invalid_phone, values_unresolved, marketing_limit_131049 "
-                "or cancelled."
+                "opted_out, duplicate, invalid_phone, values_unresolved, customer_deleted, "
+                "marketing_limit_131049 or cancelled."
             )
         ),
         "message_id": nullable(integer()),

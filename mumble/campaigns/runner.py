@@ -56,6 +56,7 @@ HOLD = dt.timedelta(minutes=15)
 # when the hold is short.
 RELEASE_EVERY = 10.0
 OPTED_OUT = "opted_out"
+CUSTOMER_DELETED = "customer_deleted"
 # A throughput pace this short is waited out in the batch rather than queued again.
 THROUGHPUT_WAIT = 1.0
 _CUSTOMER_FIELDS = (
@@ -233,9 +234,14 @@ class CampaignRunner:
         }
         opted_out: list[int] = []
         unresolved: list[int] = []
+        deleted: list[int] = []
         sends = []
         for recipient in claimed:
             customer = customers.get(recipient.customer_id)
+            if recipient.customer_id is not None and customer is None:
+                # Deleted since the audience was drawn: sending would bring the customer back.
+                deleted.append(recipient.id)
+                continue
             consent = customer["marketing_consent"] if customer else None
             if campaign.category == gate.MARKETING and consent == Consent.OPTED_OUT:
                 opted_out.append(recipient.id)
@@ -248,6 +254,7 @@ class CampaignRunner:
         now = self._clock.now()
         await claim.skip(opted_out, lease, OPTED_OUT, now)
         await claim.skip(unresolved, lease, UNRESOLVED, now)
+        await claim.skip(deleted, lease, CUSTOMER_DELETED, now)
         return sends
 
     async def _send_all(

@@ -9,8 +9,9 @@ import httpx
 import pytest
 
 from mumble.campaigns import outcome
-from mumble.models import CampaignStatus, Consent, Message, RecipientStatus
+from mumble.models import CampaignStatus, Consent, Customer, Message, RecipientStatus
 from mumble.models.states import MessageStatus
+from tests.api import delete
 from tests.campaigns import factory
 from tests.clock import FrozenClock
 from tests.conftest import SandboxHandle, Tenant
@@ -52,6 +53,25 @@ async def test_a_utility_template_still_reaches_opted_out_customers(
     await factory.until(campaign.id, CampaignStatus.COMPLETED)
     assert {r.status for r in await factory.recipients(campaign.id)} == {RecipientStatus.SENT}
     assert len(await sent_to_meta(sandbox, tenant)) == 2
+
+
+async def test_a_customer_deleted_since_the_audience_was_drawn_is_skipped_not_recreated(
+    client: httpx.AsyncClient, sandbox: SandboxHandle, tenant: Tenant
+) -> None:
+    template = await approved_template(client, sandbox, tenant, name="notice", body="Notice")
+    kept, gone = await factory.customers(tenant, 2)
+    deleted = await delete(client, tenant, "delete-customer", customer_phone=gone.phone)
+    assert deleted.status_code == 200, deleted.text
+    campaign = await factory.campaign(tenant, template["id"], [kept, gone])
+    await factory.until(campaign.id, CampaignStatus.COMPLETED)
+
+    rows = await factory.recipients(campaign.id)
+    assert [(r.status, r.skip_reason) for r in rows] == [
+        (RecipientStatus.SENT, None),
+        (RecipientStatus.SKIPPED, "customer_deleted"),
+    ]
+    assert [m["to"].lstrip("+") for m in await sent_to_meta(sandbox, tenant)] == [kept.phone]
+    assert not await Customer.exists(account_id=tenant.account.id, phone=gone.phone)
 
 
 async def test_values_that_do_not_resolve_skip_the_recipient_unsent(
