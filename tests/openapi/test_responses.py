@@ -228,6 +228,9 @@ SCENARIOS: dict[str, tuple[Setup, tuple[Ask, ...]]] = {
                     "template_id": "{template_id}",
                     "phones": [PHONE, "12"],
                     "values": {"variables": [{"field": "name", "fallback": "-"}]},
+                    # Scheduled (the test clock's 2026-06-29 + 11 days): the app's runner
+                    # leaves it queued, so the pause below finds it unsent.
+                    "send_at": "2026-07-10T12:00:00Z",
                 },
                 headers={"Idempotency-Key": "campaign-doc"},
                 keep={"campaign_id": "campaign.id"},
