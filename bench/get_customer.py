@@ -62,7 +62,7 @@ async def run(quick: bool, duration: float | None, concurrency: int | None) -> N
                 servers=[api],
             )
             common.check(load, "get-customer")
-            hot = min(HOT, customers)
+            hot = min(HOT, customers // 10)
             common.say(f"get-customer, {hot} hot customers: {clients} clients for {seconds}s")
             hot_load = await common.closed_loop(
                 lambda _: common.json_request(
@@ -78,7 +78,7 @@ async def run(quick: bool, duration: float | None, concurrency: int | None) -> N
         "get-customer",
         {
             "customers": customers,
-            "hot_customers": min(HOT, customers),
+            "hot_customers": min(HOT, customers // 10),
             "concurrency": clients,
             "limits": f"per-IP {PER_IP}, per-key {PER_KEY}, storage {common.REDIS_URL}",
             **load.figures("get_customer"),
