@@ -12,6 +12,7 @@ import aiohttp
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount
+from tortoise import connections
 
 import mumble.bots.ai.routes as ai_bot_routes
 import mumble.bots.routes as bots_routes
@@ -45,8 +46,9 @@ from mumble.bots.dispatch import BotWorker, Handler
 from mumble.bots.runtime import FlowHandler
 from mumble.clock import Clock, SystemClock
 from mumble.db import errors as db_errors
-from mumble.db import open_database
+from mumble.db import open_database, triggers
 from mumble.db.listener import Notices, Topic, listening
+from mumble.db.readcache import ReadCache
 from mumble.errors import EXCEPTION_HANDLERS
 from mumble.events.worker import embedded_worker
 from mumble.inbound.media import MediaFetcher
@@ -145,6 +147,16 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
             notices.subscribe(Topic.KEYS, keys.clear)
             notices.on_connection(keys.listen)
             notices.subscribe(Topic.DELIVERIES, deliveries.kick)
+            customers = ReadCache(
+                app_clock,
+                settings.customer_cache_seconds,
+                max_entries=settings.customer_cache_entries,
+            )
+            notices.subscribe_detail(Topic.CUSTOMERS, customers.heard)
+            # Without the triggers (a database migrated by an older release) no change would be
+            # heard from other processes, so the cache stays off.
+            notified = await triggers.installed(connections.get("default"))
+            notices.on_connection(lambda connected: customers.listen(connected and notified))
             services = Services(
                 settings=settings,
                 clock=app_clock,
@@ -155,6 +167,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
                 key_usage=LastUsedTracker(app_clock),
                 keys=keys,
                 media_wakeup=Wakeup(),
+                customers=customers,
             )
             sync_task = template_sync.start(services.graph, app_clock, settings)
             pace_task = pace_sync.start(services.graph, app_clock, settings)

@@ -12,6 +12,7 @@ import aiohttp
 
 from mumble.auth import KeyCache, LastUsedTracker
 from mumble.clock import Clock
+from mumble.db.readcache import ReadCache
 from mumble.pacing.pacer import Pacer
 from mumble.ratelimit import RateLimiter
 from mumble.settings import Settings
@@ -36,3 +37,5 @@ class Services:
     keys: KeyCache
     # Kicked when an inbound message leaves a file to download.
     media_wakeup: Wakeup
+    # get-customer's views, dropped by every change to what they show anywhere.
+    customers: ReadCache

@@ -105,6 +105,11 @@ class Settings:
     pace_sync_seconds: int = 3600
     # API-key rows are cached this long at most (PostgreSQL, where changes are notified).
     auth_cache_seconds: int = 10
+    # get-customer's views are cached this long at most (PostgreSQL, where every change to what
+    # they show is notified by triggers); 0 turns the cache off.
+    customer_cache_seconds: int = 10
+    # At most this many views per process (least recently used first out).
+    customer_cache_entries: int = 10_000
     trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
 
     @property

@@ -16,6 +16,7 @@ from mumble.campaigns import runner as campaign_runner
 from mumble.clock import Clock, SystemClock
 from mumble.db import open_database
 from mumble.db.listener import Notices, Topic, listening
+from mumble.db.readcache import ReadCache
 from mumble.events.worker import DeliveryWorker, release_orphaned_leases, single_worker_lock
 from mumble.messages import sweep
 from mumble.messages.flows import Sender
@@ -42,6 +43,8 @@ def _services(settings: Settings, clock: Clock, http: aiohttp.ClientSession) -> 
         media_wakeup=Wakeup(),
         # The same pace as the API processes: shared through the rate-limit storage.
         pacer=Pacer.of(settings),
+        # The worker serves no reads: its customer cache stays off.
+        customers=ReadCache(clock, 0),
     )
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from mumble.customers import assignment, fields, service
+from mumble.customers.cached import customer_view_of
 from mumble.customers.changes import CUSTOMER_NOT_FOUND
 from mumble.customers.custom_fields import TOO_MANY
 from mumble.customers.input import parse_customer_input
 from mumble.customers.recipient import Recipient
 from mumble.customers.schemas import BODY_FIELDS, CUSTOM_VALUE, CUSTOMER, WARNINGS, with_warnings
-from mumble.customers.views import customer_view
 from mumble.endpoint import Call, Endpoint, api_route
 from mumble.messages.params import either, recipient_of, user_id_of
 from mumble.openapi.schema import array, integer, link, message_only, string, success
@@ -140,8 +140,9 @@ GET = Endpoint(
 
 
 async def get_customer(call: Call) -> dict[str, Any]:
-    customer = await recipient_of(call, PHONE).get(call.account_id)
-    return {"success": True, "customer": await customer_view(customer)}
+    who = recipient_of(call, PHONE)
+    view = await customer_view_of(call.services.customers, call.account_id, who)
+    return {"success": True, "customer": view}
 
 
 GET_ALL = Endpoint(

@@ -107,29 +107,46 @@ async def customer_views(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     teams = await _names(Team, {row["team_id"] for row in rows if row["team_id"]})
     bots = await _names(Bot, {row["bot_id"] for row in rows if row["bot_id"]})
     return [
-        {
-            "id": str(row["id"]),
-            "name": row["name"],
-            "phone": row["phone"],
-            "user_id": row["bsuid"],
-            "email": row["email"],
-            "country": row["country"] or (country_of(row["phone"]) if row["phone"] else None),
-            "conversation_status": row["conversation_status"],
-            "last_interaction": iso(row["last_interaction"]),
-            "source": row["source"],
-            "agent": agents.get(row["agent_id"]),
-            "team": teams.get(row["team_id"]),
-            "bot": bot_view(row["bot_mode"], bots.get(row["bot_id"])),
-            "labels": labels.get(row["id"], []),
-            "attribution": row["attribution"] or {},
-            "custom_fields": row["custom_fields"] or {},
-            "consent": consent_view(
-                row["marketing_consent"], row["consent_source"], row["consent_changed_at"]
-            ),
-            "created_at": iso(row["created_at"]),
-        }
+        build_view(
+            row,
+            labels.get(row["id"], []),
+            agents.get(row["agent_id"]),
+            teams.get(row["team_id"]),
+            bots.get(row["bot_id"]),
+        )
         for row in rows
     ]
+
+
+def build_view(
+    row: dict[str, Any],
+    labels: list[str],
+    agent: dict[str, Any] | None,
+    team: dict[str, Any] | None,
+    bot: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """The view of one `.values(*VIEW_COLUMNS)` row, given what it links to (`{"id", "name"}`)."""
+    return {
+        "id": str(row["id"]),
+        "name": row["name"],
+        "phone": row["phone"],
+        "user_id": row["bsuid"],
+        "email": row["email"],
+        "country": row["country"] or (country_of(row["phone"]) if row["phone"] else None),
+        "conversation_status": row["conversation_status"],
+        "last_interaction": iso(row["last_interaction"]),
+        "source": row["source"],
+        "agent": agent,
+        "team": team,
+        "bot": bot_view(row["bot_mode"], bot),
+        "labels": labels,
+        "attribution": row["attribution"] or {},
+        "custom_fields": row["custom_fields"] or {},
+        "consent": consent_view(
+            row["marketing_consent"], row["consent_source"], row["consent_changed_at"]
+        ),
+        "created_at": iso(row["created_at"]),
+    }
 
 
 def view_row(customer: Customer) -> dict[str, Any]:

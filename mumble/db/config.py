@@ -7,11 +7,11 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-from tortoise import Tortoise
+from tortoise import Tortoise, connections
 from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.migrations.api import migrate as _migrate_api
 
-from mumble.db import postgres, sqlite
+from mumble.db import postgres, sqlite, triggers
 
 MODELS_MODULE = "mumble.models"
 MIGRATIONS_MODULE = "mumble.migrations"
@@ -66,12 +66,15 @@ def _ensure_sqlite_dir(database_url: str) -> None:
 
 
 async def migrate(database_url: str) -> None:
-    """Apply every pending schema migration."""
+    """Apply every pending schema migration, then (PostgreSQL) the change triggers."""
     _ensure_sqlite_dir(database_url)
     config = tortoise_config(database_url)
     await Tortoise.init(config=config, init_connections=False)
     try:
         await _migrate_api(config=config, app_labels=None, target=None)
+        if is_postgres(database_url):
+            # Outside the migration files, which are regenerated (see mumble.db.triggers).
+            await triggers.install(connections.get("default"))
     finally:
         await Tortoise.close_connections()
 

@@ -6,8 +6,9 @@ a `NOTIFY` on `CHANNEL`, which every process's `Listener` turns into the same lo
 key revoked by the CLI, or a webhook delivery queued by another API process, is heard by every
 process within the notification's delivery.
 
-Subscribers only nudge (clear a cache, wake a loop): a notice carries a topic, never data, and
-one heard twice or for a rolled-back savepoint is harmless. The listener holds its own asyncpg
+Subscribers only nudge (clear a cache, wake a loop): a notice carries a topic and at most the
+ids of what changed (`topic:detail`, sent by the triggers of `mumble.db.triggers`), never data,
+and one heard twice or for a rolled-back savepoint is harmless. The listener holds its own asyncpg
 connection outside the pool (`LISTEN` is session state; see `mumble.db.postgres`); while it is
 not connected, `connected` is False and subscribers must not rely on notices (the key cache
 stops caching).
@@ -17,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import enum
 import logging
 import weakref
 from collections.abc import AsyncIterator, Callable
@@ -27,25 +27,17 @@ from tortoise import connections
 
 from mumble.db.commit import after_commit
 from mumble.db.config import is_postgres
+from mumble.db.topics import CHANNEL, Topic
+
+__all__ = ["CHANNEL", "Notices", "Topic", "announce", "listening"]
 
 log = logging.getLogger("mumble.db")
 
-CHANNEL = "mumble_changes"
 RECONNECT_SECONDS = 1.0
 
-
-class Topic(enum.StrEnum):
-    """What changed."""
-
-    # Keys, roles or an account's block flag: what authentication reads.
-    KEYS = "keys"
-    # Webhook deliveries were queued.
-    DELIVERIES = "deliveries"
-    # A campaign was created or resumed: its runner starts sending at once.
-    CAMPAIGNS = "campaigns"
-
-
 Subscriber = Callable[[], None]
+# Hears what a notice names (the part after `topic:`).
+DetailSubscriber = Callable[[str], None]
 
 
 class Notices:
@@ -56,6 +48,7 @@ class Notices:
 
     def __init__(self) -> None:
         self._subscribers: dict[Topic, list[Subscriber]] = {}
+        self._detail_subscribers: dict[Topic, list[DetailSubscriber]] = {}
         self._on_connection: list[Callable[[bool], None]] = []
         self.connected = False
         _LIVE.add(self)
@@ -63,12 +56,17 @@ class Notices:
     def subscribe(self, topic: Topic, subscriber: Subscriber) -> None:
         self._subscribers.setdefault(topic, []).append(subscriber)
 
+    def subscribe_detail(self, topic: Topic, subscriber: DetailSubscriber) -> None:
+        """`subscriber(detail)` for each notice of `topic`: what the notice names after `:`."""
+        self._detail_subscribers.setdefault(topic, []).append(subscriber)
+
     def on_connection(self, callback: Callable[[bool], None]) -> None:
         """`callback(connected)` whenever the listener connects or loses its connection."""
         self._on_connection.append(callback)
 
-    def deliver(self, topic: str) -> None:
+    def deliver(self, notice: str) -> None:
         """Run the topic's subscribers (an unknown topic, from a newer process, is ignored)."""
+        topic, _, detail = notice.partition(":")
         try:
             known = Topic(topic)
         except ValueError:
@@ -76,6 +74,11 @@ class Notices:
         for subscriber in self._subscribers.get(known, ()):
             try:
                 subscriber()
+            except Exception:
+                log.exception("change notice subscriber failed")
+        for detailed in self._detail_subscribers.get(known, ()):
+            try:
+                detailed(detail)
             except Exception:
                 log.exception("change notice subscriber failed")
 

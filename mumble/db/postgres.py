@@ -13,7 +13,9 @@ transaction) has nothing to undo, so the pool's `reset` is a no-op; asyncpg stil
 transaction left open and drops listener callbacks before calling it. tests/test_db_session.py
 checks that the rule holds after the suite's kinds of work.
 
-Transactions also run `mumble.db.commit` callbacks once they commit.
+Transactions also run `mumble.db.commit` callbacks once they commit, and every statement is
+shown to `mumble.db.writes` (savepoints included), so this process's read caches hear of its
+own writes at once.
 """
 
 from __future__ import annotations
@@ -22,8 +24,13 @@ from typing import Any
 
 import asyncpg
 from tortoise.backends.asyncpg.client import AsyncpgDBClient, TransactionWrapper
-from tortoise.backends.base.client import TransactionContext, TransactionContextPooled
+from tortoise.backends.base.client import (
+    NestedTransactionContext,
+    TransactionContext,
+    TransactionContextPooled,
+)
 
+from mumble.db import writes
 from mumble.db.commit import AfterCommit
 
 ENGINE = "mumble.db.postgres"
@@ -33,8 +40,49 @@ async def keep_session(connection: asyncpg.Connection) -> None:
     """The pool's reset: nothing to undo on a connection that holds no session state."""
 
 
-class CommittingTransactionWrapper(AfterCommit, TransactionWrapper):
+class NotingWrites:
+    """Mixed into our clients: every statement that ran is shown to `mumble.db.writes`."""
+
+    async def execute_insert(self, query: str, values: list[Any]) -> Any:
+        result = await super().execute_insert(query, values)  # type: ignore[misc]
+        writes.noted(self, query)
+        return result
+
+    async def execute_many(self, query: str, values: list[Any]) -> None:
+        await super().execute_many(query, values)  # type: ignore[misc]
+        writes.noted(self, query)
+
+    async def execute_query(
+        self, query: str, values: list[Any] | None = None
+    ) -> tuple[int, list[Any]]:
+        result: tuple[int, list[Any]] = await super().execute_query(query, values)  # type: ignore[misc]
+        writes.noted(self, query)
+        return result
+
+    async def execute_query_dict(
+        self, query: str, values: list[Any] | None = None
+    ) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = await super().execute_query_dict(query, values)  # type: ignore[misc]
+        writes.noted(self, query)
+        return result
+
+    async def execute_script(self, query: str) -> None:
+        await super().execute_script(query)  # type: ignore[misc]
+        writes.noted(self, query)
+
+
+class SavepointWrapper(NotingWrites, TransactionWrapper):
+    """A savepoint inside one of our transactions: plain, but its statements are noted too."""
+
+    def _in_transaction(self) -> TransactionContext:
+        return NestedTransactionContext(SavepointWrapper(self))
+
+
+class CommittingTransactionWrapper(AfterCommit, NotingWrites, TransactionWrapper):
     """A top-level transaction that runs its after-commit callbacks (savepoints stay plain)."""
+
+    def _in_transaction(self) -> TransactionContext:
+        return NestedTransactionContext(SavepointWrapper(self))
 
     async def commit(self) -> None:
         await super().commit()
@@ -47,7 +95,7 @@ class CommittingTransactionWrapper(AfterCommit, TransactionWrapper):
             self.rolled_back()
 
 
-class PooledClient(AsyncpgDBClient):
+class PooledClient(NotingWrites, AsyncpgDBClient):
     """AsyncpgDBClient whose transactions run after-commit callbacks."""
 
     def _in_transaction(self) -> TransactionContext:
