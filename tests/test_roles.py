@@ -248,4 +248,6 @@ def test_cli_refuses_bad_input_with_a_clear_message(
 ) -> None:
     _, account = _cli(capsys, "account", "create", "Bad Input Co")
     code, error = _cli(capsys, *args, "--account", account["id"])
-    assert (code, error) == (1, {"error": True, "message": message})
+    # A refusal with details (the known permissions) prints them beside the message.
+    assert (code, error.get("error"), error.get("message")) == (1, True, message)
+    assert set(error) <= {"error", "message", "details"}

@@ -173,7 +173,7 @@ AI_BOT = obj(
     ("kind", "has_api_key", "has_secret", "handoff_marker", "max_reply_chars"),
 )
 
-SET = Endpoint(
+SET_AI_BOT = Endpoint(
     "POST",
     "/set-ai-bot",
     "bots:write",
@@ -246,7 +246,7 @@ async def delete_ai_bot(call: Call) -> dict[str, Any]:
 
 
 routes = [
-    api_route(SET, set_ai_bot),
+    api_route(SET_AI_BOT, set_ai_bot),
     api_route(GET, get_ai_bot),
     api_route(DELETE, delete_ai_bot),
 ]
