@@ -41,7 +41,7 @@ from mumble.db.listener import Notices, Topic, listening
 from mumble.errors import EXCEPTION_HANDLERS
 from mumble.events.worker import embedded_worker
 from mumble.inbound.media import MediaFetcher
-from mumble.messages import sweep
+from mumble.messages import status_sets, sweep
 from mumble.messages.flows import Sender
 from mumble.middleware import AccessMiddleware, BodyDeadline
 from mumble.observability import metrics
@@ -114,6 +114,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
                 key_usage=LastUsedTracker(app_clock),
                 keys=keys,
                 media_wakeup=Wakeup(),
+                status_sets=status_sets.coalescer(settings),
             )
             sync_task = template_sync.start(services.graph, app_clock, settings)
             fetcher = MediaFetcher(services.graph, app_clock, services.media_wakeup)
@@ -133,6 +134,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
                     # Starlette hands this state to every request: `request.state.services`.
                     yield {"services": services}
             finally:
+                if services.status_sets is not None:
+                    await services.status_sets.close()
                 await tasks.stop(scheduled_task)
                 await tasks.stop(sweep_task)
                 await tasks.stop(media_task)

@@ -7,11 +7,13 @@ service functions never take the whole value, so each signature says what it use
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import aiohttp
 
 from mumble.auth import KeyCache, LastUsedTracker
 from mumble.clock import Clock
+from mumble.db.batches import Coalescer
 from mumble.ratelimit import RateLimiter
 from mumble.settings import Settings
 from mumble.wakeup import Wakeup
@@ -33,3 +35,6 @@ class Services:
     keys: KeyCache
     # Kicked when an inbound message leaves a file to download.
     media_wakeup: Wakeup
+    # Gathers the statuses of concurrent webhook POSTs into sets (mumble.messages.status_sets
+    # builds it); None applies them one by one.
+    status_sets: Coalescer[Any, bool] | None = None

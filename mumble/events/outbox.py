@@ -107,6 +107,50 @@ async def record_events(
     await announce(Topic.DELIVERIES)
 
 
+class Stamped(NamedTuple):
+    """One event of a set spanning accounts and times: whose, what, and when it was recorded."""
+
+    account_id: uuid.UUID
+    event: Pending
+    now: dt.datetime
+
+
+async def record_event_set(events: Sequence[Stamped]) -> None:
+    """Write events of any accounts, each at its own time, as `record_event` would one by one
+    (the same rows, `seq` in the given order, one delivery per subscribed endpoint), in a few
+    statements whatever their number: the events, the endpoints, the deliveries."""
+    rows = [_event(s.account_id, s.event.type, s.event.data, s.now, s.event.customer_id)
+            for s in events]  # fmt: skip
+    if not rows:
+        return
+    seqs = await _insert_events(rows)
+    accounts = {row.account_id for row in rows}  # type: ignore[attr-defined]
+    endpoints = await WebhookEndpoint.filter(account_id__in=accounts).values_list(
+        "account_id", "id", "events"
+    )
+    subscribed: dict[tuple[Any, str], list[Any]] = {}
+    for account_id, endpoint_id, types in endpoints:
+        for event_type in types or []:
+            subscribed.setdefault((account_id, event_type), []).append(endpoint_id)
+    wanted = [(row, subscribed.get((row.account_id, row.type), [])) for row in rows]  # type: ignore[attr-defined]
+    if not any(ids for _, ids in wanted):
+        return
+    if seqs is None:
+        seqs = dict(await Event.filter(id__in=[row.id for row in rows]).values_list("id", "seq"))
+    deliveries = [
+        WebhookDelivery(
+            endpoint_id=endpoint_id, event_seq=seqs[row.id], customer_id=row.customer_id
+        )
+        for row, ids in wanted
+        for endpoint_id in ids
+    ]
+    if rowsets.is_postgres(WebhookDelivery):
+        await rowsets.insert_rows(WebhookDelivery, deliveries, returning=("id",))
+    else:
+        await WebhookDelivery.bulk_create(deliveries)
+    await announce(Topic.DELIVERIES)
+
+
 async def _insert_events(rows: list[Event]) -> dict[Any, int] | None:
     """Store the events in order (so `seq` follows it); their seqs by id when known."""
     if not rowsets.is_postgres(Event):
