@@ -23,6 +23,7 @@ results say which statuses the set applied. SQLite keeps the general path throug
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -61,13 +62,18 @@ def _projection(model: type[Model], alias: str) -> str:
     )
 
 
-_SELECT = (
-    f"SELECT {_projection(Message, 'm')}, {_projection(Customer, 'c')} "
-    "FROM unnest($1::uuid[], $2::text[]) AS k(account_id, wamid) "
-    'JOIN "message" m ON m."account_id" = k.account_id AND m."wamid" = k.wamid '
-    'JOIN "customer" c ON c."id" = m."customer_id" '
-    'ORDER BY m."id" FOR UPDATE OF m'
-)
+@functools.cache
+def _select() -> str:
+    # Built on first use: Tortoise adds the foreign key columns to the models when it starts.
+    return (
+        f"SELECT {_projection(Message, 'm')}, {_projection(Customer, 'c')} "
+        "FROM unnest($1::uuid[], $2::text[]) AS k(account_id, wamid) "
+        'JOIN "message" m ON m."account_id" = k.account_id AND m."wamid" = k.wamid '
+        'JOIN "customer" c ON c."id" = m."customer_id" '
+        'ORDER BY m."id" FOR UPDATE OF m'
+    )
+
+
 # The columns a status writes; the rest of the row is as read (and locked).
 _WRITTEN = (
     ("status", "varchar"),
@@ -104,7 +110,7 @@ class _Found:
 async def _read(items: Sequence[StatusItem]) -> dict[tuple[uuid.UUID, str], _Found]:
     keys = sorted({(item.account.id, item.update.wamid) for item in items})
     rows = await rowsets.connection(Message).execute_query_dict(
-        _SELECT, [[account for account, _ in keys], [wamid for _, wamid in keys]]
+        _select(), [[account for account, _ in keys], [wamid for _, wamid in keys]]
     )
     found = {}
     for row in rows:
@@ -138,9 +144,10 @@ async def apply_known(items: list[StatusItem]) -> list[bool]:
     """Apply, in one transaction, the statuses whose message is stored; True for each applied
     (its message's row and events written as `apply_status` would), False for each left to
     the general path (unknown wamid, or its row changed under us)."""
-    if not items:
-        return []
     applied = [False] * len(items)
+    if not items or not rowsets.is_postgres(Message):
+        # SQLite runs one transaction at a time: every status goes the general path.
+        return applied
     async with in_transaction():
         found = await _read(items)
         events: list[tuple[int, StatusItem, Stamped]] = []
