@@ -23,7 +23,7 @@ async def test_concurrent_submits_are_applied_as_one_set_and_answered_each_their
         coalescer.submit([1, 2]), coalescer.submit([3]), coalescer.submit([4, 5, 6])
     )
 
-    assert results == [[10, 20], [30], [40, 50, 60]]
+    assert list(results) == [[10, 20], [30], [40, 50, 60]]
     assert sets == [[1, 2, 3, 4, 5, 6]]
 
 

@@ -163,19 +163,22 @@ async def _stored(tenant: Tenant, *, ordered: bool = True) -> dict[str, Any]:
     endpoints = await WebhookEndpoint.filter(account_id=account).values_list("id", flat=True)
     deliveries = await WebhookDelivery.filter(endpoint_id__in=endpoints).order_by("event_seq")
     parked = await PendingStatus.filter(account_id=account).order_by("wamid", "status")
-    event_rows = [(e.type, _plain(e.data), e.customer_id is not None) for e in events]
-    # Queued for the endpoint; the embedded worker may have tried some already, so their
-    # state is no part of what is compared.
-    delivery_rows = [
-        (by_seq[d.event_seq].type, by_seq[d.event_seq].data["message_wa_id"], d.customer_id)
-        for d in deliveries
-    ]
     customers = await Customer.filter(account_id=account).order_by("phone")
     phones = {c.id: c.phone for c in customers}
-    delivery_rows = [(t, w, phones.get(c)) for t, w, c in delivery_rows]
+    event_rows: list[Any] = [(e.type, _plain(e.data), e.customer_id is not None) for e in events]
+    # Queued for the endpoint, with the customer they order by; the embedded worker may have
+    # tried some already, so their state is no part of what is compared.
+    delivery_rows = [
+        (
+            by_seq[d.event_seq].type,
+            by_seq[d.event_seq].data["message_wa_id"],
+            phones.get(d.customer_id) if d.customer_id else None,
+        )
+        for d in deliveries
+    ]
     if not ordered:
         # Concurrent POSTs land in either order: what was recorded, not in which order.
-        event_rows = sorted((t, d["message_wa_id"], d["status"]) for t, d, _ in event_rows)  # type: ignore[assignment]
+        event_rows = sorted((t, d["message_wa_id"], d["status"]) for t, d, _ in event_rows)
         delivery_rows = sorted(delivery_rows)
     return {
         "messages": [
