@@ -13,6 +13,8 @@ import uuid
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
+import orjson
+
 from mumble.clock import rfc3339
 from mumble.db import rowsets
 from mumble.db.listener import Topic, announce
@@ -124,12 +126,9 @@ async def record_event_set(events: Sequence[Stamped]) -> None:
     if not rows:
         return
     seqs = await _insert_events(rows)
-    accounts = {row.account_id for row in rows}  # type: ignore[attr-defined]
-    endpoints = await WebhookEndpoint.filter(account_id__in=accounts).values_list(
-        "account_id", "id", "events"
-    )
+    accounts = sorted({row.account_id for row in rows})  # type: ignore[attr-defined]
     subscribed: dict[tuple[Any, str], list[Any]] = {}
-    for account_id, endpoint_id, types in endpoints:
+    for account_id, endpoint_id, types in await _endpoints_of(accounts):
         for event_type in types or []:
             subscribed.setdefault((account_id, event_type), []).append(endpoint_id)
     wanted = [(row, subscribed.get((row.account_id, row.type), [])) for row in rows]  # type: ignore[attr-defined]
@@ -149,6 +148,30 @@ async def record_event_set(events: Sequence[Stamped]) -> None:
     else:
         await WebhookDelivery.bulk_create(deliveries)
     await announce(Topic.DELIVERIES)
+
+
+_ENDPOINTS_OF = (
+    'SELECT "account_id", "id", "events" FROM "webhook_endpoint" WHERE "account_id" = ANY($1)'
+)
+
+
+async def _endpoints_of(accounts: list[uuid.UUID]) -> list[tuple[Any, Any, list[str] | None]]:
+    """(account, endpoint, event types) of every endpoint of these accounts."""
+    if not rowsets.is_postgres(WebhookEndpoint):
+        return list(
+            await WebhookEndpoint.filter(account_id__in=accounts).values_list(
+                "account_id", "id", "events"
+            )
+        )
+    # The statement is fixed: no ORM query to build on the status path.
+    rows = await rowsets.connection(WebhookEndpoint).execute_query_dict(_ENDPOINTS_OF, [accounts])
+    return [(uuid.UUID(str(row["account_id"])), row["id"], _types(row["events"])) for row in rows]
+
+
+def _types(raw: Any) -> list[str] | None:
+    # asyncpg hands jsonb over as its text unless a codec is registered.
+    types: list[str] | None = orjson.loads(raw) if isinstance(raw, str | bytes) else raw
+    return types
 
 
 async def _insert_events(rows: list[Event]) -> dict[Any, int] | None:

@@ -21,6 +21,7 @@ from mumble.clock import Clock
 from mumble.consent import sources as consent
 from mumble.customers.tombstones import is_buried
 from mumble.db.batches import Coalescer
+from mumble.db.prepared import Prepared, text_marker
 from mumble.events.outbox import record_event
 from mumble.inbound import identity
 from mumble.inbound.content import Content, meta_time, parse_content
@@ -56,6 +57,14 @@ class _Context:
     statuses: Coalescer[StatusItem, bool] | None = None
 
 
+# Every webhook POST starts here: its SQL is built once (see mumble.db.prepared).
+_ACCOUNT_BY_NUMBER = Prepared(
+    Account,
+    lambda number: Account.filter(phone_number_id=number).first(),
+    text_marker(),
+)
+
+
 class _Accounts:
     """Per-request cache of phone_number_id -> Account (a batch names the same number often)."""
 
@@ -66,9 +75,7 @@ class _Accounts:
         if not matchable(Account, "phone_number_id", phone_number_id):
             return None
         if phone_number_id not in self._by_number:
-            self._by_number[phone_number_id] = await Account.get_or_none(
-                phone_number_id=phone_number_id
-            )
+            self._by_number[phone_number_id] = await _ACCOUNT_BY_NUMBER.first(phone_number_id)
         return self._by_number[phone_number_id]
 
 
