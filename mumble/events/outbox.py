@@ -13,8 +13,6 @@ import uuid
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
-import orjson
-
 from mumble.clock import rfc3339
 from mumble.db import rowsets
 from mumble.db.listener import Topic, announce
@@ -120,29 +118,38 @@ class Stamped(NamedTuple):
 async def record_event_set(events: Sequence[Stamped]) -> None:
     """Write events of any accounts, each at its own time, as `record_event` would one by one
     (the same rows, `seq` in the given order, one delivery per subscribed endpoint), in a few
-    statements whatever their number: the events, the endpoints, the deliveries."""
+    statements whatever their number: the events with the endpoints subscribed to each, then
+    the deliveries."""
     rows = [_event(s.account_id, s.event.type, s.event.data, s.now, s.event.customer_id)
             for s in events]  # fmt: skip
     if not rows:
         return
-    seqs = await _insert_events(rows)
-    accounts = sorted({row.account_id for row in rows})  # type: ignore[attr-defined]
-    subscribed: dict[tuple[Any, str], list[Any]] = {}
-    for account_id, endpoint_id, types in await _endpoints_of(accounts):
-        for event_type in types or []:
-            subscribed.setdefault((account_id, event_type), []).append(endpoint_id)
-    wanted = [(row, subscribed.get((row.account_id, row.type), [])) for row in rows]  # type: ignore[attr-defined]
-    if not any(ids for _, ids in wanted):
-        return
-    if seqs is None:
+    if rowsets.is_postgres(Event):
+        seqs, subscribed = await _insert_with_subscribers(rows)
+    else:
+        await Event.bulk_create(rows)
         seqs = dict(await Event.filter(id__in=[row.id for row in rows]).values_list("id", "seq"))
+        accounts = sorted({row.account_id for row in rows})  # type: ignore[attr-defined]
+        endpoints = await WebhookEndpoint.filter(account_id__in=accounts).values_list(
+            "account_id", "id", "events"
+        )
+        by_type: dict[tuple[Any, str], list[Any]] = {}
+        for account_id, endpoint_id, types in endpoints:
+            for event_type in types or []:
+                by_type.setdefault((account_id, event_type), []).append(endpoint_id)
+        subscribed = {
+            row.id: by_type.get((row.account_id, row.type), [])  # type: ignore[attr-defined]
+            for row in rows
+        }
     deliveries = [
         WebhookDelivery(
             endpoint_id=endpoint_id, event_seq=seqs[row.id], customer_id=row.customer_id
         )
-        for row, ids in wanted
-        for endpoint_id in ids
+        for row in rows
+        for endpoint_id in subscribed.get(row.id, [])
     ]
+    if not deliveries:
+        return
     if rowsets.is_postgres(WebhookDelivery):
         await rowsets.insert_rows(WebhookDelivery, deliveries, returning=("id",))
     else:
@@ -150,28 +157,28 @@ async def record_event_set(events: Sequence[Stamped]) -> None:
     await announce(Topic.DELIVERIES)
 
 
-_ENDPOINTS_OF = (
-    'SELECT "account_id", "id", "events" FROM "webhook_endpoint" WHERE "account_id" = ANY($1)'
-)
-
-
-async def _endpoints_of(accounts: list[uuid.UUID]) -> list[tuple[Any, Any, list[str] | None]]:
-    """(account, endpoint, event types) of every endpoint of these accounts."""
-    if not rowsets.is_postgres(WebhookEndpoint):
-        return list(
-            await WebhookEndpoint.filter(account_id__in=accounts).values_list(
-                "account_id", "id", "events"
-            )
-        )
-    # The statement is fixed: no ORM query to build on the status path.
-    rows = await rowsets.connection(WebhookEndpoint).execute_query_dict(_ENDPOINTS_OF, [accounts])
-    return [(uuid.UUID(str(row["account_id"])), row["id"], _types(row["events"])) for row in rows]
-
-
-def _types(raw: Any) -> list[str] | None:
-    # asyncpg hands jsonb over as its text unless a codec is registered.
-    types: list[str] | None = orjson.loads(raw) if isinstance(raw, str | bytes) else raw
-    return types
+async def _insert_with_subscribers(
+    rows: list[Event],
+) -> tuple[dict[uuid.UUID, int], dict[uuid.UUID, list[Any]]]:
+    """Insert the events and read the endpoints subscribed to each in the same statement: the
+    seq of each event by id, and its endpoints."""
+    insert, params = rowsets.insert_statement(
+        Event, rows, returning=("id", "seq", "account_id", "type")
+    )
+    sql = (
+        f"WITH stored AS ({insert}) "
+        'SELECT stored."id", stored."seq", w."id" AS endpoint_id FROM stored '
+        'LEFT JOIN "webhook_endpoint" w ON w."account_id" = stored."account_id" '
+        'AND w."events"::jsonb ? stored."type"'
+    )
+    seqs: dict[uuid.UUID, int] = {}
+    subscribed: dict[uuid.UUID, list[Any]] = {}
+    for found in await rowsets.connection(Event).execute_query_dict(sql, params):
+        event_id = uuid.UUID(str(found["id"]))
+        seqs[event_id] = found["seq"]
+        if found["endpoint_id"] is not None:
+            subscribed.setdefault(event_id, []).append(found["endpoint_id"])
+    return seqs, subscribed
 
 
 async def _insert_events(rows: list[Event]) -> dict[Any, int] | None:

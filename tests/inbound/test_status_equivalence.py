@@ -71,6 +71,13 @@ async def _world(make_tenant: MakeTenant, name: str) -> Tenant:
         events=["message.sent", "message.delivered", "message.read", "message.failed"],
         secret=new_secret(),
     )
+    # A second endpoint that wants reads only: each event goes to the endpoints subscribed.
+    await WebhookEndpoint.create(
+        account_id=account,
+        url="http://127.0.0.1:9/reads",
+        events=["message.read", "customer.updated"],
+        secret=new_secret(),
+    )
     customers = [await Customer.create(account_id=account, phone=phone) for phone in PHONES]
     template = await Template.create(
         account_id=account, name="promo", language="en", category="MARKETING", body="Sale"
@@ -160,8 +167,10 @@ async def _stored(tenant: Tenant, *, ordered: bool = True) -> dict[str, Any]:
     messages = await Message.filter(account_id=account).order_by("wamid")
     events = await Event.filter(account_id=account).order_by("seq")
     by_seq = {event.seq: event for event in events}
-    endpoints = await WebhookEndpoint.filter(account_id=account).values_list("id", flat=True)
-    deliveries = await WebhookDelivery.filter(endpoint_id__in=endpoints).order_by("event_seq")
+    urls = dict(await WebhookEndpoint.filter(account_id=account).values_list("id", "url"))
+    found = await WebhookDelivery.filter(endpoint_id__in=list(urls))
+    # In event order; within one event the endpoints' order is not part of the contract.
+    deliveries = sorted(found, key=lambda d: (d.event_seq, urls[d.endpoint_id]))
     parked = await PendingStatus.filter(account_id=account).order_by("wamid", "status")
     customers = await Customer.filter(account_id=account).order_by("phone")
     phones = {c.id: c.phone for c in customers}
@@ -173,6 +182,7 @@ async def _stored(tenant: Tenant, *, ordered: bool = True) -> dict[str, Any]:
             by_seq[d.event_seq].type,
             by_seq[d.event_seq].data["message_wa_id"],
             phones.get(d.customer_id) if d.customer_id else None,
+            urls[d.endpoint_id],
         )
         for d in deliveries
     ]
@@ -180,6 +190,7 @@ async def _stored(tenant: Tenant, *, ordered: bool = True) -> dict[str, Any]:
         # Concurrent POSTs land in either order: what was recorded, not in which order.
         event_rows = sorted((t, d["message_wa_id"], d["status"]) for t, d, _ in event_rows)
         delivery_rows = sorted(delivery_rows)
+
     return {
         "messages": [
             (
@@ -321,10 +332,11 @@ async def test_the_sequences_store_what_the_rules_say(server: str, make_tenant: 
         ("message.delivered", "delivered"),
         ("message.read", "read"),
     ]
-    assert [d[:2] for d in sets["deliveries"]] == [
-        ("message.sent", "wamid.2"),
-        ("message.delivered", "wamid.2"),
-        ("message.read", "wamid.2"),
+    assert [(d[0], d[1], d[3]) for d in sets["deliveries"]] == [
+        ("message.sent", "wamid.2", "http://127.0.0.1:9/hook"),
+        ("message.delivered", "wamid.2", "http://127.0.0.1:9/hook"),
+        ("message.read", "wamid.2", "http://127.0.0.1:9/hook"),
+        ("message.read", "wamid.2", "http://127.0.0.1:9/reads"),
     ]
     _, sets = await _both(make_tenant, SEQUENCES["marketing_stopped_opts_out"])
     assert [c[1] for c in sets["consent"]] == [None, "opted_out"]
