@@ -13,6 +13,7 @@ BENCHMARKS = (
     "bench.memory",
     "bench.inbound_to_webhook",
     "bench.import_customers",
+    "bench.campaign_create",
 )
 
 

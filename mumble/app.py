@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -12,7 +13,10 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount
 
+import mumble.bots.ai.routes as ai_bot_routes
 import mumble.bots.routes as bots_routes
+import mumble.bots.routes_settings as bots_settings_routes
+import mumble.campaigns.routes as campaigns_routes
 import mumble.consent.routes as consent_routes
 import mumble.conversations.routes as conversations_routes
 import mumble.customers.routes as customers_routes
@@ -34,6 +38,10 @@ import mumble.templates.sync as template_sync
 import mumble.webhooks.routes as webhooks_routes
 from mumble import tasks
 from mumble.auth import KeyCache, LastUsedTracker
+from mumble.bots.ai.answer import AiAnswer, answer
+from mumble.bots.answering import AnswerHandler
+from mumble.bots.dispatch import BotWorker, Handler
+from mumble.bots.runtime import FlowHandler
 from mumble.clock import Clock, SystemClock
 from mumble.db import errors as db_errors
 from mumble.db import open_database
@@ -44,7 +52,10 @@ from mumble.inbound.media import MediaFetcher
 from mumble.messages import status_sets, sweep
 from mumble.messages.flows import Sender
 from mumble.middleware import AccessMiddleware, BodyDeadline
+from mumble.models.states import BotMode
 from mumble.observability import metrics
+from mumble.pacing import sync as pace_sync
+from mumble.pacing.pacer import Pacer
 from mumble.ratelimit import RateLimiter
 from mumble.scheduled.worker import ScheduledWorker
 from mumble.services import Services
@@ -66,12 +77,15 @@ def api_routes() -> list[BaseRoute]:
         *labels_routes.routes,
         *team_routes.routes,
         *bots_routes.routes,
+        *ai_bot_routes.routes,
+        *bots_settings_routes.routes,
         *messages_routes.routes,
         *messages_support_routes.routes,
         *conversations_routes.routes,
         *templates_routes.routes,
         *templates_manage_routes.routes,
         *scheduled_routes.routes,
+        *campaigns_routes.routes,
         *webhooks_routes.routes,
     ]
 
@@ -84,6 +98,30 @@ def scheduled_sends(services: Services) -> ScheduledWorker:
         return await template_flows.send_scheduled(sender, account_id, phone, template_id, request)
 
     return ScheduledWorker(send, services.clock)
+
+
+def bot_handlers(services: Services) -> dict[BotMode, Handler]:
+    """The handler of each bot mode the bot worker runs turns for (a mode absent: none)."""
+    sender = Sender.of(services)
+    allow_private = services.settings.allow_private_urls
+
+    async def ai_answer(
+        account_id: uuid.UUID, customer_id: uuid.UUID, now: dt.datetime
+    ) -> AiAnswer:
+        return await answer(
+            services.http, account_id, customer_id, now, allow_private=allow_private
+        )
+
+    return {
+        BotMode.FLOW: FlowHandler(sender, services.clock),
+        BotMode.AI: AnswerHandler(ai_answer, sender, services.clock),
+    }
+
+
+def bot_worker(services: Services) -> BotWorker:
+    """The bot worker, run by the app (embedded) and by `mumble worker`."""
+    lease = dt.timedelta(seconds=services.settings.bot_lease_seconds)
+    return BotWorker(bot_handlers(services), services.clock, lease=lease)
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
@@ -99,6 +137,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
         ):
             # Storages bind to the running loop, so they are built here, never at import time.
             limiter = RateLimiter(settings, app_clock)
+            pacer = Pacer.of(settings)
             keys = KeyCache(app_clock, settings.auth_cache_seconds)
             deliveries = Wakeup()
             notices = Notices()
@@ -111,15 +150,22 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
                 http=http,
                 graph=GraphClient(http, settings.graph_api_url, settings.whatsapp_api_version),
                 limiter=limiter,
+                pacer=pacer,
                 key_usage=LastUsedTracker(app_clock),
                 keys=keys,
                 media_wakeup=Wakeup(),
                 status_sets=status_sets.coalescer(settings),
             )
             sync_task = template_sync.start(services.graph, app_clock, settings)
+            pace_task = pace_sync.start(services.graph, app_clock, settings)
             fetcher = MediaFetcher(services.graph, app_clock, services.media_wakeup)
             media_task = tasks.start(fetcher.run(), "mumble-media-fetcher")
             scheduled_task = tasks.start(scheduled_sends(services).run(), "mumble-scheduled-sends")
+            bots_task = (
+                tasks.start(bot_worker(services).run(), "mumble-bots")
+                if settings.run_worker
+                else None
+            )
             await sweep.sweep_at_start(settings, app_clock)
             sweep_task = (
                 tasks.start(sweep.run_sweeper(settings, app_clock), "mumble-send-sweep")
@@ -137,10 +183,13 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
                 if services.status_sets is not None:
                     await services.status_sets.close()
                 await tasks.stop(scheduled_task)
+                await tasks.stop(bots_task)
                 await tasks.stop(sweep_task)
                 await tasks.stop(media_task)
                 await tasks.stop(sync_task)
+                await tasks.stop(pace_task)
                 await limiter.close()
+                await pacer.close()
                 metrics.process_stopped()
 
     return Starlette(

@@ -23,6 +23,8 @@ PERMISSIONS: dict[str, str] = {
     "templates:read": "read templates",
     "templates:write": "create templates",
     "templates:send": "send templates",
+    "campaigns:read": "read campaigns",
+    "campaigns:write": "manage campaigns",
     "webhooks:read": "read webhooks",
     "webhooks:write": "manage webhooks",
 }

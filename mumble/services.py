@@ -14,6 +14,7 @@ import aiohttp
 from mumble.auth import KeyCache, LastUsedTracker
 from mumble.clock import Clock
 from mumble.db.batches import Coalescer
+from mumble.pacing.pacer import Pacer
 from mumble.ratelimit import RateLimiter
 from mumble.settings import Settings
 from mumble.wakeup import Wakeup
@@ -30,6 +31,8 @@ class Services:
     http: aiohttp.ClientSession
     graph: GraphClient
     limiter: RateLimiter
+    # The outbound pacer every send asks first (Redis-shared when the limiter's storage is).
+    pacer: Pacer
     key_usage: LastUsedTracker
     # Key rows of this process, cleared by every change to keys, roles or accounts anywhere.
     keys: KeyCache

@@ -71,6 +71,8 @@ class Settings:
     # A claimed delivery is retried by another worker once its lease runs out (crash recovery).
     webhook_lease_seconds: int = 60
     webhook_poll_seconds: int = 1
+    # A claimed bot turn is run again by another worker once its lease runs out (crash recovery).
+    bot_lease_seconds: int = 60
     # A send still `accepted` this long after it was recorded lost its process (a crash): the
     # sweep resolves it and releases its Idempotency-Key. Longer than a send's retried Graph calls.
     send_lease_seconds: int = 900
@@ -99,6 +101,14 @@ class Settings:
     rate_limit_block_from: int = 1000
     # Prefix of every limiter key in shared storage (one per deployment, or per test app).
     rate_limit_key_prefix: str = "mumble"
+    # Outbound pacing (mumble.pacing; its gates live in rate_limit_storage): a number's
+    # messages per second unless its level or an admin says otherwise, and the pair rate (one
+    # message per `pace_pair_interval_seconds` to the same user, bursts of `pace_pair_burst`).
+    pace_default_mps: int = 80
+    pace_pair_interval_seconds: int = 6
+    pace_pair_burst: int = 45
+    # Read every number's throughput level and messaging limit from Meta this often (0: off).
+    pace_sync_seconds: int = 3600
     # API-key rows are cached this long at most (PostgreSQL, where changes are notified).
     auth_cache_seconds: int = 10
     trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()

@@ -9,8 +9,8 @@ from mumble.customers.changes import CUSTOMER_NOT_FOUND
 from mumble.customers.service import BOT_NOT_FOUND
 from mumble.endpoint import Call, Endpoint, api_route
 from mumble.messages.params import either, recipient_of
-from mumble.openapi.schema import array, integer, message_only, obj, string, success
-from mumble.params import phone, raw_id, required_text
+from mumble.openapi.schema import array, integer, message_only, nullable, obj, string, success
+from mumble.params import phone, raw_id, required_text, text, value
 from mumble.text import NAME_MAX
 
 TAG = "Bots"
@@ -25,6 +25,21 @@ BOT_TOKEN = required_text(
 _BOT = obj({"id": string(), "name": string()}, ("id", "name"))
 NAME = required_text("name", "Name is required.", max_length=NAME_MAX)
 BOT_ID = raw_id("bot_id", "Bot ID is required.", description="From get-bots.")
+_FLOW_SCHEMA = obj(
+    {
+        "start": string("The id of the first node."),
+        "nodes": obj(
+            {},
+            description="The nodes by id. Each has a `type`: send_text, send_media, "
+            "send_template, send_buttons, send_list, wait, branch, set_label, set_field, "
+            "set_status, handoff or end (see the README's Flow bots section).",
+        ),
+    },
+    ("start", "nodes"),
+    "A flow document, checked completely on save: a 400 lists every problem in `details`.",
+)
+FLOW = value("flow", _FLOW_SCHEMA)
+NEW_NAME = text("name", max_length=NAME_MAX, description="A new name.")
 
 GET_BOTS = Endpoint(
     "GET",
@@ -68,13 +83,14 @@ ADD_BOT = Endpoint(
         {"message": string(examples=["Bot 'Welcome flow' created successfully"]), "bot": _BOT},
         ("message", "bot"),
     ),
-    params=(NAME,),
-    errors=(service.BOT_EXISTS,),
+    params=(NAME, FLOW),
+    errors=(service.BOT_EXISTS, service.FLOW_INVALID),
+    description="With a `flow`, the bot runs it for every customer assigned to it.",
 )
 
 
 async def add_bot(call: Call) -> dict[str, Any]:
-    bot = await service.create_bot(call.account_id, call.arg(NAME))
+    bot = await service.create_bot(call.account_id, call.arg(NAME), call.arg(FLOW), call.now())
     return {
         "success": True,
         "message": f"Bot '{bot.name}' created successfully",
@@ -113,9 +129,80 @@ async def delete_bot(call: Call) -> dict[str, Any]:
     }
 
 
+EDIT_BOT = Endpoint(
+    "POST",
+    "/edit-bot",
+    "bots:write",
+    "Rename a flow chatbot or save a new version of its flow.",
+    TAG,
+    success(
+        {
+            "message": string(examples=["Bot updated successfully"]),
+            "bot": obj(
+                {"id": string(), "name": string(), "version": nullable(integer(minimum=1))},
+                ("id", "name", "version"),
+            ),
+        },
+        ("message", "bot"),
+    ),
+    params=(BOT_ID, NEW_NAME, FLOW),
+    errors=(BOT_NOT_FOUND, service.BOT_EXISTS, service.FLOW_INVALID, service.NOTHING_TO_EDIT),
+    description="A new flow becomes a new version: customers mid-flow finish on the version "
+    "they started, new sessions start on this one.",
+)
+
+
+async def edit_bot(call: Call) -> dict[str, Any]:
+    bot = await service.edit_bot(
+        call.account_id, call.arg(BOT_ID), call.arg(NEW_NAME), call.arg(FLOW), call.now()
+    )
+    return {
+        "success": True,
+        "message": "Bot updated successfully",
+        "bot": {"id": str(bot.id), "name": bot.name, "version": bot.flow_version},
+    }
+
+
+GET_BOT = Endpoint(
+    "GET",
+    "/get-bot",
+    "bots:read",
+    "A chatbot's flow and how many customers are at each of its nodes.",
+    TAG,
+    success(
+        {
+            "bot": obj(
+                {
+                    "id": string(),
+                    "name": string(),
+                    "version": nullable(integer("The current flow version.", minimum=1)),
+                    "flow": nullable(_FLOW_SCHEMA),
+                    "customers_at_nodes": obj(
+                        {}, description="Customers in a running session, by node id."
+                    ),
+                    "customers_on_older_versions": integer(
+                        "Customers finishing a session on an earlier version.", minimum=0
+                    ),
+                },
+                ("id", "name", "version", "flow", "customers_at_nodes"),
+            )
+        },
+        ("bot",),
+    ),
+    params=(BOT_ID,),
+    errors=(BOT_NOT_FOUND,),
+)
+
+
+async def get_bot(call: Call) -> dict[str, Any]:
+    return {"success": True, "bot": await service.get_bot(call.account_id, call.arg(BOT_ID))}
+
+
 routes = [
     api_route(GET_BOTS, get_bots),
     api_route(ASSIGN_BOT, assign_bot),
     api_route(ADD_BOT, add_bot),
+    api_route(EDIT_BOT, edit_bot),
+    api_route(GET_BOT, get_bot),
     api_route(DELETE_BOT, delete_bot),
 ]

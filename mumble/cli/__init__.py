@@ -72,9 +72,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         asyncio.run(_with_database(args.run, args))
     except MumbleError as exc:
+        details = exc.details or []
         if getattr(args, "json", False):
-            sys.stdout.write(orjson.dumps({"error": True, "message": exc.message}).decode() + "\n")
+            answer = {
+                "error": True,
+                "message": exc.message,
+                **({"details": details} if details else {}),
+            }
+            sys.stdout.write(orjson.dumps(answer).decode() + "\n")
         else:
-            sys.stderr.write(f"error: {exc.message}\n")
+            # Every problem, one a line (a flow file's check lists them all).
+            sys.stderr.write("".join(f"error: {line}\n" for line in [exc.message, *details]))
         return 1
     return 0

@@ -5,9 +5,17 @@ from __future__ import annotations
 
 import argparse
 
+import aiohttp
+
 from mumble.accounts import service
 from mumble.cli.output import add_json_flag, emit
+from mumble.clock import SYSTEM_CLOCK
 from mumble.consent import account_keywords
+from mumble.errors import BadRequest
+from mumble.pacing import channel as pace
+from mumble.settings import Settings
+from mumble.whatsapp.client import GraphClient
+from mumble.whatsapp.errors import WhatsAppError
 
 
 def _channel_flags(parser: argparse.ArgumentParser) -> None:
@@ -81,6 +89,32 @@ async def _set_keywords(args: argparse.Namespace) -> None:
     emit(args, chosen, f"stop: {', '.join(chosen['stop'])}\nstart: {', '.join(chosen['start'])}")
 
 
+async def _set_pace(args: argparse.Namespace) -> None:
+    mps = None if args.level_default else args.throughput_mps
+    if mps is None and not args.level_default and args.coexistence is None:
+        raise BadRequest("give --throughput-mps N, --level-default or --coexistence/--no-...")
+    account = await pace.set_pace(args.account_id, mps=mps, coexistence=args.coexistence)
+    view = pace.pace_view(account, Settings.from_env().pace_default_mps)
+    emit(args, {"id": str(account.id), **view}, _pace_text(view))
+
+
+async def _refresh_pace(args: argparse.Namespace) -> None:
+    settings = Settings.from_env()
+    account = await service.get_account(args.account_id)
+    async with aiohttp.ClientSession() as http:
+        graph = GraphClient(http, settings.graph_api_url, settings.whatsapp_api_version)
+        try:
+            account = await pace.refresh_from_graph(graph, account, SYSTEM_CLOCK.now())
+        except WhatsAppError as exc:
+            raise BadRequest(f"WhatsApp answered {exc.code}: {exc.title}") from None
+    view = pace.pace_view(account, settings.pace_default_mps)
+    emit(args, {"id": str(account.id), **view}, _pace_text(view))
+
+
+def _pace_text(view: dict[str, object]) -> str:
+    return "\n".join(f"{k}: {v if v is not None else '-'}" for k, v in view.items())
+
+
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     account = subparsers.add_parser("account", help="manage accounts")
     commands = account.add_subparsers(dest="account_command", required=True)
@@ -116,6 +150,31 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     words.add_argument("--defaults", action="store_true", help="back to the default keywords")
     add_json_flag(words)
     words.set_defaults(run=_set_keywords)
+
+    paced = commands.add_parser(
+        "set-pace", help="the number's messages per second (outbound pacing)"
+    )
+    paced.add_argument("account_id")
+    chosen = paced.add_mutually_exclusive_group()
+    chosen.add_argument("--throughput-mps", type=int, help="messages per second (1-1000)")
+    chosen.add_argument(
+        "--level-default", action="store_true", help="back to the level Meta reports"
+    )
+    paced.add_argument(
+        "--coexistence",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="a number shared with the WhatsApp Business app (20/s)",
+    )
+    add_json_flag(paced)
+    paced.set_defaults(run=_set_pace)
+
+    refresh = commands.add_parser(
+        "refresh-pace", help="read the number's throughput level and messaging limit from Meta"
+    )
+    refresh.add_argument("account_id")
+    add_json_flag(refresh)
+    refresh.set_defaults(run=_refresh_pace)
 
     for name, blocked in (("block", True), ("unblock", False)):
         cmd = commands.add_parser(name, help=f"{name} an account's API usage")

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import orjson
 
 from mumble.accounts.service import get_account
 from mumble.bots import service as bots_service
@@ -20,9 +25,24 @@ async def _team(args: argparse.Namespace) -> None:
     emit(args, {"id": str(team.id), "name": team.name}, str(team.id))
 
 
+def _flow_file(path: str | None) -> Any:
+    """The flow document in a JSON file (None without --flow); its checks are the API's."""
+    return orjson.loads(Path(path).read_bytes()) if path else None
+
+
 async def _bot(args: argparse.Namespace) -> None:
-    bot = await bots_service.create_bot(args.account, args.name)
+    flow = _flow_file(args.flow)
+    bot = await bots_service.create_bot(args.account, args.name, flow, dt.datetime.now(dt.UTC))
     emit(args, {"id": str(bot.id), "name": bot.name}, str(bot.id))
+
+
+async def _bot_edit(args: argparse.Namespace) -> None:
+    account = await get_account(args.account)
+    bot = await bots_service.edit_bot(
+        account.id, args.bot_id, args.name, _flow_file(args.flow), dt.datetime.now(dt.UTC)
+    )
+    view = {"id": str(bot.id), "name": bot.name, "version": bot.flow_version}
+    emit(args, view, f"{bot.id}  version {bot.flow_version}")
 
 
 async def _agents(args: argparse.Namespace) -> None:
@@ -81,6 +101,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             create.add_argument("--email")
         if noun == "team":
             create.add_argument("--member", action="append", default=[], help="agent id")
+        if noun == "bot":
+            create.add_argument("--flow", help="a JSON file holding the bot's flow")
         add_json_flag(create)
         create.set_defaults(run=create_run)
         listing = commands.add_parser("list", help=f"list the account's {noun}s, oldest first")
@@ -89,6 +111,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         listing.set_defaults(run=list_run)
         if noun == "team":
             _membership_commands(commands)
+        if noun == "bot":
+            edit = commands.add_parser("edit", help="rename a bot or save a new flow version")
+            _account_flag(edit)
+            edit.add_argument("bot_id")
+            edit.add_argument("--name")
+            edit.add_argument("--flow", help="a JSON file holding the new flow")
+            add_json_flag(edit)
+            edit.set_defaults(run=_bot_edit)
 
 
 def _membership_commands(

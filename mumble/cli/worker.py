@@ -10,14 +10,36 @@ import sys
 
 import aiohttp
 
-from mumble.clock import SystemClock
+from mumble.app import bot_worker
+from mumble.auth import KeyCache, LastUsedTracker
+from mumble.clock import Clock, SystemClock
 from mumble.db import open_database
 from mumble.db.listener import Notices, Topic, listening
 from mumble.events.worker import DeliveryWorker, release_orphaned_leases, single_worker_lock
 from mumble.messages import sweep
 from mumble.observability import metrics
+from mumble.pacing.pacer import Pacer
+from mumble.ratelimit import RateLimiter
+from mumble.services import Services
 from mumble.settings import Settings
 from mumble.wakeup import Wakeup
+from mumble.whatsapp.client import GraphClient
+
+
+def _services(settings: Settings, clock: Clock, http: aiohttp.ClientSession) -> Services:
+    """The collaborators the bot worker sends with, as the app builds them."""
+    return Services(
+        settings=settings,
+        clock=clock,
+        http=http,
+        graph=GraphClient(http, settings.graph_api_url, settings.whatsapp_api_version),
+        limiter=RateLimiter(settings, clock),
+        key_usage=LastUsedTracker(clock),
+        keys=KeyCache(clock, settings.auth_cache_seconds),
+        media_wakeup=Wakeup(),
+        # The same pace as the API processes: shared through the rate-limit storage.
+        pacer=Pacer.of(settings),
+    )
 
 
 async def _work(settings: Settings) -> int:
@@ -46,6 +68,8 @@ async def _work(settings: Settings) -> int:
             clock = SystemClock()
             await sweep.sweep_at_start(settings, clock)
             sweeper = asyncio.create_task(sweep.run_sweeper(settings, clock, stop))
+            services = _services(settings, clock, session)
+            bots = asyncio.create_task(bot_worker(services).run())
             sys.stdout.write("webhook worker running\n")
             sys.stdout.flush()
             try:
@@ -54,8 +78,13 @@ async def _work(settings: Settings) -> int:
                     await worker.run(stop)
             finally:
                 stop.set()
+                bots.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await bots
                 with contextlib.suppress(asyncio.CancelledError):
                     await sweeper
+                await services.limiter.close()
+                await services.pacer.close()
                 if stop_metrics is not None:
                     stop_metrics()
                 metrics.process_stopped()

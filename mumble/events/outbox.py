@@ -35,6 +35,8 @@ EVENT_TYPES = frozenset(
         "customer.label_removed",
         "customer.consent_changed",
         "template.status_changed",
+        "conversation.handed_off",
+        "conversation.bot_resumed",
     }
 )
 

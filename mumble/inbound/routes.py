@@ -67,6 +67,7 @@ async def receive(request: Request) -> Response:
         body,
         clock=services.clock,
         base_url=settings.public_base_url,
+        pacer=services.pacer,
         statuses=services.status_sets,
     )
     metrics.count_inbound_batch("processed")

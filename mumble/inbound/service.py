@@ -17,6 +17,7 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from mumble.bots import turns as bot_turns
 from mumble.clock import Clock
 from mumble.consent import sources as consent
 from mumble.customers.tombstones import is_buried
@@ -32,6 +33,8 @@ from mumble.messages.views import event_data
 from mumble.models import Account, Customer, Message, Template
 from mumble.models.states import Direction, MediaState, MessageStatus
 from mumble.observability import metrics
+from mumble.pacing import channel as pace_channel
+from mumble.pacing.pacer import Pacer
 from mumble.templates.inbound import apply_template_update
 
 log = logging.getLogger("mumble.inbound")
@@ -43,6 +46,10 @@ TEMPLATE_FIELDS = frozenset(
         "template_category_update",
     }
 )
+PACE_FIELDS = {
+    "phone_number_quality_update": pace_channel.on_quality_update,
+    "business_capability_update": pace_channel.on_capability_update,
+}
 # Malformed webhook items raise these while being read; anything else is a real failure.
 MALFORMED = (KeyError, TypeError, ValueError, AttributeError)
 
@@ -53,6 +60,8 @@ class _Context:
 
     clock: Clock
     base_url: str
+    # Told of Meta's back-pressure codes that arrive as failed statuses (131049 mostly).
+    pacer: Pacer | None = None
     # Where statuses are applied as sets (PostgreSQL); None: one by one, the general path.
     statuses: Coalescer[StatusItem, bool] | None = None
 
@@ -84,6 +93,7 @@ async def handle_payload(
     *,
     clock: Clock,
     base_url: str,
+    pacer: Pacer | None = None,
     statuses: Coalescer[StatusItem, bool] | None = None,
 ) -> int:
     """Process one webhook body; returns how many media files await download.
@@ -92,7 +102,7 @@ async def handle_payload(
     `statuses`, a change's statuses are applied as one set with those of concurrent POSTs
     (mumble.messages.status_sets), and this returns once that set is committed.
     """
-    context = _Context(clock, base_url, statuses)
+    context = _Context(clock, base_url, pacer, statuses)
     if not isinstance(body, dict) or not isinstance(body.get("entry"), list):
         log.warning("webhook without entries ignored")
         return 0
@@ -116,6 +126,10 @@ async def _handle_change(
     value = change["value"]
     if field in TEMPLATE_FIELDS:
         await _template_update(str(entry.get("id", "")), field, value, context.clock.now())
+        return 0
+    if field in PACE_FIELDS:
+        # The number's throughput and quality, the portfolio's messaging limit (entry: WABA).
+        await PACE_FIELDS[field](str(entry.get("id", "")), value, context.clock.now())
         return 0
     if field not in ("messages", "user_preferences"):
         # Not named: the field comes from the (signed) body, and logs quote nothing sent to us.
@@ -221,6 +235,8 @@ async def _store_inbound(
         data = event_data(stored, customer, account, base_url=context.base_url)
         await record_event(account.id, "message.received", data, now=now, customer_id=customer.id)
         await consent.on_inbound(account, customer, content.type, content.text, now)
+        # A bot-owned customer's message is a bot turn, committed with the message itself.
+        await bot_turns.on_inbound(customer, stored, now)
     repairs.report("message", account.id, stored.id)
     metrics.count_message(Direction.INBOUND, MessageStatus.RECEIVED)
     return 1 if pending else 0
@@ -290,6 +306,10 @@ async def _apply_statuses(context: _Context, account: Account, raw: list[Any]) -
                 await apply_status(account.id, item.update, item.now, base_url=item.base_url)
             if item.update.status == MessageStatus.FAILED:
                 await consent.on_failed_status(account.id, item.update.wamid, status.code, item.now)
+                if context.pacer is not None and status.code is not None:
+                    await pace_channel.on_failed_status(
+                        context.pacer, account, item.update.wamid, status.code, item.now
+                    )
         except MALFORMED as exc:
             log.warning("malformed status skipped: %s", type(exc).__name__)
             metrics.count_inbound_repair("malformed", "status")

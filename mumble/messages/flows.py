@@ -1,10 +1,14 @@
 """The send flows: everything that calls Meta to deliver a message, top to bottom.
 
 `send_outbound` is the one pipeline every sender uses (free-form sends here, templates in
-`templates.flows`): record the message `accepted` (committed) -> upload the file when one was
-given (the uploaded id replaces the payload's placeholder) -> call Meta outside any transaction
+`templates.flows`): ask the pacer (`mumble.pacing`: a send that cannot go now raises `Paced`, a
+429 with Retry-After, before anything is written) -> record the message `accepted` (committed)
+-> upload the file when one was given (the uploaded id replaces the payload's placeholder) ->
+call Meta outside any transaction
 -> record `sent` + wamid with message.sent and the statuses parked for it, or `failed` with
-message.failed, then raise our error for Meta's, carrying the stored message's `id`. The 24-hour
+message.failed, then raise our error for Meta's, carrying the stored message's `id`; Meta's
+back-pressure codes (130429, 131056, 131048, 80007, 4, 131049) are told to the pacer, which
+holds the next sends of that number (or that user). The 24-hour
 window is not checked there (templates may go out at any time): free-form senders check it
 first, before anything is written, so a refused send leaves no trace.
 """
@@ -13,7 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from mumble.channels.errors import meta_refusal
@@ -21,7 +25,7 @@ from mumble.channels.lookup import channel_of
 from mumble.clock import Clock
 from mumble.customers.recipient import Recipient
 from mumble.customers.service import ensure_customer
-from mumble.customers.window import require_open_window
+from mumble.customers.window import is_window_open, require_open_window
 from mumble.errors import BadRequest, MumbleError, Refusal
 from mumble.messages import sweep
 from mumble.messages.media_types import MediaType
@@ -36,9 +40,12 @@ from mumble.messages.service import (
 )
 from mumble.models import Account, Customer, Message
 from mumble.models.states import MessageStatus
+from mumble.pacing.channel import outbound
+from mumble.pacing.pacer import Pacer
+from mumble.pacing.rules import DEFAULT_MPS
 from mumble.services import Services
 from mumble.whatsapp.client import GraphClient
-from mumble.whatsapp.errors import WhatsAppError
+from mumble.whatsapp.errors import DEFAULT_RETRY_AFTER, WhatsAppError
 from mumble.whatsapp.payloads import media_payload, replying, text_payload
 
 TEXT_FAILED = "Failed to send text message."
@@ -52,15 +59,37 @@ _UPLOAD_PENDING = "pending-upload"
 
 @dataclass(frozen=True)
 class Sender:
-    """What a send needs: the Graph client, the clock, the base of media URLs in events."""
+    """What a send needs: the Graph client, the clock, the base of media URLs in events, and
+    the pacer every send asks first. A Sender built without a pacer gets one of its own (this
+    process, this Sender); `Sender.of(services)` shares the process's. `pair_burst=False` spaces
+    every send to one user by the pair interval (a campaign never bursts one user); `cap` is a
+    pace of the sender's own below Meta's, (key, messages/s), e.g. ("campaign:<id>", 50.0)."""
 
     graph: GraphClient
     clock: Clock
     base_url: str
+    pacer: Pacer = field(default_factory=Pacer.in_memory)
+    default_mps: int = DEFAULT_MPS
+    pair_burst: bool = True
+    cap: tuple[str, float] | None = None
 
     @classmethod
-    def of(cls, services: Services) -> Sender:
-        return cls(services.graph, services.clock, services.settings.public_base_url)
+    def of(
+        cls,
+        services: Services,
+        *,
+        pair_burst: bool = True,
+        cap: tuple[str, float] | None = None,
+    ) -> Sender:
+        return cls(
+            services.graph,
+            services.clock,
+            services.settings.public_base_url,
+            services.pacer,
+            services.settings.pace_default_mps,
+            pair_burst,
+            cap,
+        )
 
 
 @dataclass(frozen=True)
@@ -82,9 +111,20 @@ async def send_outbound(
     *,
     failure_message: str,
 ) -> Message:
-    """Record, send through Meta, record the outcome; raises our error for Meta's failure."""
+    """Pace, record, send through Meta, record the outcome; raises `Paced` (nothing written)
+    when the send cannot go now, our error for Meta's failure."""
     channel = channel_of(account)
     now = sender.clock.now()
+    pace = outbound(
+        account,
+        str(customer.id),
+        outside_window=not is_window_open(customer.last_inbound_at, now),
+        marketing=outgoing.marketing,
+        burst=sender.pair_burst,
+        default_mps=sender.default_mps,
+        cap=sender.cap,
+    )
+    await sender.pacer.acquire(pace, now)
     message = await record_accepted(account, customer, outgoing, now)
     # Meta echoes this in the status webhooks: how a crash sweep finds what became of the send.
     payload = {**payload, "biz_opaque_callback_data": sweep.callback_data(message.id)}
@@ -113,6 +153,10 @@ async def send_outbound(
         try:
             wamid = await sender.graph.send_message(channel, payload)
         except WhatsAppError as exc:
+            # Meta's own Retry-After only: the client fills in a default when it gave none.
+            given = exc.retry_after
+            given = None if given == DEFAULT_RETRY_AFTER.get(exc.code) else given
+            await sender.pacer.slow_down(pace, exc.code, sender.clock.now(), given)
             await failed(exc)
             # The stored attempt's id, so the failure can be looked up with get-message.
             raise meta_refusal(exc, failure_message).carrying(id=message.id) from None

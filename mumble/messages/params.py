@@ -18,6 +18,7 @@ from mumble.errors import BadRequest
 from mumble.messages.flows import PROFILE_INVALID, Profile
 from mumble.models.customers import BSUID_MAX
 from mumble.openapi.schema import string
+from mumble.pacing.errors import PACED
 from mumble.params import Param, optional_str, text
 from mumble.whatsapp.payloads import is_user_id
 
@@ -82,7 +83,7 @@ BOT_TOKEN = text("bot_token", description="A bot id, `AI` or `turn_off`.")
 PROFILE = (NAME, EMAIL, SOURCE, BOT_TOKEN)
 # Beyond its own parameters, a send may be refused for its profile fields, a missing channel,
 # or by Meta.
-SEND_ERRORS = (BOT_NOT_FOUND, PROFILE_INVALID, NO_CHANNEL, *META_REFUSALS)
+SEND_ERRORS = (BOT_NOT_FOUND, PROFILE_INVALID, NO_CHANNEL, *META_REFUSALS, PACED)
 
 
 def profile_of(call: Call) -> Profile:

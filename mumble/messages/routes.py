@@ -6,6 +6,7 @@ from typing import Any
 
 from starlette.responses import Response
 
+from mumble.bots import ownership
 from mumble.channels.errors import failure_refusals
 from mumble.customers.window import WINDOW_CLOSED
 from mumble.endpoint import Call, Endpoint, Upload, api_route
@@ -62,6 +63,7 @@ async def send_text_message(call: Call) -> dict[str, Any]:
         profile_of(call),
         reply_to=call.arg(REPLY_TO),
     )
+    await ownership.after_human_send(call.account_id, message.customer_id, call.now())  # type: ignore[attr-defined]
     return {"success": True, "id": message.id, "message_wa_id": message.wamid}
 
 
@@ -145,6 +147,7 @@ async def send_media_message(call: Call) -> dict[str, Any]:
             profile=profile_of(call),
             reply_to=call.arg(REPLY_TO),
         )
+    await ownership.after_human_send(call.account_id, message.customer_id, call.now())  # type: ignore[attr-defined]
     return {"success": True, "id": message.id, "message_wa_id": message.wamid}
 
 

@@ -19,6 +19,7 @@ from mumble.messages.schemas import GET_MESSAGE_LINK, SENT
 from mumble.messages.service import MESSAGE_NOT_FOUND
 from mumble.models.messages import WAMID_MAX
 from mumble.openapi.schema import array, obj, string, success
+from mumble.pacing.errors import PACED
 from mumble.params import Param, flag, optional_str, phone, required_text, value
 
 TAG = "Messaging"
@@ -64,6 +65,7 @@ SEND_REACTION = Endpoint(
         reactions.ON_A_REACTION,
         NO_CHANNEL,
         *META_REFUSALS,
+        PACED,
         *failure_refusals(reactions.REACTION_FAILED),
     ),
     action="send reactions",
@@ -202,6 +204,7 @@ SEND_INTERACTIVE = Endpoint(
         REPLY_NOT_FOUND,
         NO_CHANNEL,
         *META_REFUSALS,
+        PACED,
         *failure_refusals(INTERACTIVE_FAILED),
     ),
     action="send interactive messages",

@@ -75,6 +75,13 @@ MESSAGE = obj(
                 "The wamid this message answers: the message a reply quotes or a reaction is on."
             )
         ),
+        "bot": nullable(
+            obj(
+                {"type": string(enum=["flow", "AI"]), "id": nullable(string())},
+                ("type", "id"),
+                "The bot that sent it: a flow bot (with its id) or the AI bot; null otherwise.",
+            )
+        ),
     },
     ("id", "text", "timestamp", "status"),
 )

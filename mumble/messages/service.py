@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,6 +52,24 @@ class Outgoing:
     media: OutboundMedia | None = None
     # The wamid answered: the quoted message of a reply, or the message reacted to.
     reply_to: str | None = None
+    # A MARKETING template: the pacer holds these for a user Meta capped (131049).
+    marketing: bool = False
+
+
+@dataclass(frozen=True)
+class OnBehalf:
+    """A send a bot makes: stored with the bot's mark, and `record` runs inside the transaction
+    that records the message accepted, so the bot's step and its message commit together (a
+    step recorded means its message is on record, and a step is never recorded twice)."""
+
+    bot_kind: str
+    bot_id: uuid.UUID | None
+    record: Callable[[Message], Awaitable[None]] | None = None
+
+
+# Set by the bot runtime around the sends it makes; every send pipeline ends in record_accepted,
+# so free-form, interactive and template sends are marked alike without new parameters.
+ON_BEHALF: ContextVar[OnBehalf | None] = ContextVar("mumble_send_on_behalf", default=None)
 
 
 async def record_accepted(
@@ -57,8 +77,11 @@ async def record_accepted(
 ) -> Message:
     """Store the message `accepted` (and an uploaded file), committed before Meta is called."""
     media = outgoing.media
+    behalf = ON_BEHALF.get()
     async with in_transaction():
         message = await Message.create(
+            bot_kind=behalf.bot_kind if behalf else None,
+            bot_id=behalf.bot_id if behalf else None,
             account_id=account.id,
             customer_id=customer.id,
             direction=Direction.OUTBOUND,
@@ -81,6 +104,8 @@ async def record_accepted(
                 size=len(media.data),
                 data=media.data,
             )
+        if behalf is not None and behalf.record is not None:
+            await behalf.record(message)
         # From here the send is on record: an Idempotency-Key replays whatever follows.
         await idempotency.recorded(message.id)
     metrics.count_message(Direction.OUTBOUND, MessageStatus.ACCEPTED)

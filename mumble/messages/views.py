@@ -81,6 +81,12 @@ def message_view(
             if message.choice_id is not None
             else None
         ),
+        # The bot that sent it ("flow" with the bot's id, or "AI"); null for any other message.
+        "bot": (
+            {"type": message.bot_kind, "id": str(message.bot_id) if message.bot_id else None}
+            if message.bot_kind
+            else None
+        ),
     }
 
 

@@ -1,6 +1,18 @@
 """Every Tortoise model, one module per aggregate; Tortoise discovers them from this package."""
 
 from mumble.models.accounts import Account, ApiKey, Role
+from mumble.models.ai import AiBot, AiKind
+from mumble.models.bots import (
+    BotSettings,
+    BotTurn,
+    FlowSession,
+    FlowStep,
+    FlowVersion,
+    HumanSendRule,
+    SessionState,
+    TurnKind,
+    TurnStatus,
+)
 from mumble.models.campaigns import Campaign, CampaignRecipient, CampaignStatus, RecipientStatus
 from mumble.models.customers import Customer, CustomerLabel, CustomFieldDefinition, Label
 from mumble.models.events import Event
@@ -29,9 +41,13 @@ from mumble.models.webhooks import WebhookAttempt, WebhookDelivery, WebhookEndpo
 __all__ = [
     "Account",
     "Agent",
+    "AiBot",
+    "AiKind",
     "ApiKey",
     "Bot",
     "BotMode",
+    "BotSettings",
+    "BotTurn",
     "Campaign",
     "CampaignRecipient",
     "CampaignStatus",
@@ -43,6 +59,10 @@ __all__ = [
     "DeliveryStatus",
     "Direction",
     "Event",
+    "FlowSession",
+    "FlowStep",
+    "FlowVersion",
+    "HumanSendRule",
     "IdempotencyRecord",
     "KeyStatus",
     "Label",
@@ -55,8 +75,11 @@ __all__ = [
     "Role",
     "ScheduledMessage",
     "ScheduledStatus",
+    "SessionState",
     "Team",
     "Template",
+    "TurnKind",
+    "TurnStatus",
     "WebhookAttempt",
     "WebhookDelivery",
     "WebhookEndpoint",

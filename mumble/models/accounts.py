@@ -21,6 +21,17 @@ class Account(Model):
     access_token = fields.TextField(null=True)
     # {"stop": [...], "start": [...]}: the account's own consent keywords (null: the defaults).
     consent_keywords: fields.JSONField[dict[str, list[str]] | None] = fields.JSONField(null=True)
+    # Outbound pacing (mumble.pacing). An admin's messages/s for the number (null: from its
+    # level), a number shared with the WhatsApp Business app (20/s), and what Meta says: the
+    # throughput level (STANDARD, HIGH), the portfolio's messaging limit (TIER_250 ...), and the
+    # number's quality as its webhooks and Graph fields last reported it.
+    throughput_mps = fields.IntField(null=True)
+    coexistence = fields.BooleanField(default=False)
+    throughput_level = fields.CharField(max_length=32, null=True)
+    messaging_limit_tier = fields.CharField(max_length=32, null=True)
+    quality_rating = fields.CharField(max_length=32, null=True)
+    quality_event = fields.CharField(max_length=64, null=True)
+    quality_updated_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

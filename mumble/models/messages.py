@@ -54,6 +54,9 @@ class Message(Model):
     template_id = fields.UUIDField(null=True)
     # The campaign that sent it (its message.* events carry it).
     campaign_id = fields.UUIDField(null=True)
+    # The bot that sent it: "flow" with the flow bot's id, or "AI"; null for everything else.
+    bot_kind = fields.CharField(max_length=8, null=True)
+    bot_id = fields.UUIDField(null=True)
     rendered_body = fields.TextField(null=True)
     # The raw inbound message object (location, contacts, replies) as Meta sent it.
     payload: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)

@@ -46,6 +46,8 @@ class Bot(Model):
         "models.Account", related_name="bots", on_delete=fields.CASCADE
     )
     name = fields.CharField(max_length=200)
+    # The current `FlowVersion.version` of its flow; null for a bot saved without a flow.
+    flow_version = fields.IntField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

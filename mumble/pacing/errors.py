@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from enum import StrEnum
 
-from mumble.errors import TooManyRequests
+from mumble.errors import BadRequest, Refusal, TooManyRequests
 
 PACED_MESSAGE = "Outbound pace reached for this WhatsApp number; retry after Retry-After seconds"
 
@@ -33,3 +33,17 @@ class Paced(TooManyRequests):
         )
         self.retry_after = retry_after
         self.reason = reason
+
+
+class MarketingHeld(BadRequest):
+    """Meta answered 131049 for this user lately: no marketing to them for 24 h (not retried)."""
+
+
+MARKETING_HELD_MESSAGE = (
+    "Customer reached WhatsApp's per-user marketing limit (131049); "
+    "no marketing message to them for 24 hours"
+)
+# The declarations endpoints list: the 429 every paced send may answer, and the 400 of a
+# marketing send to a user Meta capped.
+PACED = Refusal(TooManyRequests, PACED_MESSAGE)
+MARKETING_HELD = Refusal(MarketingHeld, MARKETING_HELD_MESSAGE)

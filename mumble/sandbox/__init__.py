@@ -34,6 +34,9 @@ Control API (plain JSON), under /_sandbox/:
     early_statuses: the next `count` sends deliver these status webhooks (awaited) before
     answering the POST /messages; the other auto_statuses follow in the background as usual.
   DELETE faults
+    a fault's error_code may be any of Meta's: 130429, 131056, 131048, 131049, 80007, 4 ...
+  POST capacity, quality-update, capability-update: a number's throughput level, messaging
+       limit and quality, and their webhooks (mumble.sandbox.capacity)
   POST config {webhook_url?, app_secret?, review_delay?, status_delay?, auto_statuses? (of sent,
                delivered, read, played), enforce_window?, user_ids?, conversation?, voice_played?}
   POST flush (await background webhooks), reset

@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+import mumble.sandbox.capacity as capacity
 from mumble.sandbox.core import STATUSES, SandboxCore
 from mumble.sandbox.http import TITLES, sandbox_of
 from mumble.sandbox.inbound import MESSAGE_TYPES, build_message
@@ -54,10 +55,19 @@ def _handler(fn: Any) -> Any:
     async def endpoint(request: Request) -> Response:
         try:
             return JSONResponse(await fn(request, sandbox_of(request)))
-        except _Bad as exc:
+        except (_Bad, capacity.BadControl) as exc:
             return JSONResponse({"error": str(exc)}, status_code=400)
 
     return endpoint
+
+
+def _with_body(fn: Any) -> Any:
+    """A handler of the JSON body alone (mumble.sandbox.capacity's)."""
+
+    async def handle(request: Request, sb: SandboxCore) -> Any:
+        return await fn(await _body(request), sb)
+
+    return _handler(handle)
 
 
 async def health(request: Request, sb: SandboxCore) -> dict[str, Any]:
@@ -322,4 +332,5 @@ routes = [
     Route("/templates/{template_id}/review", _handler(template_review), methods=["POST"]),
     Route("/faults", _handler(faults), methods=["GET", "POST", "DELETE"]),
     Route("/media", _handler(media), methods=["POST"]),
+    *capacity.routes(_with_body),
 ]

@@ -32,6 +32,10 @@ class ChannelInfo:
     phone_number_id: str
     waba_id: str
     display_phone_number: str
+    # What GET /{phone-number-id}?fields= reports (mumble.sandbox.capacity changes them).
+    throughput_level: str = "STANDARD"
+    messaging_limit: str = "TIER_UNLIMITED"
+    quality_rating: str = "GREEN"
 
 
 @dataclass

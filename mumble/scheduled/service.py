@@ -163,3 +163,18 @@ async def record(
         id=due.id, status=ScheduledStatus.SENDING, lease=due.lease
     ).update(status=status, message_id=message_id, error=error, lease=None, updated_at=now)
     return bool(updated)
+
+
+async def postpone(due: Due, until: dt.datetime, now: dt.datetime) -> bool:
+    """A claimed send the pacer could not take: scheduled again for `until` (its new send_at),
+    written only while this claim still holds."""
+    updated = await ScheduledMessage.filter(
+        id=due.id, status=ScheduledStatus.SENDING, lease=due.lease
+    ).update(
+        status=ScheduledStatus.SCHEDULED,
+        send_at=until,
+        lease=None,
+        locked_until=None,
+        updated_at=now,
+    )
+    return bool(updated)

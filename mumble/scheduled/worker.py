@@ -8,6 +8,7 @@ this package knows nothing of templates.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
@@ -15,6 +16,7 @@ from typing import Any
 
 from mumble.clock import Clock
 from mumble.errors import MumbleError
+from mumble.pacing.errors import Paced
 from mumble.scheduled import service
 
 log = logging.getLogger("mumble.scheduled")
@@ -42,6 +44,10 @@ class ScheduledWorker:
                 message_id = await self._send(
                     due.account_id, due.customer_phone, due.template_id, due.request
                 )
+            except Paced as exc:
+                # Not a failure: the number (or the user) is at Meta's pace; try again then.
+                until = self._clock.now() + dt.timedelta(seconds=exc.retry_after)
+                await service.postpone(due, until, self._clock.now())
             except MumbleError as exc:
                 log.info("scheduled send %s failed: %s", due.id, exc.status)
                 await service.record(due, self._clock.now(), error=exc.message)

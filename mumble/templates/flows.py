@@ -340,7 +340,13 @@ async def send_template(sender: Sender, account_id: uuid.UUID, send: TemplateSen
         ],
     )
     rendered = rules.render(template.body, send.variables)
-    outgoing = Outgoing("template", rendered, template_id=template.id, rendered_body=rendered)
+    outgoing = Outgoing(
+        "template",
+        rendered,
+        template_id=template.id,
+        rendered_body=rendered,
+        marketing=str(template.category).upper() == "MARKETING",
+    )
     try:
         return await send_outbound(
             sender, account, customer, payload, outgoing, failure_message=SEND_FAILED

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from mumble.bots import ownership
 from mumble.channels.errors import META_REFUSALS, failure_refusals
 from mumble.channels.lookup import NO_CHANNEL, NO_WABA
 from mumble.endpoint import Call, Endpoint, api_route
@@ -12,6 +13,7 @@ from mumble.errors import BadRequest
 from mumble.messages.flows import Sender
 from mumble.messages.params import PROFILE, SEND_ERRORS, either, profile_of, recipient_of
 from mumble.openapi.schema import array, obj, string, success
+from mumble.pacing.errors import MARKETING_HELD
 from mumble.params import Param, phone, text, timestamp
 from mumble.scheduled import rules as schedule_rules
 from mumble.templates import flows, rules, service, variables
@@ -190,6 +192,7 @@ _SEND_REFUSALS = (
     *schedule_rules.REFUSALS,
     *flows.SEND_REFUSALS,
     *SEND_ERRORS,
+    MARKETING_HELD,
     *failure_refusals(flows.SEND_FAILED),
 )
 
@@ -219,6 +222,7 @@ async def _send(
         row = await flows.schedule_template(call.account_id, send, send_at, call.now())
         return {"success": True, "message": "Template message scheduled", "id": str(row.id)}
     message = await flows.send_template(Sender.of(call.services), call.account_id, send)
+    await ownership.after_human_send(call.account_id, message.customer_id, call.now())  # type: ignore[attr-defined]
     return {
         "success": True,
         "message": "Template message sent successfully",

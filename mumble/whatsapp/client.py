@@ -178,6 +178,18 @@ class GraphClient:
             raise TransportError("the media URL answered without content")
         return body
 
+    async def phone_number_fields(self, channel: Channel, fields: str) -> dict[str, Any]:
+        """GET /{phone-number-id}?fields=...: e.g. `throughput` ({"level": "STANDARD"}),
+        `whatsapp_business_manager_messaging_limit` ("TIER_2K"), `quality_rating`."""
+        call = _Call(
+            "GET",
+            self._url(channel.phone_number_id),
+            channel.access_token,
+            params={"fields": fields},
+            timeout=self.timeout,
+        )
+        return _object(await self._request(call))
+
     async def create_template(self, channel: Channel, body: dict[str, Any]) -> dict[str, Any]:
         """POST /{waba-id}/message_templates; Meta's answer: `id`, `status`, `category`."""
         call = _Call(

@@ -55,6 +55,7 @@ EXPECTED = {
         "one_by_one_customers_per_s",
         "import_ratio_vs_one_by_one",
     ),
+    "bench.campaign_create": ("create_campaign_median_s", "recipients_queued"),
 }
 
 

@@ -136,11 +136,14 @@ async def test_a_meta_refusal_of_a_recorded_send_is_replayed_and_not_sent_again(
 
 
 async def test_a_transient_meta_failure_is_not_stored_so_the_retry_really_sends(
-    client: httpx.AsyncClient, sandbox: SandboxHandle, tenant: Tenant
+    client: httpx.AsyncClient, sandbox: SandboxHandle, tenant: Tenant, clock: FrozenClock
 ) -> None:
     await customer_writes(sandbox, tenant, text="hi")
     await inject_fault(sandbox, target="messages", error_code=130429)
-    assert (await _send(client, tenant, "retry-me", "Hello!")).status_code == 429
+    refused = await _send(client, tenant, "retry-me", "Hello!")
+    assert refused.status_code == 429
+    # The client waits Retry-After: the pacer holds the number after Meta's 130429.
+    clock.advance(seconds=int(refused.headers["Retry-After"]))
     retry = await _send(client, tenant, "retry-me", "Hello!")
     assert retry.status_code == 200
     assert len(await sent_to_meta(sandbox, tenant)) == 1

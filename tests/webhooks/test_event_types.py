@@ -77,8 +77,11 @@ async def test_every_event_type_is_delivered_signed_after_its_action(
 
     # Messages, through the Cloud API sandbox: in, out, statuses and a failure.
     await customer_writes(sandbox, tenant, text="Hi")
+    # A human's send takes the conversation from the AI bot; assign-bot gives it back.
+    ok(await post(client, tenant, "assign-bot", customer_phone=PHONE, bot_token="AI"))
     sent = await send_text(client, tenant, "Hello!")
     assert sent.status_code == 200, sent.text
+    ok(await post(client, tenant, "assign-bot", customer_phone=PHONE, bot_token="AI"))
     await sandbox.flush()
     failing = await send_text(client, tenant, "Second")
     failed = await sandbox.control.post(
@@ -107,6 +110,8 @@ async def test_every_event_type_is_delivered_signed_after_its_action(
     assert by_type["customer.label_added"]["data"]["label"]["name"] == "VIP"
     assert by_type["customer.consent_changed"]["data"]["consent"]["marketing"] == "opted_in"
     assert by_type["template.status_changed"]["data"]["status"] == "APPROVED"
+    assert by_type["conversation.handed_off"]["data"]["reason"] == "human_send"
+    assert by_type["conversation.bot_resumed"]["data"]["bot"]["type"] == "AI"
     # Everything was delivered exactly once here (nothing failed, so nothing was retried).
     assert len(receiver.received) == len(stored)
 
