@@ -52,7 +52,7 @@ from mumble.db.readcache import ReadCache
 from mumble.errors import EXCEPTION_HANDLERS
 from mumble.events.worker import embedded_worker
 from mumble.inbound.media import MediaFetcher
-from mumble.messages import sweep
+from mumble.messages import status_sets, sweep
 from mumble.messages.flows import Sender
 from mumble.middleware import AccessMiddleware, BodyDeadline
 from mumble.models.states import BotMode
@@ -168,6 +168,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
                 keys=keys,
                 media_wakeup=Wakeup(),
                 customers=customers,
+                status_sets=status_sets.coalescer(settings),
             )
             sync_task = template_sync.start(services.graph, app_clock, settings)
             pace_task = pace_sync.start(services.graph, app_clock, settings)
@@ -203,6 +204,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
                     yield {"services": services}
             finally:
                 await tasks.stop(campaign_task)
+                if services.status_sets is not None:
+                    await services.status_sets.close()
                 await tasks.stop(scheduled_task)
                 await tasks.stop(bots_task)
                 await tasks.stop(sweep_task)

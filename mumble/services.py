@@ -7,11 +7,13 @@ service functions never take the whole value, so each signature says what it use
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import aiohttp
 
 from mumble.auth import KeyCache, LastUsedTracker
 from mumble.clock import Clock
+from mumble.db.batches import Coalescer
 from mumble.db.readcache import ReadCache
 from mumble.pacing.pacer import Pacer
 from mumble.ratelimit import RateLimiter
@@ -39,3 +41,6 @@ class Services:
     media_wakeup: Wakeup
     # get-customer's views, dropped by every change to what they show anywhere.
     customers: ReadCache
+    # Gathers the statuses of concurrent webhook POSTs into sets (mumble.messages.status_sets
+    # builds it); None applies them one by one.
+    status_sets: Coalescer[Any, bool] | None = None

@@ -79,6 +79,12 @@ class Settings:
     # `mumble worker` serves Prometheus /metrics on this port (0: off; `mumble serve` has its own).
     worker_metrics_port: int = 0
 
+    # Status webhooks on PostgreSQL: applied as sets (one read, one write per set), gathering
+    # the statuses of concurrent POSTs for up to status_batch_ms (0: each POST's own set).
+    # False applies them one by one, the general path (the benchmark's baseline).
+    status_sets: bool = True
+    status_batch_ms: int = 2
+
     # Rate limits, in the `limits` notation.
     rate_limit_storage: str = "memory://"
     rate_limit_per_key: str = "600/minute"

@@ -54,17 +54,15 @@ def _row(obj: Model, columns: list[tuple[str, str]]) -> dict[str, Any]:
     return row
 
 
-async def insert_rows(
+def insert_statement(
     model: type[Model],
     objects: Sequence[Model],
     *,
     returning: Sequence[str],
     skip_conflicts_on: Sequence[str] = (),
-) -> list[dict[str, Any]]:
-    """INSERT the objects in one statement, in order; the `returning` columns of each row stored
-    (rows that hit a unique constraint over `skip_conflicts_on` are skipped)."""
-    if not objects:
-        return []
+) -> tuple[str, list[Any]]:
+    """The INSERT of `insert_rows` and its one parameter, for a caller that wraps it in a
+    larger statement (`WITH stored AS (<insert>) SELECT …`)."""
     columns = _columns(model)
     table = model._meta.db_table
     names = ", ".join(f'"{column}"' for _, column in columns)
@@ -78,6 +76,22 @@ async def insert_rows(
         f'FROM jsonb_populate_recordset(NULL::"{table}", $1::jsonb) WITH ORDINALITY AS r '
         f"ORDER BY r.ordinality{conflict} RETURNING {returned}"
     )
-    payload = orjson.dumps([_row(obj, columns) for obj in objects]).decode()
+    return sql, [orjson.dumps([_row(obj, columns) for obj in objects]).decode()]
+
+
+async def insert_rows(
+    model: type[Model],
+    objects: Sequence[Model],
+    *,
+    returning: Sequence[str],
+    skip_conflicts_on: Sequence[str] = (),
+) -> list[dict[str, Any]]:
+    """INSERT the objects in one statement, in order; the `returning` columns of each row stored
+    (rows that hit a unique constraint over `skip_conflicts_on` are skipped)."""
+    if not objects:
+        return []
+    sql, params = insert_statement(
+        model, objects, returning=returning, skip_conflicts_on=skip_conflicts_on
+    )
     # execute_query_dict always fetches (execute_query drops an INSERT's RETURNING rows).
-    return await connection(model).execute_query_dict(sql, [payload])
+    return await connection(model).execute_query_dict(sql, params)

@@ -64,7 +64,11 @@ async def receive(request: Request) -> Response:
         metrics.count_inbound_batch("malformed")
         return PlainTextResponse("ok")
     media = await service.handle_payload(
-        body, clock=services.clock, base_url=settings.public_base_url, pacer=services.pacer
+        body,
+        clock=services.clock,
+        base_url=settings.public_base_url,
+        pacer=services.pacer,
+        statuses=services.status_sets,
     )
     metrics.count_inbound_batch("processed")
     if media:

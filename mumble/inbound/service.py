@@ -22,10 +22,13 @@ from mumble.campaigns import progress as campaigns
 from mumble.clock import Clock
 from mumble.consent import sources as consent
 from mumble.customers.tombstones import is_buried
+from mumble.db.batches import Coalescer
+from mumble.db.prepared import Prepared, text_marker
 from mumble.events.outbox import record_event
 from mumble.inbound import identity
 from mumble.inbound.content import Content, meta_time, parse_content
 from mumble.inbound.fitting import Repairs, matchable
+from mumble.messages.status_sets import StatusItem
 from mumble.messages.statuses import StatusUpdate, apply_status, normalise_status
 from mumble.messages.views import event_data
 from mumble.models import Account, Customer, Message, Template
@@ -60,6 +63,16 @@ class _Context:
     base_url: str
     # Told of Meta's back-pressure codes that arrive as failed statuses (131049 mostly).
     pacer: Pacer | None = None
+    # Where statuses are applied as sets (PostgreSQL); None: one by one, the general path.
+    statuses: Coalescer[StatusItem, bool] | None = None
+
+
+# Every webhook POST starts here: its SQL is built once (see mumble.db.prepared).
+_ACCOUNT_BY_NUMBER = Prepared(
+    Account,
+    lambda number: Account.filter(phone_number_id=number).first(),
+    text_marker(),
+)
 
 
 class _Accounts:
@@ -72,20 +85,25 @@ class _Accounts:
         if not matchable(Account, "phone_number_id", phone_number_id):
             return None
         if phone_number_id not in self._by_number:
-            self._by_number[phone_number_id] = await Account.get_or_none(
-                phone_number_id=phone_number_id
-            )
+            self._by_number[phone_number_id] = await _ACCOUNT_BY_NUMBER.first(phone_number_id)
         return self._by_number[phone_number_id]
 
 
 async def handle_payload(
-    body: Any, *, clock: Clock, base_url: str, pacer: Pacer | None = None
+    body: Any,
+    *,
+    clock: Clock,
+    base_url: str,
+    pacer: Pacer | None = None,
+    statuses: Coalescer[StatusItem, bool] | None = None,
 ) -> int:
     """Process one webhook body; returns how many media files await download.
 
-    `base_url` prefixes the media URLs of the events recorded (empty: relative URLs).
+    `base_url` prefixes the media URLs of the events recorded (empty: relative URLs). With
+    `statuses`, a change's statuses are applied as one set with those of concurrent POSTs
+    (mumble.messages.status_sets), and this returns once that set is committed.
     """
-    context = _Context(clock, base_url, pacer)
+    context = _Context(clock, base_url, pacer, statuses)
     if not isinstance(body, dict) or not isinstance(body.get("entry"), list):
         log.warning("webhook without entries ignored")
         return 0
@@ -139,12 +157,7 @@ async def _handle_change(
         except MALFORMED as exc:
             log.warning("malformed inbound message skipped: %s", type(exc).__name__)
             metrics.count_inbound_repair("malformed", "message")
-    for status in value.get("statuses") or []:
-        try:
-            await _apply_status(context, account, status)
-        except MALFORMED as exc:
-            log.warning("malformed status skipped: %s", type(exc).__name__)
-            metrics.count_inbound_repair("malformed", "status")
+    await _apply_statuses(context, account, value.get("statuses") or [])
     for error in value.get("errors") or []:
         # The code only: Meta's title and details may quote what the customer sent.
         code = error.get("code") if isinstance(error, dict) else None
@@ -258,18 +271,66 @@ async def _touch(customer: Customer, occurred: dt.datetime, now: dt.datetime) ->
         await customer.save(update_fields=[*changed, "updated_at"])
 
 
-async def _apply_status(context: _Context, account: Account, status: dict[str, Any]) -> None:
+@dataclass(frozen=True)
+class _Status:
+    """A status read from the webhook, and what its handling reports once it is applied."""
+
+    item: StatusItem
+    code: int | None
+    repairs: Repairs
+
+
+async def _apply_statuses(context: _Context, account: Account, raw: list[Any]) -> None:
+    """Apply a change's statuses in order: as one set when the context has a coalescer (those
+    it leaves, and all of them if the set fails, go the general path), else one by one."""
+    read: list[_Status] = []
+    for status in raw:
+        try:
+            found = _read_status(context, account, status)
+        except MALFORMED as exc:
+            log.warning("malformed status skipped: %s", type(exc).__name__)
+            metrics.count_inbound_repair("malformed", "status")
+            continue
+        if found is not None:
+            read.append(found)
+    applied = [False] * len(read)
+    if context.statuses is not None and read:
+        try:
+            applied = await context.statuses.submit([s.item for s in read])
+        except Exception:
+            # Nothing of the set was stored: these statuses go the general way, one by one.
+            log.exception("status set failed; applying its statuses one by one")
+    for status, done in zip(read, applied, strict=True):
+        item = status.item
+        try:
+            if not done:
+                await apply_status(account.id, item.update, item.now, base_url=item.base_url)
+            if item.update.status == MessageStatus.FAILED:
+                await consent.on_failed_status(account.id, item.update.wamid, status.code, item.now)
+                if context.pacer is not None and status.code is not None:
+                    await pace_channel.on_failed_status(
+                        context.pacer, account, item.update.wamid, status.code, item.now
+                    )
+        except MALFORMED as exc:
+            log.warning("malformed status skipped: %s", type(exc).__name__)
+            metrics.count_inbound_repair("malformed", "status")
+            continue
+        status.repairs.report("status", account.id)
+
+
+def _read_status(context: _Context, account: Account, status: dict[str, Any]) -> _Status | None:
+    """The status as an update to apply, or None when it is ignored (untracked, unmatchable)."""
     wamid = status["id"]
     word = normalise_status(status.get("status"))
     if not isinstance(wamid, str) or word is None:
         log.info("status webhook for account %s without a tracked status ignored", account.id)
-        return
+        return None
     repairs = Repairs()
     if not matchable(Message, "wamid", wamid):
         # No message of ours can have this id, and it cannot be parked for one.
         repairs.skipped("wamid")
         repairs.report("status", account.id)
-        return
+        return None
     code, reason = None, None
     errors = status.get("errors")
     if isinstance(errors, list) and errors and isinstance(errors[0], dict):
@@ -289,12 +350,7 @@ async def _apply_status(context: _Context, account: Account, status: dict[str, A
         repairs.text("error_message", reason),
         callback_data=callback[:512] if isinstance(callback, str) else None,
     )
-    await apply_status(account.id, update, now, base_url=context.base_url)
-    if word == MessageStatus.FAILED:
-        await consent.on_failed_status(account.id, wamid, code, now)
-        if context.pacer is not None and code is not None:
-            await pace_channel.on_failed_status(context.pacer, account, wamid, code, now)
-    repairs.report("status", account.id)
+    return _Status(StatusItem(account, update, now, context.base_url), code, repairs)
 
 
 async def _template_update(

@@ -74,10 +74,27 @@ def rungs(current: MessageStatus, target: MessageStatus) -> list[MessageStatus]:
     return [rung for rung in LADDER if low < RANK[rung] <= high]
 
 
-async def _apply(message: Message, update: StatusUpdate, now: dt.datetime, base_url: str) -> bool:
-    """Apply one update to a locked message inside the caller's transaction; True if it moved."""
+@dataclass(frozen=True)
+class Step:
+    """What one update did to a message in memory: the fields it set and the rungs it passed."""
+
+    changed: list[str]
+    passed: list[MessageStatus]
+
+    @property
+    def moved(self) -> bool:
+        return bool(self.passed)
+
+
+def step(message: Message, update: StatusUpdate) -> Step:
+    """Apply one update to `message` in memory (no I/O): the rules every path shares.
+
+    The timestamp of a status is set once (the first report wins), even when the status itself
+    does not move (a late `delivered` after `read`); the status only climbs, `failed` is
+    terminal and carries Meta's error; each rung passed gets its own event.
+    """
     if message.direction != Direction.OUTBOUND:
-        return False
+        return Step([], [])
     changed: list[str] = []
     stamp = _TIMESTAMPS[update.status]
     if getattr(message, stamp) is None:
@@ -94,14 +111,20 @@ async def _apply(message: Message, update: StatusUpdate, now: dt.datetime, base_
             # Tortoise types TextField as str even when null=True.
             message.error_message = update.error_message  # type: ignore[assignment]
             changed += ["error_code", "error_message"]
-    if not changed:
+    return Step(changed, passed)
+
+
+async def _apply(message: Message, update: StatusUpdate, now: dt.datetime, base_url: str) -> bool:
+    """Apply one update to a locked message inside the caller's transaction; True if it moved."""
+    done = step(message, update)
+    if not done.changed:
         return False
-    await message.save(update_fields=[*changed, "updated_at"])
-    if moved:
+    await message.save(update_fields=[*done.changed, "updated_at"])
+    if done.moved:
         customer = await Customer.get(id=message.customer_id)  # type: ignore[attr-defined]
         account = await Account.get(id=message.account_id)  # type: ignore[attr-defined]
         data = event_data(message, customer, account, base_url=base_url)
-        for rung in passed:
+        for rung in done.passed:
             metrics.count_message(Direction.OUTBOUND, rung)
             await record_event(
                 account.id,
@@ -110,7 +133,7 @@ async def _apply(message: Message, update: StatusUpdate, now: dt.datetime, base_
                 now=now,
                 customer_id=customer.id,
             )
-    return moved
+    return done.moved
 
 
 async def _serialised(account_id: uuid.UUID, wamid: str) -> None:
