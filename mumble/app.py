@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime as dt
+import logging
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import aiohttp
@@ -68,6 +70,8 @@ from mumble.whatsapp.client import GraphClient
 
 HTTP_TIMEOUT = aiohttp.ClientTimeout(total=30, connect=5, sock_read=20)
 
+log = logging.getLogger("mumble.app")
+
 
 def api_routes() -> list[BaseRoute]:
     """Every /mumbleapi route, collected from the domain packages."""
@@ -127,6 +131,31 @@ def bot_worker(services: Services) -> BotWorker:
     return BotWorker(bot_handlers(services), services.clock, lease=lease)
 
 
+def _cache_follows_listener(customers: ReadCache) -> Callable[[bool], None]:
+    """The listener's connection callback for the customer cache: on while connected and the
+    database has the triggers (without them, as in a database migrated by an older release, no
+    change would be heard from other processes). Checked when the listener connects, not at
+    startup, so an app whose database is down still starts and /readyz says why."""
+    checks: set[asyncio.Task[None]] = set()
+
+    async def check() -> None:
+        try:
+            notified = await triggers.installed(connections.get("default"))
+        except Exception:
+            log.warning("customer cache off: the trigger check failed", exc_info=True)
+            notified = False
+        customers.listen(notified)
+
+    def connected(up: bool) -> None:
+        customers.listen(False)
+        if up:
+            task = asyncio.get_running_loop().create_task(check())
+            checks.add(task)
+            task.add_done_callback(checks.discard)
+
+    return connected
+
+
 def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
     """Build the ASGI app; the lifespan opens the database, HTTP client and rate-limit storage."""
     app_clock = clock or SystemClock()
@@ -153,10 +182,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
                 max_entries=settings.customer_cache_entries,
             )
             notices.subscribe_detail(Topic.CUSTOMERS, customers.heard)
-            # Without the triggers (a database migrated by an older release) no change would be
-            # heard from other processes, so the cache stays off.
-            notified = await triggers.installed(connections.get("default"))
-            notices.on_connection(lambda connected: customers.listen(connected and notified))
+            notices.on_connection(_cache_follows_listener(customers))
             services = Services(
                 settings=settings,
                 clock=app_clock,
