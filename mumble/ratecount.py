@@ -165,6 +165,19 @@ class MemoryCounters:
         self._counts.clear()
 
 
+def bounded_client(url: str, timeout: float) -> aioredis.Redis:
+    """A Redis client whose every call is bounded by `timeout`: a connection found dead is
+    retried once at once (a stale pooled connection), a timeout never is (a frozen Redis would
+    cost it twice). The limiter's counters and the pacer's gates use it."""
+    return aioredis.Redis.from_url(
+        url.removeprefix("async+"),
+        socket_connect_timeout=timeout,
+        socket_timeout=timeout,
+        retry=Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
+        health_check_interval=0,
+    )
+
+
 class RedisCounters:
     """Counts in Redis, shared by every process: one EVALSHA per pass, bounded in time.
 
@@ -173,13 +186,7 @@ class RedisCounters:
     """
 
     def __init__(self, url: str, timeout: float) -> None:
-        self.client = aioredis.Redis.from_url(
-            url.removeprefix("async+"),
-            socket_connect_timeout=timeout,
-            socket_timeout=timeout,
-            retry=Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
-            health_check_interval=0,
-        )
+        self.client = bounded_client(url, timeout)
         self._script: Any = self.client.register_script(_SCRIPT)
 
     async def check(self) -> bool:

@@ -59,18 +59,9 @@ OPTED_OUT = "opted_out"
 CUSTOMER_DELETED = "customer_deleted"
 # A throughput pace this short is waited out in the batch rather than queued again.
 THROUGHPUT_WAIT = 1.0
-_CUSTOMER_FIELDS = (
-    "id",
-    "phone",
-    "bsuid",
-    "name",
-    "email",
-    "source",
-    "country",
-    "attribution",
-    "custom_fields",
-    "marketing_consent",
-)
+# What resolving a recipient's values and checking consent read of its customer.
+_CUSTOMER_FIELDS: tuple[str, ...] = ("id", "phone", "bsuid", "name", "email", "source", "country")
+_CUSTOMER_FIELDS += ("attribution", "custom_fields", "marketing_consent")
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,6 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
-import redis.asyncio as aioredis
-from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
-from redis.exceptions import ConnectionError as RedisConnectionError
-
 from mumble.pacing.rules import (
     MESSAGING_WINDOW_SECONDS,
     US,
@@ -28,6 +23,7 @@ from mumble.pacing.rules import (
     gcra,
     limit_admits,
 )
+from mumble.ratecount import bounded_client
 
 HOLD = "back_pressure"
 MARKETING = "marketing"
@@ -221,13 +217,7 @@ class RedisGates:
     """The gates in Redis, shared by every process: one EVALSHA per decision."""
 
     def __init__(self, url: str, timeout: float) -> None:
-        self.client = aioredis.Redis.from_url(
-            url.removeprefix("async+"),
-            socket_connect_timeout=timeout,
-            socket_timeout=timeout,
-            retry=Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
-            health_check_interval=0,
-        )
+        self.client = bounded_client(url, timeout)
         self._decide: Any = self.client.register_script(_DECIDE)
         self._strike: Any = self.client.register_script(_STRIKE)
 
