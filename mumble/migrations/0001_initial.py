@@ -115,7 +115,7 @@ class Migration(migrations.Migration):
                 ('send_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
                 ('max_per_second', fields.FloatField(null=True)),
                 ('recipients', fields.IntField(default=0)),
-                ('idempotency_key', fields.CharField(null=True, max_length=200)),
+                ('idempotency_key', fields.CharField(null=True, max_length=255)),
                 ('started_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
                 ('finished_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),

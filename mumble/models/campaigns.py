@@ -49,7 +49,8 @@ class Campaign(Model):
     send_at = fields.DatetimeField()
     max_per_second = fields.FloatField(null=True)
     recipients = fields.IntField(default=0)
-    idempotency_key = fields.CharField(max_length=200, null=True)
+    # As long as the Idempotency-Key header may be (mumble.idempotency.MAX_KEY_LENGTH).
+    idempotency_key = fields.CharField(max_length=255, null=True)
     started_at = fields.DatetimeField(null=True)
     finished_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField()

@@ -8,6 +8,7 @@ import datetime as dt
 import httpx
 
 from mumble.campaigns import values
+from mumble.idempotency import MAX_KEY_LENGTH
 from mumble.models import Campaign, CustomFieldDefinition
 from tests.api import body
 from tests.campaigns.support import create, created, customer, label, sale_template
@@ -193,3 +194,27 @@ async def test_a_retried_create_with_the_same_idempotency_key_answers_the_same_c
     assert await Campaign.all().count() == 1
     stored = await Campaign.get(id=first.json()["campaign"]["id"])
     assert stored.idempotency_key == "campaign-1"
+
+
+async def test_an_idempotency_key_of_the_longest_allowed_length_creates_the_campaign(
+    client: httpx.AsyncClient, sandbox: SandboxHandle, tenant: Tenant
+) -> None:
+    # Any key the header accepts (1 to 255 characters) is stored with the campaign; a 201+
+    # character key was a 500 (the column held 200), found by the schema fuzzer.
+    template = await sale_template(client, sandbox, tenant)
+    request = {
+        "name": "Long key",
+        "template_id": template["id"],
+        "phones": ["972500000001"],
+        "values": {"variables": ["friend"]},
+    }
+    key = "k" * MAX_KEY_LENGTH
+    headers = {**tenant.headers, "Idempotency-Key": key}
+
+    first = await client.post("/mumbleapi/create-campaign", json=request, headers=headers)
+    again = await client.post("/mumbleapi/create-campaign", json=request, headers=headers)
+
+    assert first.status_code == again.status_code == 200, first.text
+    assert again.json() == first.json()
+    stored = await Campaign.get(id=first.json()["campaign"]["id"])
+    assert stored.idempotency_key == key
