@@ -150,3 +150,21 @@ async def test_edit_bot_refuses_an_invalid_flow_and_an_unknown_bot(
     assert missing.status_code == 404
     renamed = ok(await post(client, tenant, "edit-bot", bot_id=bot_id, name="Renamed"))
     assert renamed["bot"] == {"id": bot_id, "name": "Renamed", "version": None}
+
+
+async def test_another_accounts_key_can_neither_read_nor_edit_the_flow(
+    client: httpx.AsyncClient, tenant: Tenant, other_tenant: Tenant
+) -> None:
+    team = await Team.create(account_id=tenant.account.id, name="Support")
+    bot_id = ok(await post(client, tenant, "add-bot", name="Menu", flow=menu_flow(str(team.id))))[
+        "bot"
+    ]["id"]
+    edited = menu_flow(str(team.id))
+    edited["nodes"]["sales"]["text"] = "Not yours."
+
+    shown = await get(client, other_tenant, "get-bot", bot_id=bot_id)
+    changed = await post(client, other_tenant, "edit-bot", bot_id=bot_id, flow=edited)
+
+    assert (shown.status_code, body(shown)["message"]) == (404, "Bot not found.")
+    assert (changed.status_code, body(changed)["message"]) == (404, "Bot not found.")
+    assert await FlowVersion.filter(bot_id=bot_id).count() == 1
