@@ -96,9 +96,17 @@ def script() -> str:
     return "\n".join(_statements())
 
 
+# The advisory lock key that serialises installs (any constant of ours).
+INSTALL_LOCK = 7_302_001
+
+
 async def install(db: BaseDBAsyncClient) -> None:
     """Create or replace the triggers (PostgreSQL only; idempotent)."""
-    await db.execute_script(f"BEGIN;\n{script()}\nCOMMIT;")
+    # Processes starting together (replicas) would race on the same catalog rows ("tuple
+    # concurrently updated"): one installs at a time, the lock ending with the transaction.
+    await db.execute_script(
+        f"BEGIN;\nSELECT pg_advisory_xact_lock({INSTALL_LOCK});\n{script()}\nCOMMIT;"
+    )
 
 
 async def installed(db: BaseDBAsyncClient) -> bool:
